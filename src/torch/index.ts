@@ -1,0 +1,10 @@
+// The torch namespace of Refract: PyTorch's API, camelCased, on libtorch.
+export { TorchError } from './native.js';
+export type { DType, AnyTypedArray } from './dtype.js';
+export { isFloatingPoint, elementSize } from './dtype.js';
+export { Tensor, slice, type IndexSpec, type Slice, type NestedArray, type TensorOrScalar } from './tensor.js';
+export * from './creation.js';
+export * from './autograd.js';
+export * from './runtime.js';
+export { scope, keep, disposeAll } from './memory.js';
+export * as F from './functional.js';
