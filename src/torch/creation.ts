@@ -133,6 +133,7 @@ export function tensor(data: NestedArray, opts?: CreateOptions): Tensor {
   const flat: number[] = [];
   const walk = (v: NestedArray, d: number): void => {
     if (Array.isArray(v)) {
+      if (d >= shape.length) throw new TorchError(`ragged nested array: expected a number at depth ${d}, got an array`, 'tensor');
       if (v.length !== shape[d]) {
         throw new TorchError(`ragged nested array: expected length ${shape[d]} at depth ${d}, got ${v.length}`, 'tensor');
       }
@@ -144,8 +145,9 @@ export function tensor(data: NestedArray, opts?: CreateOptions): Tensor {
   };
   walk(data, 0);
   const dtype = opts?.dtype ?? (typeof probe === 'boolean' ? 'bool' : 'float32');
-  const src = dtype === 'float64' ? Float64Array.from(flat) : Float32Array.from(flat);
-  const t = wrap(native.fromBytes(src, shape, dtypeCode(dtype === 'float64' ? 'float64' : 'float32')));
+  // Staged through float64 unless the target is float32: integers up to 2^53 stay exact (float32 has 24 bits).
+  const src = dtype === 'float32' ? Float32Array.from(flat) : Float64Array.from(flat);
+  const t = wrap(native.fromBytes(src, shape, dtypeCode(dtype === 'float32' ? 'float32' : 'float64')));
   if (dtype === 'float32' || dtype === 'float64') return finish(t, opts);
   const converted = t.to(dtype);
   t.dispose();
@@ -200,6 +202,8 @@ export function getDefaultGenerator(): Generator {
     const g = Object.create(Generator.prototype) as Generator;
     const id = native.generatorDefault();
     Object.defineProperty(g, 'id', { get: () => id });
+    // The global generator lives as long as libtorch: disposing it is a no-op (its #id field was never set).
+    Object.defineProperty(g, 'dispose', { value: () => undefined });
     defaultGenerator = g;
   }
   return defaultGenerator;

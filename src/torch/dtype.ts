@@ -1,4 +1,5 @@
 // Element types, with PyTorch's names. Codes are c10::ScalarType's enum values.
+import { TorchError } from './native.js';
 
 export type DType = 'uint8' | 'int8' | 'int16' | 'int32' | 'int64' | 'float16' | 'float32' | 'float64' | 'bool' | 'bfloat16';
 
@@ -33,14 +34,14 @@ const BY_CODE = new Map<number, DType>(Object.entries(CODES).map(([k, v]) => [v,
 export function dtypeCode(dtype: DType): number {
   const code = CODES[dtype];
   if (code === undefined) {
-    throw new TypeError(`dtype must be one of ${Object.keys(CODES).join(', ')}, got ${String(dtype)}`);
+    throw new TorchError(`dtype must be one of ${Object.keys(CODES).join(', ')}, got '${String(dtype)}'`, 'dtype');
   }
   return code;
 }
 
 export function dtypeFromCode(code: number): DType {
   const d = BY_CODE.get(code);
-  if (d === undefined) throw new TypeError(`unsupported libtorch scalar type code ${code}`);
+  if (d === undefined) throw new TorchError(`unsupported libtorch scalar type code ${code}`, 'dtype');
   return d;
 }
 
@@ -85,7 +86,7 @@ export function dtypeOfTypedArray(a: AnyTypedArray): DType {
   if (a instanceof Int16Array) return 'int16';
   if (a instanceof Int8Array) return 'int8';
   if (a instanceof Uint8Array) return 'uint8';
-  throw new TypeError('Uint16Array needs an explicit dtype (float16 or bfloat16)');
+  throw new TorchError('a Uint16Array needs an explicit dtype — pass { dtype: \'float16\' } or { dtype: \'bfloat16\' }', 'dtype');
 }
 
 /** A typed-array view over raw element bytes of the given dtype (bool/uint8 → Uint8Array, half → Uint16Array). */

@@ -10,8 +10,16 @@ export type TensorOrScalar = Tensor | number;
 /** Nested JS arrays, as torch.tensor takes them. */
 export type NestedArray = number | boolean | NestedArray[];
 
-const registry = new FinalizationRegistry<number>((id) => {
-  native.free(id);
+/**
+ * The GC backstop. Each tensor's handle lives in a small cell shared with the registry: dispose() frees the
+ * handle and marks the cell, so the finalizer of a disposed tensor does nothing. (This is cheaper per op than
+ * an unregister token, which costs a hash-table removal on every dispose.)
+ */
+interface HandleCell {
+  id: number;
+}
+const registry = new FinalizationRegistry<HandleCell>((cell) => {
+  if (cell.id >= 0) native.free(cell.id);
 });
 
 /** Wraps a native result: a handle, null, or an array of those. */
@@ -195,32 +203,33 @@ export function slice(start?: number | null, stop?: number | null, step = 1): Sl
 
 export class Tensor {
   readonly [TRACKED] = true;
-  #id: number;
+  readonly #cell: HandleCell;
   #shape: number[] | undefined;
 
   /** Internal: adopts a native handle. Use the creation functions (zeros, tensor, ...) instead. */
   constructor(id: number) {
-    this.#id = id;
-    registry.register(this, id, this);
+    this.#cell = { id };
+    registry.register(this, this.#cell);
     track(this);
   }
 
   /** The native handle; throws if disposed. */
   get id(): number {
-    if (this.#id < 0) throw new TorchError('tensor was used after dispose()', 'Tensor');
-    return this.#id;
+    const id = this.#cell.id;
+    if (id < 0) throw new TorchError('tensor was used after dispose()', 'Tensor');
+    return id;
   }
 
   get disposed(): boolean {
-    return this.#id < 0;
+    return this.#cell.id < 0;
   }
 
   /** Frees the native tensor now. Safe to call twice. Autograd graphs keep their own references. */
   dispose(): void {
-    if (this.#id < 0) return;
-    registry.unregister(this);
-    native.free(this.#id);
-    this.#id = -1;
+    const id = this.#cell.id;
+    if (id < 0) return;
+    this.#cell.id = -1;
+    native.free(id);
   }
 
   [Symbol.dispose](): void {
@@ -425,9 +434,16 @@ export class Tensor {
   }
 
   clamp(min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor {
-    if (typeof min === 'object' && min !== null) return wrap(op.clampTensor(this.id, min.id, (max as Tensor | null)?.id ?? null));
-    if (typeof max === 'object' && max !== null) return wrap(op.clampTensor(this.id, null, max.id));
-    return wrap(op.clamp(this.id, min ?? null, max ?? null));
+    if (!(min instanceof Tensor) && !(max instanceof Tensor)) return wrap(op.clamp(this.id, min ?? null, max ?? null));
+    if (min instanceof Tensor && max instanceof Tensor) return wrap(op.clampTensor(this.id, min.id, max.id));
+    // One tensor bound and one number: clamp.Tensor takes no numbers, so apply the lower bound, then the upper
+    // (min(max(x, lo), hi), as torch.clamp).
+    const lowered = wrap(min instanceof Tensor ? op.clampTensor(this.id, min.id, null) : op.clamp(this.id, min ?? null, null));
+    try {
+      return wrap(max instanceof Tensor ? op.clampTensor(lowered.id, null, max.id) : op.clamp(lowered.id, null, max ?? null));
+    } finally {
+      lowered.dispose();
+    }
   }
 
   lerp(end: Tensor, weight: number): Tensor {
@@ -836,10 +852,18 @@ function flatShape(args: number[] | [number[]]): number[] {
   return Array.isArray(args[0]) ? (args[0] as number[]) : (args as number[]);
 }
 
+function isMask(s: IndexSpec): s is Tensor {
+  if (!(s instanceof Tensor)) return false;
+  const dt = s.dtype;
+  return dt === 'bool' || dt === 'uint8';
+}
+
 function applyIndex(x: Tensor, spec: IndexSpec[]): Tensor {
   const ellipsis = spec.filter((s) => s === '...').length;
   if (ellipsis > 1) throw new TorchError('an index can have only one ellipsis (...)', 'index');
-  const consumed = spec.filter((s) => s !== null && s !== '...').length;
+  // A boolean mask of rank k consumes k dims; every other entry but None and ... consumes one.
+  const width = (s: IndexSpec): number => (s === null || s === '...' ? 0 : isMask(s) ? s.ndim : 1);
+  const consumed = spec.reduce<number>((n, s) => n + width(s), 0);
   const rank = x.ndim;
   if (consumed > rank) throw new TorchError(`too many indices (${consumed}) for a tensor of rank ${rank}`, 'index');
   let cur = x;
@@ -867,7 +891,7 @@ function applyIndex(x: Tensor, spec: IndexSpec[]): Tensor {
       step(cur.select(dim, s));
     } else if (s instanceof Tensor) {
       advanced.push(s);
-      dim++;
+      dim += width(s);
     } else {
       step(wrap(op.slice(cur.id, dim, s.start ?? null, s.stop ?? null, s.step ?? 1)));
       advanced.push(null);

@@ -122,11 +122,27 @@ export function enumeratePrompts(category: Category): readonly ShapesPrompt[] {
   return list;
 }
 
+/** Per held-out spec, the allowed prompts of each category (specs are frozen constants, so caching is safe). */
+const allowedCache = new WeakMap<Readonly<HeldOutSpec>, Map<Category, readonly ShapesPrompt[]>>();
+
+function allowedPrompts(category: Category, heldOut: Readonly<HeldOutSpec>): readonly ShapesPrompt[] {
+  let perCategory = allowedCache.get(heldOut);
+  if (!perCategory) {
+    perCategory = new Map();
+    allowedCache.set(heldOut, perCategory);
+  }
+  let list = perCategory.get(category);
+  if (!list) {
+    list = enumeratePrompts(category).filter((p) => !isHeldOutPrompt(heldOut, p));
+    perCategory.set(category, list);
+  }
+  return list;
+}
+
 /** A uniformly drawn prompt of `category` (or of a uniformly drawn category), skipping held-out ones if given. */
 export function samplePrompt(rng: Rng, category?: Category, heldOut?: Readonly<HeldOutSpec>): ShapesPrompt {
   const cat = category ?? rng.choice(CATEGORIES);
-  let pool = enumeratePrompts(cat);
-  if (heldOut) pool = pool.filter((p) => !isHeldOutPrompt(heldOut, p));
+  const pool = heldOut ? allowedPrompts(cat, heldOut) : enumeratePrompts(cat);
   if (pool.length === 0) {
     throw new Error(`refract shapes: held-out spec must leave some ${cat} prompts, got none — hold out fewer`);
   }

@@ -36,6 +36,21 @@ export function insideShape(shape: Shape, dx: number, dy: number, s: number): bo
   }
 }
 
+/**
+ * Fraction of pixel (x, y)'s ss×ss sub-samples inside the shape centred at (cx, cy) with half-extent s.
+ * Shared with the gold evaluator, which fits these same coverage templates to detected components.
+ */
+export function pixelCoverage(shape: Shape, cx: number, cy: number, s: number, x: number, y: number, ss: number): number {
+  let hits = 0;
+  for (let j = 0; j < ss; j++) {
+    const dy = y + (j + 0.5) / ss - cy;
+    for (let i = 0; i < ss; i++) {
+      if (insideShape(shape, x + (i + 0.5) / ss - cx, dy, s)) hits++;
+    }
+  }
+  return hits / (ss * ss);
+}
+
 /** Paints one object over `img` (objects never overlap, so compositing order does not matter). */
 function paintObject(img: RGBImage, o: SceneObject, ss: number): void {
   const { width: W, height: H, data } = img;
@@ -47,15 +62,8 @@ function paintObject(img: RGBImage, o: SceneObject, ss: number): void {
   const y1 = Math.min(H - 1, Math.ceil(o.cy + o.size) + 1);
   for (let y = y0; y <= y1; y++) {
     for (let x = x0; x <= x1; x++) {
-      let hits = 0;
-      for (let j = 0; j < ss; j++) {
-        const dy = y + (j + 0.5) / ss - o.cy;
-        for (let i = 0; i < ss; i++) {
-          if (insideShape(o.shape, x + (i + 0.5) / ss - o.cx, dy, o.size)) hits++;
-        }
-      }
-      if (hits === 0) continue;
-      const c = hits / (ss * ss);
+      const c = pixelCoverage(o.shape, o.cx, o.cy, o.size, x, y, ss);
+      if (c === 0) continue;
       const p = y * W + x;
       for (let ch = 0; ch < 3; ch++) {
         const idx = ch * plane + p;

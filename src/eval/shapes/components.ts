@@ -93,7 +93,7 @@ function flood(mask: Uint8Array, labels: Int32Array, W: number, H: number, seed:
   return pixels;
 }
 
-function describe(pixels: number[], W: number): Component {
+function summarize(pixels: number[], W: number): Component {
   const sorted = Int32Array.from(pixels).sort();
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity, sx = 0, sy = 0;
   for (const p of sorted) {
@@ -121,7 +121,7 @@ export function connectedComponents(mask: Uint8Array, W: number, H: number, minA
   for (let p = 0; p < W * H; p++) {
     if (!mask[p] || labels[p] !== 0) continue;
     const pixels = flood(mask, labels, W, H, p, next++);
-    if (pixels.length >= minArea) out.push(describe(pixels, W));
+    if (pixels.length >= minArea) out.push(summarize(pixels, W));
   }
   return out;
 }

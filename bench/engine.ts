@@ -1,0 +1,141 @@
+// `refract bench engine`: the same training steps through Refract and through Python PyTorch (Debian's
+// python3-torch running bench/engine_pytorch.py, when installed). Prints one JSON object per case and thread
+// count: { case, threads, refract_ms, pytorch_ms, ratio }. Targets (issue: engine): ratio ≤ 1.10 for model
+// cases, ≤ 1.5 for per-op overhead. Medians after warm-up; the per-op case takes the best of three runs.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import * as torch from '../src/torch/index.js';
+import { Adam } from '../src/torch/optim/index.js';
+import { unetAttnLoss } from './unet-attn.js';
+
+const { F } = torch;
+type Tensor = torch.Tensor;
+
+export interface EngineBenchRow {
+  case: string;
+  threads: number;
+  refract_ms: number;
+  pytorch_ms: number | null;
+  ratio: number | null;
+}
+
+export function he(o: number, i: number, k = 3): Tensor {
+  return torch.scope(() => torch.randn([o, i, k, k]).mul(Math.sqrt(2 / (i * k * k))).requiresGrad_()).keep();
+}
+
+export function zerosParam(n: number): Tensor {
+  return torch.zeros([n], { requiresGrad: true }).keep();
+}
+
+function conv5(size: number): { params: Tensor[]; loss: () => Tensor } {
+  const p = [he(32, 3), zerosParam(32), he(64, 32), zerosParam(64), he(64, 64), zerosParam(64), he(32, 64), zerosParam(32), he(3, 32), zerosParam(3)];
+  const x = torch.randn([32, 3, size, size]).keep();
+  const y = torch.randn([32, 3, size, size]).keep();
+  const loss = (): Tensor => {
+    let h = F.conv2d(x, p[0]!, p[1]!, { padding: 1 }).silu();
+    h = F.conv2d(h, p[2]!, p[3]!, { stride: 2, padding: 1 }).silu();
+    h = F.conv2d(h, p[4]!, p[5]!, { padding: 1 });
+    h = F.interpolate(h, { scaleFactor: 2, mode: 'nearest' });
+    h = F.conv2d(h, p[6]!, p[7]!, { padding: 1 });
+    h = F.conv2d(h, p[8]!, p[9]!, { padding: 1 });
+    return F.mseLoss(h, y);
+  };
+  return { params: p, loss };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function timeSteps(params: Tensor[], loss: () => Tensor, iters: number): number {
+  const opt = new Adam(params, { lr: 1e-3 });
+  const ts: number[] = [];
+  for (let i = 0; i < iters; i++) {
+    const t0 = performance.now();
+    torch.scope(() => {
+      opt.zeroGrad();
+      loss().backward();
+      opt.step();
+    });
+    ts.push(performance.now() - t0);
+  }
+  opt.dispose();
+  for (const p of params) p.dispose();
+  return median(ts.slice(Math.max(1, Math.floor(iters / 5))));
+}
+
+function opOverhead(iters: number): number {
+  const a = torch.randn([4]);
+  const b = torch.randn([4]);
+  let best = Infinity;
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < iters; i++) a.add(b).dispose();
+    best = Math.min(best, performance.now() - t0);
+  }
+  a.dispose();
+  b.dispose();
+  return best;
+}
+
+const CASES: Record<string, { iters: number; run: (iters: number) => number }> = {
+  conv5_16: { iters: 25, run: (n) => timeSteps(...Object.values(conv5(16)) as [Tensor[], () => Tensor], n) },
+  conv5_32: { iters: 15, run: (n) => timeSteps(...Object.values(conv5(32)) as [Tensor[], () => Tensor], n) },
+  unet_attn_32: { iters: 10, run: (n) => timeSteps(...Object.values(unetAttnLoss()) as [Tensor[], () => Tensor], n) },
+  op_overhead: { iters: 100_000, run: opOverhead },
+};
+
+export const ENGINE_CASES = Object.keys(CASES);
+
+function pythonTorch(): string | null {
+  const py = process.env.REFRACT_PYTHON ?? '/usr/bin/python3';
+  if (!existsSync(py)) return null;
+  try {
+    execFileSync(py, ['-c', 'import torch'], { stdio: 'ignore' });
+    return py;
+  } catch {
+    return null;
+  }
+}
+
+function runPython(py: string, name: string, threads: number, iters: number): number | null {
+  const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/engine_pytorch.py');
+  try {
+    const out = execFileSync(py, [script, name, String(threads), String(iters)], { encoding: 'utf8' });
+    return (JSON.parse(out.trim().split('\n').pop()!) as { ms: number }).ms;
+  } catch {
+    return null;
+  }
+}
+
+/** Runs every case at each thread count, yielding rows as they finish. */
+export function* runEngineBench(opts: { threads?: number[]; cases?: string[]; quick?: boolean } = {}): Generator<EngineBenchRow> {
+  const py = pythonTorch();
+  const before = torch.getNumThreads();
+  for (const threads of opts.threads ?? [1, 2]) {
+    for (const name of opts.cases ?? ENGINE_CASES) {
+      const c = CASES[name];
+      if (!c) throw new Error(`refract bench engine: case must be one of ${ENGINE_CASES.join(', ')}, got ${name}`);
+      const iters = opts.quick ? Math.max(3, Math.ceil(c.iters / 5)) : c.iters;
+      torch.setNumThreads(threads);
+      torch.manualSeed(0);
+      const refract = c.run(iters);
+      const pytorch = py ? runPython(py, name, threads, iters) : null;
+      yield {
+        case: name,
+        threads,
+        refract_ms: round(refract),
+        pytorch_ms: pytorch === null ? null : round(pytorch),
+        ratio: pytorch === null ? null : round(refract / pytorch),
+      };
+    }
+  }
+  torch.setNumThreads(before);
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Idempotent setup, run before `npm test` and `npm run demo`: installs what is missing and nothing else.
+# - libtorch (Debian's libtorch-dev) unless LIBTORCH names a PyTorch folder
+# - npm dependencies (npm ci) when node_modules is missing or older than package-lock.json
+# - the native addon (node-gyp) when missing or older than its sources
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_install() {
+  local pkgs=("$@")
+  local sudo=""
+  if [ "$(id -u)" != "0" ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+      echo "refract setup: missing Debian packages: ${pkgs[*]} — install them as root: apt-get install -y --no-install-recommends ${pkgs[*]}" >&2
+      exit 1
+    fi
+  fi
+  echo "refract setup: installing ${pkgs[*]} (apt)…" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+}
+
+need=()
+if [ -z "${LIBTORCH:-}" ] && [ ! -e /usr/include/torch/csrc/api/include/torch/torch.h ]; then need+=(libtorch-dev); fi
+command -v g++ >/dev/null 2>&1 || need+=(g++)
+command -v make >/dev/null 2>&1 || need+=(make)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+# Fonts for the glyph/OCR testbed and Fashion-MNIST's IDX files for the real-data testbed.
+[ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
+if [ ${#need[@]} -gt 0 ]; then apt_install "${need[@]}"; fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "refract setup: npm ci…" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+addon=build/Release/refract.node
+if [ ! -f "$addon" ] || [ native/refract.cc -nt "$addon" ] || [ binding.gyp -nt "$addon" ]; then
+  echo "refract setup: building the native addon (about 30 s)…" >&2
+  npx --no-install node-gyp rebuild --loglevel=error >/dev/null
+fi

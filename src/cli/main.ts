@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// `refract` command line: one subcommand per job; each lives in its own file and only composes library code.
+import { Command, CommanderError } from 'commander';
+import { registerBench } from './bench.js';
+import { registerDemo } from './demo.js';
+import { CliError } from './errors.js';
+
+const program = new Command()
+  .name('refract')
+  .description('Reward-driven post-training for visual generative models (TypeScript on libtorch)')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerDemo(program);
+registerBench(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  if (err instanceof CliError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`refract: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,14 @@
+// The generator networks (issue "Generators as policies", DESIGN §2): prompt encoder, image and video U-Nets,
+// their composition into policies, and checkpoint I/O.
+export { PromptEncoder, PAD_TOKEN, SHAPES_PROMPT_ENCODER_CONFIG, nullTokens, parsePromptEncoderConfig } from './prompt-encoder.js';
+export type { PromptEncoderConfig, PromptCondition } from './prompt-encoder.js';
+export { sinusoidalEmbedding, TimestepEmbedding } from './timestep-embedding.js';
+export { ResBlock, type ResBlockOptions } from './res-block.js';
+export { Downsample, Upsample } from './resample.js';
+export { SpatialTransformer, type SpatialTransformerOptions, type CrossContext } from './spatial-transformer.js';
+export { UNetCore, type BlockInputs, type UNetBlock, type BlockFactory } from './unet-core.js';
+export { SHAPES_UNET_CONFIG, parseUNetConfig, levelResolutions } from './unet-config.js';
+export type { UNetConfig, UNetSkeletonConfig } from './unet-config.js';
+export { ConditionalUNet, ResAttnBlock } from './unet.js';
+export { PromptConditionedModel, type PromptBackbone, type PromptDenoiser } from './prompt-conditioned.js';
+export { TextToImageModel, SHAPES_TEXT_TO_IMAGE_CONFIG, parseTextToImageConfig, type TextToImageConfig } from './text-to-image.js';

@@ -1,0 +1,54 @@
+// A prompt encoder and a denoising backbone as one policy network. Samplers call `encode` once per rollout and
+// then `predict` at every step with the same condition (the context never changes along a trajectory); training
+// code may call `forward`, which does both inside one autograd graph so the encoder is trained too.
+import * as torch from '../torch/index.js';
+import type { Tensor } from '../torch/index.js';
+import { Module } from '../torch/nn/module.js';
+import { nullTokens, type PromptCondition, type PromptEncoder } from './prompt-encoder.js';
+
+/** A denoiser conditioned on a prompt: what ConditionalUNet and VideoUNet are. */
+export interface PromptBackbone extends Module {
+  forward(x: Tensor, t: Tensor, cond: PromptCondition): Tensor;
+}
+
+/**
+ * The function samplers call: `(x [B, ...], t [B] float, cond) → prediction [B, ...]`. Structurally the same as
+ * generate/'s `VelocityModel<PromptCondition>` (and `EpsilonModel<PromptCondition>`), without importing it.
+ */
+export type PromptDenoiser = (x: Tensor, t: Tensor, cond: PromptCondition) => Tensor;
+
+export abstract class PromptConditionedModel<B extends PromptBackbone> extends Module {
+  protected constructor(
+    readonly encoder: PromptEncoder,
+    readonly backbone: B,
+  ) {
+    super();
+    this.registerModule('encoder', encoder);
+    this.registerModule('backbone', backbone);
+  }
+
+  /** tokens [B, L] int64 (0 = pad) → the condition to reuse at every sampler step. */
+  encode(tokens: Tensor): PromptCondition {
+    return this.encoder.forward(tokens);
+  }
+
+  /** The condition of the null (all-pad) prompt for B samples, L tokens long (match the conditional L for CFG). */
+  encodeNull(batch: number, length: number): PromptCondition {
+    return torch.scope(() => this.encoder.forward(nullTokens(batch, length)));
+  }
+
+  /** One denoiser call with a precomputed condition. */
+  predict(x: Tensor, t: Tensor, cond: PromptCondition): Tensor {
+    return this.backbone.forward(x, t, cond);
+  }
+
+  /** encode + predict in one graph. */
+  forward(x: Tensor, t: Tensor, tokens: Tensor): Tensor {
+    return torch.scope(() => this.predict(x, t, this.encode(tokens)));
+  }
+
+  /** `predict` as a plain function, for generate/'s samplers. */
+  denoiser(): PromptDenoiser {
+    return (x, t, cond) => this.predict(x, t, cond);
+  }
+}

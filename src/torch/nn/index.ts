@@ -1,0 +1,13 @@
+// torch.nn for Refract: Module bookkeeping, layers, containers, attention and init (PyTorch's names, camelCased).
+export { Module, type UnaryModule, type StateDict, type LoadResult } from './module.js';
+export { parameter } from './parameter.js';
+export { Linear, type LinearOptions } from './linear.js';
+export { Conv1d, Conv2d, Conv3d, ConvTranspose2d, type ConvLayerOptions } from './conv.js';
+export { GroupNorm, LayerNorm, type GroupNormOptions, type LayerNormOptions } from './norm.js';
+export { Embedding, type EmbeddingOptions } from './embedding.js';
+export { Dropout } from './dropout.js';
+export { Identity, ReLU, SiLU, GELU } from './activation.js';
+export { Sequential, ModuleList } from './container.js';
+export { Attention, type AttentionOptions, type AttentionCallOptions } from './attention.js';
+export { TransformerBlock, type TransformerBlockOptions, type TransformerBlockCallOptions } from './transformer.js';
+export * as init from './init.js';
