@@ -98,3 +98,13 @@ export class Rng {
     return new Rng(this.nextUint32());
   }
 }
+
+/**
+ * A 32-bit seed derived from several integers (run seed, step, sample, ...), so that every piece of randomness
+ * in a run is a pure function of its coordinates: resuming at step k needs no saved RNG state.
+ */
+export function deriveSeed(...parts: number[]): number {
+  let h = 0x2545f491;
+  for (const p of parts) h = splitmix32((h ^ (Math.trunc(p) >>> 0)) >>> 0);
+  return h;
+}

@@ -21,15 +21,25 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 function catAny(parts: readonly unknown[], path: string): unknown {
   const first = parts[0];
   if (first instanceof Tensor) {
-    if (!parts.every((p) => p instanceof Tensor)) throw new Error(`refract catConditioning: ${path} is a Tensor in some parts only`);
+    if (!parts.every((p) => p instanceof Tensor))
+      throw new Error(`refract catConditioning: ${path} is a Tensor in some parts only`);
     return torch.cat(parts as Tensor[], 0);
   }
   if (Array.isArray(first)) {
-    return first.map((_, i) => catAny(parts.map((p) => (p as unknown[])[i]), `${path}[${i}]`));
+    return first.map((_, i) =>
+      catAny(
+        parts.map((p) => (p as unknown[])[i]),
+        `${path}[${i}]`,
+      ),
+    );
   }
   if (isPlainObject(first)) {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(first)) out[k] = catAny(parts.map((p) => (p as Record<string, unknown>)[k]), `${path}.${k}`);
+    for (const k of Object.keys(first))
+      out[k] = catAny(
+        parts.map((p) => (p as Record<string, unknown>)[k]),
+        `${path}.${k}`,
+      );
     return out;
   }
   return first;

@@ -51,9 +51,10 @@ export function ddimStepWithLogProb(input: DdimStepInput): StepResult {
 }
 
 /** The mean μ [B, ...] and std σ_t(η) [B, 1, ...] of a DDIM step, without drawing (see ddimStepWithLogProb). */
-export function ddimStepMean(
-  input: Omit<DdimStepInput, 'prevSample' | 'generator'>,
-): { prevSampleMean: Tensor; stdDev: Tensor } {
+export function ddimStepMean(input: Omit<DdimStepInput, 'prevSample' | 'generator'>): {
+  prevSampleMean: Tensor;
+  stdDev: Tensor;
+} {
   const { epsilon: eps, sample: x, eta } = input;
   const fn = 'ddimStepWithLogProb';
   return torch.scope(() => {
@@ -75,7 +76,12 @@ export function ddimStepMean(
  * ε̂ from a network output: 'epsilon' returns it as is; 'v_prediction' (Salimans & Ho, arXiv 2202.00512, §4)
  * gives ε̂ = √ᾱ_t·v̂ + √(1−ᾱ_t)·x_t — with which DDIM's x̂₀ equals √ᾱ_t·x_t − √(1−ᾱ_t)·v̂, as in diffusers.
  */
-export function epsilonFromPrediction(output: Tensor, sample: Tensor, alphaProdT: PerSample, prediction: PredictionType): Tensor {
+export function epsilonFromPrediction(
+  output: Tensor,
+  sample: Tensor,
+  alphaProdT: PerSample,
+  prediction: PredictionType,
+): Tensor {
   if (prediction === 'epsilon') return output;
   return torch.scope(() => {
     const alphaT = perSample(alphaProdT, sample, 'epsilonFromPrediction', 'alphaProdT'); // ᾱ_t

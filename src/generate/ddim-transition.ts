@@ -34,9 +34,25 @@ export function ddimTransition(input: DdimTransitionInput): StepResult {
     const clipSample = config.clipSample ?? undefined;
     if (input.stochastic) {
       const { prevSample, generator } = input;
-      return ddimStepWithLogProb({ epsilon, sample, alphaProdT, alphaProdTPrev, eta: config.eta, clipSample, prevSample, generator });
+      return ddimStepWithLogProb({
+        epsilon,
+        sample,
+        alphaProdT,
+        alphaProdTPrev,
+        eta: config.eta,
+        clipSample,
+        prevSample,
+        generator,
+      });
     }
-    const { prevSampleMean, stdDev } = ddimStepMean({ epsilon, sample, alphaProdT, alphaProdTPrev, eta: 0, clipSample });
+    const { prevSampleMean, stdDev } = ddimStepMean({
+      epsilon,
+      sample,
+      alphaProdT,
+      alphaProdTPrev,
+      eta: 0,
+      clipSample,
+    });
     const B = sample.shape[0]!;
     const logProb = torch.zeros([B], { dtype: sample.dtype });
     return { prevSample: prevSampleMean.clone(), logProb, prevSampleMean, stdDev, transitionStd: stdDev.clone() }; // x' = μ

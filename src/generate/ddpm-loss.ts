@@ -32,7 +32,10 @@ export function ddpmLoss<C>(model: EpsilonModel<C>, x0: Tensor, cond: C, opts: D
     const t =
       opts.timesteps?.long() ??
       drawPerSample([B], opts.generator, 'ddpmLoss', (shape, generator) => torch.randint(0, T, shape, { generator })); // t ~ U{0..T−1}
-    const alphaBar = torch.tensor([...opts.alphasCumprod], { dtype: 'float64' }).indexSelect(0, t).to(x0.dtype); // ᾱ_t [B]
+    const alphaBar = torch
+      .tensor([...opts.alphasCumprod], { dtype: 'float64' })
+      .indexSelect(0, t)
+      .to(x0.dtype); // ᾱ_t [B]
     const a = perSample(alphaBar, x0, 'ddpmLoss', 'alphaBar'); // [B,1,…]
     const sqrtA = a.sqrt(); // √ᾱ_t
     const sqrtB = a.rsub(1).sqrt(); // √(1−ᾱ_t)

@@ -93,7 +93,8 @@ export function ddimSchedule(alphaBar: readonly number[], steps: number, opts: D
   const T = alphaBar.length;
   const timesteps = ddimTimesteps(T, steps, opts);
   for (const t of timesteps) {
-    if (t < 0 || t >= T) throw new Error(`refract ddimSchedule: timestep ${t} is outside [0, ${T}) — lower stepsOffset`);
+    if (t < 0 || t >= T)
+      throw new Error(`refract ddimSchedule: timestep ${t} is outside [0, ${T}) — lower stepsOffset`);
   }
   const finalAlpha = opts.setAlphaToOne ? 1 : alphaBar[0]!;
   const alphaProdT = timesteps.map((t) => alphaBar[t]!);

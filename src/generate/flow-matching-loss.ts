@@ -37,7 +37,12 @@ export interface DenoisingLoss {
  * Notation: x0 → x₀ (data), noise → ε ~ N(0, I), sigma → σ = t. Gradients flow into the model only.
  * Draw order with a generator: ε first, then σ.
  */
-export function flowMatchingLoss<C>(model: VelocityModel<C>, x0: Tensor, cond: C, opts: FlowMatchingLossOptions = {}): DenoisingLoss {
+export function flowMatchingLoss<C>(
+  model: VelocityModel<C>,
+  x0: Tensor,
+  cond: C,
+  opts: FlowMatchingLossOptions = {},
+): DenoisingLoss {
   return torch.scope(() => {
     const B = x0.shape[0]!;
     const noise = opts.noise ?? standardNormalLike(x0, opts.generator, 'flowMatchingLoss'); // ε
@@ -53,12 +58,16 @@ export function flowMatchingLoss<C>(model: VelocityModel<C>, x0: Tensor, cond: C
 
 function drawSigma(B: number, dtype: torch.DType, opts: FlowMatchingLossOptions): Tensor {
   if ((opts.sigmaSampling ?? 'uniform') === 'uniform') {
-    return drawPerSample([B], opts.generator, 'flowMatchingLoss', (shape, generator) => torch.rand(shape, { generator, dtype })); // σ ~ U(0,1)
+    return drawPerSample([B], opts.generator, 'flowMatchingLoss', (shape, generator) =>
+      torch.rand(shape, { generator, dtype }),
+    ); // σ ~ U(0,1)
   }
   const m = opts.logitMean ?? 0;
   const sd = opts.logitStd ?? 1;
   return torch.scope(() => {
-    const n = drawPerSample([B], opts.generator, 'flowMatchingLoss', (shape, generator) => torch.randn(shape, { generator, dtype }));
+    const n = drawPerSample([B], opts.generator, 'flowMatchingLoss', (shape, generator) =>
+      torch.randn(shape, { generator, dtype }),
+    );
     return n.mul(sd).add(m).sigmoid(); // σ = sigmoid(m + s·n)  (SD3 §3.1, logit-normal)
   });
 }

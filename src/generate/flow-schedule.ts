@@ -37,6 +37,7 @@ export function flowSigmas(steps: number, opts: FlowSigmasOptions = {}): number[
  */
 export function sigmaMaxOf(sigmas: readonly number[]): number {
   const below = sigmas.find((s) => s < 1);
-  if (below === undefined) throw new Error('refract sigmaMaxOf: sigmas must contain a value below 1 — use flowSigmas(steps)');
+  if (below === undefined)
+    throw new Error('refract sigmaMaxOf: sigmas must contain a value below 1 — use flowSigmas(steps)');
   return below;
 }

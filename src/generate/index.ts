@@ -1,13 +1,28 @@
 // generate/: generators as policies — sampler steps with exact per-step log-probs, schedules, training losses,
 // guidance, rollouts recorded as Trajectories, and replay of their log-probs under new weights.
-export type { Denoiser, VelocityModel, EpsilonModel, PredictionType, PerSample, NoiseSource, StepResult } from './types.js';
+export type {
+  Denoiser,
+  VelocityModel,
+  EpsilonModel,
+  PredictionType,
+  PerSample,
+  NoiseSource,
+  StepResult,
+} from './types.js';
 export { sdeStepWithLogProb, type SdeStepInput } from './sde-step.js';
 export { cpsStepWithLogProb, type CpsStepInput } from './cps-step.js';
 export { odeEulerStep, type OdeStepInput } from './ode-step.js';
 export { ddimStepWithLogProb, ddimStepMean, epsilonFromPrediction, type DdimStepInput } from './ddim-step.js';
 export { stepKl } from './step-kl.js';
 export { gaussianLogDensity, meanLogProb, summedLogProb } from './gaussian-log-prob.js';
-export { perSample, meanOverNonBatch, sumOverNonBatch, drawPerSample, standardNormal, standardNormalLike } from './per-sample.js';
+export {
+  perSample,
+  meanOverNonBatch,
+  sumOverNonBatch,
+  drawPerSample,
+  standardNormal,
+  standardNormalLike,
+} from './per-sample.js';
 export { flowSigmas, timeShift, sigmaMaxOf, type FlowSigmasOptions } from './flow-schedule.js';
 export {
   ddpmBetas,

@@ -19,7 +19,13 @@ export function perSample(value: PerSample, like: Tensor, fn: string, what: stri
       `refract ${fn}: ${what} must have 1 or B=${batch} elements, got shape [${value.shape.join(', ')}] — pass one value per sample`,
     );
   }
-  return torch.scope(() => value.to(like.dtype).reshape([n, ...target.slice(1)]).expand(target).contiguous());
+  return torch.scope(() =>
+    value
+      .to(like.dtype)
+      .reshape([n, ...target.slice(1)])
+      .expand(target)
+      .contiguous(),
+  );
 }
 
 /** Mean over every dim but the first: [B, ...] → [B]. */
@@ -58,7 +64,12 @@ export function drawPerSample(shape: number[], source: NoiseSource | undefined, 
 }
 
 /** Standard normal noise of `shape` [B, ...] in `dtype` (see drawPerSample). */
-export function standardNormal(shape: number[], dtype: torch.DType, source: NoiseSource | undefined, fn: string): Tensor {
+export function standardNormal(
+  shape: number[],
+  dtype: torch.DType,
+  source: NoiseSource | undefined,
+  fn: string,
+): Tensor {
   return drawPerSample(shape, source, fn, (s, generator) => torch.randn(s, { generator, dtype }));
 }
 

@@ -60,17 +60,25 @@ export function replayLogProbs<C>(
     }
     if (parts.length === 1) return parts[0]!;
     const cat = (get: (r: ReplayResult) => Tensor): Tensor => torch.cat(parts.map(get), 0);
-    return { logProbs: cat((r) => r.logProbs), means: cat((r) => r.means), stdDevs: cat((r) => r.stdDevs), transitionStds: cat((r) => r.transitionStds) };
+    return {
+      logProbs: cat((r) => r.logProbs),
+      means: cat((r) => r.means),
+      stdDevs: cat((r) => r.stdDevs),
+      transitionStds: cat((r) => r.transitionStds),
+    };
   });
 }
 
 function perSampleRows(stepIndices: StepIndices, B: number): number[][] {
   if (stepIndices.length === 0) throw new Error('refract replayLogProbs: stepIndices must name at least one step');
-  if (typeof stepIndices[0] === 'number') return Array.from({ length: B }, () => [...(stepIndices as readonly number[])]);
+  if (typeof stepIndices[0] === 'number')
+    return Array.from({ length: B }, () => [...(stepIndices as readonly number[])]);
   const rows = (stepIndices as readonly (readonly number[])[]).map((r) => [...r]);
   const K = rows[0]!.length;
   if (rows.length !== B || rows.some((r) => r.length !== K)) {
-    throw new Error(`refract replayLogProbs: per-sample stepIndices must be ${B} rows of equal length, got ${rows.length} rows`);
+    throw new Error(
+      `refract replayLogProbs: per-sample stepIndices must be ${B} rows of equal length, got ${rows.length} rows`,
+    );
   }
   return rows;
 }
@@ -79,18 +87,28 @@ function validateSteps<C>(t: Trajectory<C>, rows: number[][]): void {
   if (t.latents === null) {
     throw new Error('refract replayLogProbs: trajectory has no latents — sample with recordLatents: true to replay it');
   }
-  if (t.sampler.kind !== t.schedule.kind) throw new Error(`refract replayLogProbs: sampler ${t.sampler.kind} does not match schedule ${t.schedule.kind}`);
+  if (t.sampler.kind !== t.schedule.kind)
+    throw new Error(`refract replayLogProbs: sampler ${t.sampler.kind} does not match schedule ${t.schedule.kind}`);
   const T = t.stochastic.length;
   for (const i of rows.flat()) {
-    if (!Number.isInteger(i) || i < 0 || i >= T) throw new Error(`refract replayLogProbs: step index must be in [0, ${T}), got ${i}`);
+    if (!Number.isInteger(i) || i < 0 || i >= T)
+      throw new Error(`refract replayLogProbs: step index must be in [0, ${T}), got ${i}`);
     if (!t.stochastic[i]) {
-      throw new Error(`refract replayLogProbs: step ${i} is deterministic and has no log-prob — replay only steps with trajectory.stochastic[i]`);
+      throw new Error(
+        `refract replayLogProbs: step ${i} is deterministic and has no log-prob — replay only steps with trajectory.stochastic[i]`,
+      );
     }
   }
 }
 
-function replayChunk<C>(model: Denoiser<C>, t: Trajectory<C>, rows: number[][], ops?: ConditioningOps<C>): ReplayResult {
-  const guided = t.uncond === undefined ? model : guidedModel(model, { uncond: t.uncond, scale: t.sampler.guidance, ops });
+function replayChunk<C>(
+  model: Denoiser<C>,
+  t: Trajectory<C>,
+  rows: number[][],
+  ops?: ConditioningOps<C>,
+): ReplayResult {
+  const guided =
+    t.uncond === undefined ? model : guidedModel(model, { uncond: t.uncond, scale: t.sampler.guidance, ops });
   const latents = t.latents!;
   const K = rows[0]!.length;
   const B = rows.length;
@@ -100,7 +118,10 @@ function replayChunk<C>(model: Denoiser<C>, t: Trajectory<C>, rows: number[][], 
     steps.push(
       torch.scope(() => {
         const x = gatherStep(latents, idx); // x_i       [B, …]
-        const recordedNext = gatherStep(latents, idx.map((i) => i + 1)); // x_{i+1}, recorded
+        const recordedNext = gatherStep(
+          latents,
+          idx.map((i) => i + 1),
+        ); // x_{i+1}, recorded
         return replayStep(guided, t, idx, x, recordedNext);
       }),
     );
@@ -118,13 +139,27 @@ function replayStep<C>(model: Denoiser<C>, t: Trajectory<C>, idx: number[], x: T
   const dtype = x.dtype;
   const B = idx.length;
   const values = (table: readonly number[], shift = 0): PerSample =>
-    idx.every((i) => i === idx[0]) ? table[idx[0]! + shift]! : torch.tensor(idx.map((i) => table[i + shift]!), { dtype });
+    idx.every((i) => i === idx[0])
+      ? table[idx[0]! + shift]!
+      : torch.tensor(
+          idx.map((i) => table[i + shift]!),
+          { dtype },
+        );
   const timeOf = (v: PerSample): Tensor => (typeof v === 'number' ? torch.full([B], v, { dtype }) : v);
   if (t.sampler.kind === 'flow' && t.schedule.kind === 'flow') {
     const sigma = values(t.schedule.sigmas); // σ_i
     const velocity = model(x, timeOf(sigma), t.cond); // v̂_θ(x_i, σ_i)
     const sigmaNext = values(t.schedule.sigmas, 1); // σ_{i+1}
-    return flowTransition({ config: t.sampler, stochastic: true, velocity, sample: x, sigma, sigmaNext, sigmaMax: t.schedule.sigmaMax, prevSample });
+    return flowTransition({
+      config: t.sampler,
+      stochastic: true,
+      velocity,
+      sample: x,
+      sigma,
+      sigmaNext,
+      sigmaMax: t.schedule.sigmaMax,
+      prevSample,
+    });
   }
   if (t.sampler.kind === 'ddim' && t.schedule.kind === 'ddim') {
     const modelOutput = model(x, timeOf(values(t.schedule.timesteps)), t.cond); // ε̂_θ or v̂_θ at (x_t, t)

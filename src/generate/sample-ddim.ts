@@ -40,7 +40,8 @@ export function ddimSamplerConfig<C>(o: SampleDdimOptions<C>): DdimSamplerConfig
   const eta = o.eta ?? 1;
   if (!(eta >= 0)) fail(`eta must be ≥ 0, got ${eta} — DDPO uses 1.0`);
   const guidance = o.guidance ?? 1;
-  if (guidance !== 1 && o.uncond === undefined) fail(`uncond must be given when guidance ≠ 1 (got guidance ${guidance})`);
+  if (guidance !== 1 && o.uncond === undefined)
+    fail(`uncond must be given when guidance ≠ 1 (got guidance ${guidance})`);
   if (o.seeds.length === 0) fail('seeds must hold one seed per sample, got none');
   const prediction = o.prediction ?? 'epsilon';
   return Object.freeze({ kind: 'ddim', steps: o.steps, eta, guidance, prediction, clipSample: o.clipSample ?? null });
@@ -54,7 +55,10 @@ export function ddimSamplerConfig<C>(o: SampleDdimOptions<C>): DdimSamplerConfig
 export function sampleDdim<C>(opts: SampleDdimOptions<C>): Trajectory<C> {
   const config = ddimSamplerConfig(opts);
   const schedule = ddimSchedule(opts.alphasCumprod, config.steps, opts);
-  const model = opts.uncond === undefined ? opts.model : guidedModel(opts.model, { uncond: opts.uncond, scale: config.guidance, ops: opts.conditioningOps });
+  const model =
+    opts.uncond === undefined
+      ? opts.model
+      : guidedModel(opts.model, { uncond: opts.uncond, scale: config.guidance, ops: opts.conditioningOps });
   const gens = opts.seeds.map((s) => new torch.Generator(s));
   const B = opts.seeds.length;
   const dtype = opts.dtype ?? 'float32';
@@ -63,13 +67,23 @@ export function sampleDdim<C>(opts: SampleDdimOptions<C>): Trajectory<C> {
     const recorded = torch.noGrad(() =>
       torch.scope(() => {
         const noise = standardNormal([B, ...opts.shape], dtype, gens, 'sampleDdim'); // x_T ~ N(0, I), per sample
-        const record = new RolloutRecord(noise, { recordLatents: opts.recordLatents ?? true, recordMeans: opts.recordMeans ?? true });
+        const record = new RolloutRecord(noise, {
+          recordLatents: opts.recordLatents ?? true,
+          recordMeans: opts.recordMeans ?? true,
+        });
         let x: Tensor = noise;
         for (let i = 0; i < config.steps; i++) {
           const step = torch.scope(() => {
             const modelOutput = model(x, torch.full([B], schedule.timesteps[i]!, { dtype }), opts.cond); // ε̂ or v̂
             const alphas = { alphaProdT: schedule.alphaProdT[i]!, alphaProdTPrev: schedule.alphaProdTPrev[i]! };
-            return ddimTransition({ config, stochastic: stochastic[i]!, modelOutput, sample: x, ...alphas, generator: gens });
+            return ddimTransition({
+              config,
+              stochastic: stochastic[i]!,
+              modelOutput,
+              sample: x,
+              ...alphas,
+              generator: gens,
+            });
           });
           record.add(step);
           x = step.prevSample;
@@ -77,7 +91,15 @@ export function sampleDdim<C>(opts: SampleDdimOptions<C>): Trajectory<C> {
         return record.finish(x);
       }),
     );
-    return { sampler: config, schedule: { kind: 'ddim', ...schedule }, seeds: [...opts.seeds], cond: opts.cond, uncond: opts.uncond, stochastic, ...recorded };
+    return {
+      sampler: config,
+      schedule: { kind: 'ddim', ...schedule },
+      seeds: [...opts.seeds],
+      cond: opts.cond,
+      uncond: opts.uncond,
+      stochastic,
+      ...recorded,
+    };
   } finally {
     for (const g of gens) g.dispose();
   }

@@ -47,7 +47,8 @@ export function flowSamplerConfig<C>(o: SampleFlowOptions<C>): FlowSamplerConfig
   const fail = (what: string): never => {
     throw new Error(`refract sampleFlow: ${what}`);
   };
-  if (!Number.isInteger(o.steps) || o.steps < 1) fail(`steps must be a positive integer, got ${o.steps} — pass e.g. 10`);
+  if (!Number.isInteger(o.steps) || o.steps < 1)
+    fail(`steps must be a positive integer, got ${o.steps} — pass e.g. 10`);
   const window = o.sdeWindow ?? [0, o.steps];
   const [start, end] = window;
   if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= o.steps)) {
@@ -56,7 +57,8 @@ export function flowSamplerConfig<C>(o: SampleFlowOptions<C>): FlowSamplerConfig
   const noiseLevel = o.noiseLevel ?? 0.7;
   if (!(noiseLevel >= 0)) fail(`noiseLevel must be ≥ 0, got ${noiseLevel} — Flow-GRPO uses 0.7`);
   const guidance = o.guidance ?? 1;
-  if (guidance !== 1 && o.uncond === undefined) fail(`uncond must be given when guidance ≠ 1 (got guidance ${guidance})`);
+  if (guidance !== 1 && o.uncond === undefined)
+    fail(`uncond must be given when guidance ≠ 1 (got guidance ${guidance})`);
   if (o.seeds.length === 0) fail('seeds must hold one seed per sample, got none');
   return Object.freeze({
     kind: 'flow',
@@ -80,7 +82,10 @@ export function sampleFlow<C>(opts: SampleFlowOptions<C>): Trajectory<C> {
   const config = flowSamplerConfig(opts);
   const sigmas = flowSigmas(config.steps, { shift: config.shift });
   const sigmaMax = sigmaMaxOf(sigmas);
-  const model = opts.uncond === undefined ? opts.model : guidedModel(opts.model, { uncond: opts.uncond, scale: config.guidance, ops: opts.conditioningOps });
+  const model =
+    opts.uncond === undefined
+      ? opts.model
+      : guidedModel(opts.model, { uncond: opts.uncond, scale: config.guidance, ops: opts.conditioningOps });
   const gens = opts.seeds.map((s) => new torch.Generator(s));
   const B = opts.seeds.length;
   const dtype = opts.dtype ?? 'float32';
@@ -89,7 +94,10 @@ export function sampleFlow<C>(opts: SampleFlowOptions<C>): Trajectory<C> {
     const recorded = torch.noGrad(() =>
       torch.scope(() => {
         const noise = standardNormal([B, ...opts.shape], dtype, gens, 'sampleFlow'); // x_T ~ N(0, I), per sample
-        const record = new RolloutRecord(noise, { recordLatents: opts.recordLatents ?? true, recordMeans: opts.recordMeans ?? true });
+        const record = new RolloutRecord(noise, {
+          recordLatents: opts.recordLatents ?? true,
+          recordMeans: opts.recordMeans ?? true,
+        });
         let x: Tensor = noise;
         for (let i = 0; i < config.steps; i++) {
           const step = torch.scope(() => {
@@ -103,7 +111,15 @@ export function sampleFlow<C>(opts: SampleFlowOptions<C>): Trajectory<C> {
         return record.finish(x);
       }),
     );
-    return { sampler: config, schedule: { kind: 'flow', sigmas, sigmaMax }, seeds: [...opts.seeds], cond: opts.cond, uncond: opts.uncond, stochastic, ...recorded };
+    return {
+      sampler: config,
+      schedule: { kind: 'flow', sigmas, sigmaMax },
+      seeds: [...opts.seeds],
+      cond: opts.cond,
+      uncond: opts.uncond,
+      stochastic,
+      ...recorded,
+    };
   } finally {
     for (const g of gens) g.dispose();
   }

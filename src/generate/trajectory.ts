@@ -84,7 +84,12 @@ export function batchSize<C>(t: Trajectory<C>): number {
 }
 
 /** Samples [start, end) of a trajectory (tensors are views; the conditioning is cut with `ops`). */
-export function sliceTrajectory<C>(t: Trajectory<C>, start: number, end: number, ops?: ConditioningOps<C>): Trajectory<C> {
+export function sliceTrajectory<C>(
+  t: Trajectory<C>,
+  start: number,
+  end: number,
+  ops?: ConditioningOps<C>,
+): Trajectory<C> {
   const B = batchSize(t);
   if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start < end && end <= B)) {
     throw new Error(`refract sliceTrajectory: range must satisfy 0 ≤ start < end ≤ ${B}, got [${start}, ${end})`);
@@ -112,11 +117,18 @@ export function catTrajectories<C>(parts: readonly Trajectory<C>[], ops?: Condit
   if (first === undefined) throw new Error('refract catTrajectories: parts must be non-empty');
   const key = (t: Trajectory<C>): string => JSON.stringify([t.sampler, t.schedule, t.stochastic]);
   if (parts.some((p) => key(p) !== key(first))) {
-    throw new Error('refract catTrajectories: all parts must share sampler, schedule and stochastic steps — join rollouts of one config');
+    throw new Error(
+      'refract catTrajectories: all parts must share sampler, schedule and stochastic steps — join rollouts of one config',
+    );
   }
   const o = ops ?? defaultConditioningOps<C>();
   const join = (get: (t: Trajectory<C>) => Tensor | null): Tensor | null =>
-    parts.every((p) => get(p) !== null) ? torch.cat(parts.map((p) => get(p)!), 0) : null;
+    parts.every((p) => get(p) !== null)
+      ? torch.cat(
+          parts.map((p) => get(p)!),
+          0,
+        )
+      : null;
   return {
     ...first,
     seeds: parts.flatMap((p) => p.seeds),
@@ -134,5 +146,6 @@ export function catTrajectories<C>(parts: readonly Trajectory<C>[], ops?: Condit
 
 /** Frees the trajectory's own tensors (not the conditioning, which the caller owns). */
 export function disposeTrajectory<C>(t: Trajectory<C>): void {
-  for (const x of [t.initialNoise, t.latents, t.logProbs, t.means, t.stdDevs, t.transitionStds, t.finalSample]) x?.dispose();
+  for (const x of [t.initialNoise, t.latents, t.logProbs, t.means, t.stdDevs, t.transitionStds, t.finalSample])
+    x?.dispose();
 }

@@ -8,3 +8,7 @@ export * from './autograd.js';
 export * from './runtime.js';
 export { scope, keep, disposeAll } from './memory.js';
 export * as F from './functional.js';
+export * from './safetensors.js';
+export { ScriptModule, type ScriptOutput } from './jit.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';

@@ -132,8 +132,14 @@ export function decodeHeaderLength(first8: Uint8Array, fileSize: number, file: s
     bad(file, undefined, 'header length', `at most ${MAX_HEADER_BYTES} bytes`, `${n}`, 'this is not safetensors');
   }
   if (Number(n) + 8 > fileSize) {
-    bad(file, undefined, 'header length N', `≤ ${fileSize - 8} (8 + N within the ${fileSize}-byte file)`, `${n}`,
-      'the file is truncated or not safetensors');
+    bad(
+      file,
+      undefined,
+      'header length N',
+      `≤ ${fileSize - 8} (8 + N within the ${fileSize}-byte file)`,
+      `${n}`,
+      'the file is truncated or not safetensors',
+    );
   }
   if (n < 2n) bad(file, undefined, 'header length', 'at least 2 (the JSON "{}")', `${n}`, CORRUPT);
   return Number(n);
@@ -226,15 +232,27 @@ function checkCoverage(entries: ReadonlyArray<SafetensorsEntry>, bufferSize: num
       bad(file, e.name, 'data_offsets', clear, span, CORRUPT);
     }
     if (e.begin > expected) {
-      bad(file, e.name, 'data_offsets', `contiguous with the previous tensor (begin = ${expected})`,
-        `${span}, leaving bytes [${expected}, ${e.begin}) to no tensor`, CORRUPT);
+      bad(
+        file,
+        e.name,
+        'data_offsets',
+        `contiguous with the previous tensor (begin = ${expected})`,
+        `${span}, leaving bytes [${expected}, ${e.begin}) to no tensor`,
+        CORRUPT,
+      );
     }
     expected = e.end;
     previous = e.name;
   }
   if (expected !== bufferSize) {
-    bad(file, undefined, 'bytes covered by tensors', `the whole ${bufferSize}-byte buffer`, `${expected}`,
-      'the trailing bytes belong to no tensor; the file is corrupt');
+    bad(
+      file,
+      undefined,
+      'bytes covered by tensors',
+      `the whole ${bufferSize}-byte buffer`,
+      `${expected}`,
+      'the trailing bytes belong to no tensor; the file is corrupt',
+    );
   }
 }
 

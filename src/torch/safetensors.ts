@@ -3,16 +3,7 @@
 // each tensor's bytes at its offset, so a corrupt or hostile file fails with a message instead of a huge read.
 // Saving writes to a temporary file in the same folder and renames it over the target: rename(2) is atomic on
 // one filesystem, so a crash leaves either the old file or the new one, never half of one.
-import {
-  closeSync,
-  fstatSync,
-  fsyncSync,
-  openSync,
-  readSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Tensor } from './tensor.js';
@@ -232,8 +223,12 @@ function readFrom(src: ByteSource, file: string): LoadedSafetensors {
 function checkBools(bytes: Uint8Array, e: SafetensorsEntry, file: string): void {
   const i = bytes.findIndex((b) => b > 1);
   if (i >= 0) {
-    throw new SafetensorsError(file, e.name, `BOOL bytes must be 0 or 1, got ${bytes[i]} at element ${i} — ` +
-      'the file is corrupt or was written by a non-conforming tool');
+    throw new SafetensorsError(
+      file,
+      e.name,
+      `BOOL bytes must be 0 or 1, got ${bytes[i]} at element ${i} — ` +
+        'the file is corrupt or was written by a non-conforming tool',
+    );
   }
 }
 
@@ -262,8 +257,12 @@ function readAt(fd: number, offset: number, length: number, file: string): Uint8
   while (done < length) {
     const n = readSync(fd, buf, done, length - done, offset + done);
     if (n === 0) {
-      throw new SafetensorsError(file, undefined, `file must hold ${offset + length} bytes, got ${offset + done} — ` +
-        'it shrank while being read; retry once it is written');
+      throw new SafetensorsError(
+        file,
+        undefined,
+        `file must hold ${offset + length} bytes, got ${offset + done} — ` +
+          'it shrank while being read; retry once it is written',
+      );
     }
     done += n;
   }

@@ -868,39 +868,50 @@ function applyIndex(x: Tensor, spec: IndexSpec[]): Tensor {
   if (consumed > rank) throw new TorchError(`too many indices (${consumed}) for a tensor of rank ${rank}`, 'index');
   let cur = x;
   const advanced: (Tensor | null)[] = [];
-  let dim = 0;
+  let dim = 0; // the dim of `cur` the next entry applies to
+  let srcDim = 0; // the same dim counted in `x`, for messages
   const owned: Tensor[] = [];
   const step = (t: Tensor): void => {
     if (cur !== x) owned.push(cur);
     cur = t;
   };
-  for (const s of spec) {
-    if (s === '...') {
-      const skip = rank - consumed;
-      for (let i = 0; i < skip; i++) advanced.push(null);
-      dim += skip;
-    } else if (s === null) {
-      step(cur.unsqueeze(dim));
-      advanced.push(null);
-      dim++;
-    } else if (typeof s === 'number') {
-      const size = cur.shape[dim]!;
-      if (s < -size || s >= size) {
-        throw new TorchError(`index ${s} is out of bounds for dimension ${dim} with size ${size}`, 'index');
+  try {
+    for (const s of spec) {
+      if (s === '...') {
+        const skip = rank - consumed;
+        for (let i = 0; i < skip; i++) advanced.push(null);
+        dim += skip;
+        srcDim += skip;
+      } else if (s === null) {
+        step(cur.unsqueeze(dim));
+        advanced.push(null);
+        dim++;
+      } else if (typeof s === 'number') {
+        const size = cur.shape[dim]!;
+        if (s < -size || s >= size) {
+          throw new TorchError(`index ${s} is out of bounds for dimension ${srcDim} with size ${size}`, 'index');
+        }
+        step(cur.select(dim, s));
+        srcDim++;
+      } else if (s instanceof Tensor) {
+        advanced.push(s);
+        dim += width(s);
+        srcDim += width(s);
+      } else {
+        step(wrap(op.slice(cur.id, dim, s.start ?? null, s.stop ?? null, s.step ?? 1)));
+        advanced.push(null);
+        dim++;
+        srcDim++;
       }
-      step(cur.select(dim, s));
-    } else if (s instanceof Tensor) {
-      advanced.push(s);
-      dim += width(s);
-    } else {
-      step(wrap(op.slice(cur.id, dim, s.start ?? null, s.stop ?? null, s.step ?? 1)));
-      advanced.push(null);
-      dim++;
     }
-  }
-  if (advanced.some((a) => a !== null)) {
-    while (advanced.length > 0 && advanced[advanced.length - 1] === null) advanced.pop();
-    step(wrap(op.index(cur.id, advanced.map((a) => (a ? a.id : null)))));
+    if (advanced.some((a) => a !== null)) {
+      while (advanced.length > 0 && advanced[advanced.length - 1] === null) advanced.pop();
+      step(wrap(op.index(cur.id, advanced.map((a) => (a ? a.id : null)))));
+    }
+  } catch (err) {
+    if (cur !== x) cur.dispose();
+    for (const t of owned) t.dispose();
+    throw err;
   }
   for (const t of owned) t.dispose();
   return cur === x ? x.view(x.shape) : cur;

@@ -26,7 +26,10 @@ test('flowMatchingLoss is 0 for a model that returns ε − x₀ exactly, and it
   assert.deepEqual(r.perSample.shape, [4]);
   assert.ok(r.perSample.abs().max().item() < 1e-10, `oracle loss ${r.perSample.toArray()}`);
   const sig = r.time.toArray();
-  assert.ok(sig.every((s) => s > 0 && s < 1), 'uniform σ in (0,1)');
+  assert.ok(
+    sig.every((s) => s > 0 && s < 1),
+    'uniform σ in (0,1)',
+  );
   // An offset p on the prediction gives loss p² and dL/dp = 2p: the target is exactly ε − x₀.
   const p = torch.full([], 0.3, { dtype: 'float64', requiresGrad: true });
   const withOffset = flowMatchingLoss(flowOracle(x0, p), x0, null, { noise: r.noise, sigma: r.time });
@@ -37,7 +40,10 @@ test('flowMatchingLoss is 0 for a model that returns ε − x₀ exactly, and it
 
 test('flowMatchingLoss: logit-normal σ lies in (0,1) centred on 0.5; per-sample generators reproduce each sample', () => {
   const x0 = seeded([512, 2], 3, 'float64');
-  const r = flowMatchingLoss(flowOracle(x0), x0, null, { generator: new torch.Generator(4), sigmaSampling: 'logit_normal' });
+  const r = flowMatchingLoss(flowOracle(x0), x0, null, {
+    generator: new torch.Generator(4),
+    sigmaSampling: 'logit_normal',
+  });
   const s = r.time.toArray();
   assert.ok(s.every((v) => v > 0 && v < 1));
   const mean = s.reduce((a, b) => a + b, 0) / s.length;

@@ -23,7 +23,15 @@ function logProbs(prev: number[], mean: number[], tstd: number[], B: number): nu
 }
 
 /** Flow-GRPO SDE step. */
-export function refSde(x: number[], v: number[], prev: number[], sigma: number[], sigmaNext: number[], sigmaMax: number, a: number): RefStep {
+export function refSde(
+  x: number[],
+  v: number[],
+  prev: number[],
+  sigma: number[],
+  sigmaNext: number[],
+  sigmaMax: number,
+  a: number,
+): RefStep {
   const B = sigma.length;
   const D = x.length / B;
   const std = sigma.map((s) => a * Math.sqrt(s / (1 - (s === 1 ? sigmaMax : s))));
@@ -39,7 +47,14 @@ export function refSde(x: number[], v: number[], prev: number[], sigma: number[]
 }
 
 /** CPS step (exact Gaussian log-density). */
-export function refCps(x: number[], v: number[], prev: number[], sigma: number[], sigmaNext: number[], a: number): RefStep {
+export function refCps(
+  x: number[],
+  v: number[],
+  prev: number[],
+  sigma: number[],
+  sigmaNext: number[],
+  a: number,
+): RefStep {
   const B = sigma.length;
   const D = x.length / B;
   const std = sigmaNext.map((s) => s * Math.sin((a * Math.PI) / 2));
@@ -55,7 +70,14 @@ export function refCps(x: number[], v: number[], prev: number[], sigma: number[]
 }
 
 /** DDIM(η) step. */
-export function refDdim(x: number[], eps: number[], prev: number[], aT: number[], aPrev: number[], eta: number): RefStep {
+export function refDdim(
+  x: number[],
+  eps: number[],
+  prev: number[],
+  aT: number[],
+  aPrev: number[],
+  eta: number,
+): RefStep {
   const B = aT.length;
   const D = x.length / B;
   const std = aT.map((a, b) => eta * Math.sqrt(((1 - aPrev[b]!) / (1 - a)) * (1 - a / aPrev[b]!)));

@@ -27,10 +27,25 @@ const seedsOf = (B: number): number[] => Array.from({ length: B }, (_, i) => 100
 
 function rollout(B: number, sde: FlowSdeKind = 'flow_sde', guidance = 1): Trajectory<TokenCond> {
   const uncond = guidance === 1 ? undefined : { tokens: torch.zeros([B, C]) };
-  return sampleFlow({ model: stand.model, cond: tokens(B, C, 5), uncond, guidance, steps: STEPS, shift: 3, noiseLevel: 0.7, sde, seeds: seedsOf(B), shape: SHAPE });
+  return sampleFlow({
+    model: stand.model,
+    cond: tokens(B, C, 5),
+    uncond,
+    guidance,
+    steps: STEPS,
+    shift: 3,
+    noiseLevel: 0.7,
+    sde,
+    seeds: seedsOf(B),
+    shape: SHAPE,
+  });
 }
 
-function assertReplayMatches(t: Trajectory<TokenCond>, replayed: { logProbs: torch.Tensor; means: torch.Tensor }, what: string): void {
+function assertReplayMatches(
+  t: Trajectory<TokenCond>,
+  replayed: { logProbs: torch.Tensor; means: torch.Tensor },
+  what: string,
+): void {
   const d = maxAbsDiff(replayed.logProbs, t.logProbs);
   assert.ok(d < 1e-5, `${what}: |Δ logProb| = ${d}`);
   const ratio = torch.scope(() => replayed.logProbs.sub(t.logProbs).exp().sub(1).abs().max().item());
@@ -81,7 +96,8 @@ test('per-sample step rows (flow_grpo shuffles timesteps per sample) replay each
   const r = replayLogProbs(stand.model, t, rows);
   const expected = rows.flatMap((row, b) => row.map((i) => t.logProbs.toArray()[b * STEPS + i]!));
   const got = r.logProbs.toArray();
-  for (let k = 0; k < got.length; k++) assert.ok(Math.abs(got[k]! - expected[k]!) < 1e-5, `entry ${k}: ${got[k]} vs ${expected[k]}`);
+  for (let k = 0; k < got.length; k++)
+    assert.ok(Math.abs(got[k]! - expected[k]!) < 1e-5, `entry ${k}: ${got[k]} vs ${expected[k]}`);
 });
 
 test('replay with classifier-free guidance and with CPS matches the rollout', () => {
@@ -99,7 +115,15 @@ test('replay with classifier-free guidance and with CPS matches the rollout', ()
 test('DDIM replay matches its rollout', () => {
   const ddim = standInModel(C, 8, 1 / 1000);
   const alphas = alphasCumprod(ddpmBetas(1000, { schedule: 'scaled_linear', betaStart: 0.00085, betaEnd: 0.012 }));
-  const opts = { model: ddim.model, cond: tokens(16, C, 6), alphasCumprod: alphas, steps: STEPS, eta: 1, seeds: seedsOf(16), shape: SHAPE };
+  const opts = {
+    model: ddim.model,
+    cond: tokens(16, C, 6),
+    alphasCumprod: alphas,
+    steps: STEPS,
+    eta: 1,
+    seeds: seedsOf(16),
+    shape: SHAPE,
+  };
   const t = sampleDdim({ ...opts, stepsOffset: 1 }); // Stable Diffusion's offset: every step has σ_t > 0
   assert.ok(t.stochastic.every((s) => s));
   assertReplayMatches(t, replayLogProbs(ddim.model, t, ALL_STEPS, { batchSize: 7 }), 'ddim');
@@ -126,7 +150,14 @@ test('replay records grad into the model; a reference replay under noGrad gives 
 });
 
 test('replay without recorded latents explains how to fix it', () => {
-  const t = sampleFlow({ model: stand.model, cond: tokens(2, C, 5), steps: 3, seeds: [1, 2], shape: SHAPE, recordLatents: false });
+  const t = sampleFlow({
+    model: stand.model,
+    cond: tokens(2, C, 5),
+    steps: 3,
+    seeds: [1, 2],
+    shape: SHAPE,
+    recordLatents: false,
+  });
   assert.equal(t.latents, null);
   assert.throws(() => replayLogProbs(stand.model, t, [0]), /recordLatents: true/);
 });

@@ -2,7 +2,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/torch/index.js';
-import { sampleFlow, sampleDdim, cfg, guidedModel, disposeTrajectory, replayLogProbs, alphasCumprod, ddpmBetas, sliceTrajectory } from '../../src/generate/index.js';
+import {
+  sampleFlow,
+  sampleDdim,
+  cfg,
+  guidedModel,
+  disposeTrajectory,
+  replayLogProbs,
+  alphasCumprod,
+  ddpmBetas,
+  sliceTrajectory,
+} from '../../src/generate/index.js';
 import { standInModel, tokens, maxAbsDiff, type TokenCond } from './fixtures.js';
 
 const C = 3;
@@ -15,7 +25,15 @@ test("per-sample generators: sample i's trajectory is the same in a batch of 1 a
   for (const sde of ['flow_sde', 'cps'] as const) {
     const big = sampleFlow({ model: stand.model, cond: cond16, steps: 6, shift: 3, sde, seeds, shape: SHAPE });
     for (const i of [0, 7, 15]) {
-      const one = sampleFlow({ model: stand.model, cond: { tokens: cond16.tokens.narrow(0, i, 1) }, steps: 6, shift: 3, sde, seeds: [seeds[i]!], shape: SHAPE });
+      const one = sampleFlow({
+        model: stand.model,
+        cond: { tokens: cond16.tokens.narrow(0, i, 1) },
+        steps: 6,
+        shift: 3,
+        sde,
+        seeds: [seeds[i]!],
+        shape: SHAPE,
+      });
       const fromBig = sliceTrajectory(big, i, i + 1);
       assert.equal(maxAbsDiff(one.initialNoise, fromBig.initialNoise), 0, `${sde} sample ${i}: initial noise`);
       const d = maxAbsDiff(one.latents!, fromBig.latents!);
@@ -25,8 +43,24 @@ test("per-sample generators: sample i's trajectory is the same in a batch of 1 a
   }
   const ab = alphasCumprod(ddpmBetas(1000));
   const ddim = standInModel(C, 22, 1 / 1000);
-  const big = sampleDdim({ model: ddim.model, cond: cond16, alphasCumprod: ab, steps: 5, seeds, shape: SHAPE, stepsOffset: 1 });
-  const one = sampleDdim({ model: ddim.model, cond: { tokens: cond16.tokens.narrow(0, 4, 1) }, alphasCumprod: ab, steps: 5, seeds: [seeds[4]!], shape: SHAPE, stepsOffset: 1 });
+  const big = sampleDdim({
+    model: ddim.model,
+    cond: cond16,
+    alphasCumprod: ab,
+    steps: 5,
+    seeds,
+    shape: SHAPE,
+    stepsOffset: 1,
+  });
+  const one = sampleDdim({
+    model: ddim.model,
+    cond: { tokens: cond16.tokens.narrow(0, 4, 1) },
+    alphasCumprod: ab,
+    steps: 5,
+    seeds: [seeds[4]!],
+    shape: SHAPE,
+    stepsOffset: 1,
+  });
   assert.ok(maxAbsDiff(one.finalSample, sliceTrajectory(big, 4, 5).finalSample) < 1e-6, 'ddim sample 4');
 });
 
@@ -56,7 +90,16 @@ test('guidedModel runs cond and uncond in one forward and equals cfg of two forw
 });
 
 test('a trajectory records the DESIGN §2 fields with the documented shapes and frozen config', () => {
-  const t = sampleFlow({ model: stand.model, cond: tokens(3, C, 1), steps: 5, shift: 2, noiseLevel: 0.5, sdeWindow: [1, 3], seeds: [1, 2, 3], shape: SHAPE });
+  const t = sampleFlow({
+    model: stand.model,
+    cond: tokens(3, C, 1),
+    steps: 5,
+    shift: 2,
+    noiseLevel: 0.5,
+    sdeWindow: [1, 3],
+    seeds: [1, 2, 3],
+    shape: SHAPE,
+  });
   assert.equal(t.sampler.kind, 'flow');
   assert.ok(Object.isFrozen(t.sampler));
   assert.equal(t.schedule.kind === 'flow' && t.schedule.sigmas.length, 6);
@@ -68,8 +111,15 @@ test('a trajectory records the DESIGN §2 fields with the documented shapes and 
   assert.equal(maxAbsDiff(t.latents!.select(1, 5), t.finalSample), 0);
   assert.equal(maxAbsDiff(t.latents!.select(1, 0), t.initialNoise), 0);
   assert.deepEqual(t.stochastic, [false, true, true, false, false]);
-  assert.throws(() => sampleFlow({ model: stand.model, cond: tokens(1, C, 1), steps: 4, sdeWindow: [2, 6], seeds: [1], shape: SHAPE }), /sdeWindow must be \[start, end\)/);
-  assert.throws(() => sampleFlow({ model: stand.model, cond: tokens(1, C, 1), steps: 4, guidance: 3, seeds: [1], shape: SHAPE }), /uncond must be given/);
+  assert.throws(
+    () =>
+      sampleFlow({ model: stand.model, cond: tokens(1, C, 1), steps: 4, sdeWindow: [2, 6], seeds: [1], shape: SHAPE }),
+    /sdeWindow must be \[start, end\)/,
+  );
+  assert.throws(
+    () => sampleFlow({ model: stand.model, cond: tokens(1, C, 1), steps: 4, guidance: 3, seeds: [1], shape: SHAPE }),
+    /uncond must be given/,
+  );
 });
 
 test('rollout and replay leave no native tensors behind', () => {

@@ -1,10 +1,18 @@
 // Noise schedules: SD3's time shift, DDPM betas, DDIM timestep selection.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { flowSigmas, timeShift, sigmaMaxOf, ddpmBetas, alphasCumprod, ddimTimesteps, ddimSchedule } from '../../src/generate/index.js';
+import {
+  flowSigmas,
+  timeShift,
+  sigmaMaxOf,
+  ddpmBetas,
+  alphasCumprod,
+  ddimTimesteps,
+  ddimSchedule,
+} from '../../src/generate/index.js';
 import { assertClose } from '../helpers.js';
 
-test('flowSigmas applies σ\' = shift·σ/(1+(shift−1)·σ) to linspace(1, 0) and ends at 0', () => {
+test("flowSigmas applies σ' = shift·σ/(1+(shift−1)·σ) to linspace(1, 0) and ends at 0", () => {
   const s = flowSigmas(10, { shift: 3 });
   assert.equal(s.length, 11);
   assert.equal(s[0], 1);
@@ -29,7 +37,13 @@ test('DDPM betas: linear, scaled_linear and cosine (Nichol & Dhariwal) schedules
   assertClose([sl[0]!, sl[999]!], [0.00085, 0.012], 1e-15, 1e-12, 'scaled_linear ends');
   const f = (t: number) => Math.cos(((t + 0.008) / 1.008) * (Math.PI / 2)) ** 2;
   const cos = ddpmBetas(1000, { schedule: 'cosine' });
-  assertClose([cos[0]!, cos[400]!], [1 - f(1 / 1000) / f(0), 1 - f(401 / 1000) / f(400 / 1000)], 1e-15, 1e-12, 'cosine');
+  assertClose(
+    [cos[0]!, cos[400]!],
+    [1 - f(1 / 1000) / f(0), 1 - f(401 / 1000) / f(400 / 1000)],
+    1e-15,
+    1e-12,
+    'cosine',
+  );
   assert.equal(cos[999], 0.999, 'cosine β capped at 0.999');
   const ab = alphasCumprod([0.1, 0.2, 0.5]);
   assertClose(ab, [0.9, 0.72, 0.36], 1e-15, 0, 'alphasCumprod');

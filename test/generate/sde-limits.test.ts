@@ -3,7 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/torch/index.js';
-import { sampleFlow, sdeStepWithLogProb, cpsStepWithLogProb, ddimStepWithLogProb, summedLogProb, type StepResult } from '../../src/generate/index.js';
+import {
+  sampleFlow,
+  sdeStepWithLogProb,
+  cpsStepWithLogProb,
+  ddimStepWithLogProb,
+  summedLogProb,
+  type StepResult,
+} from '../../src/generate/index.js';
 import { standInModel, tokens, maxAbsDiff, seeded } from './fixtures.js';
 
 const C = 3;
@@ -12,11 +19,22 @@ const stand = standInModel(C, 11);
 
 for (const sde of ['flow_sde', 'cps'] as const) {
   test(`${sde} final samples converge to the ODE's as the noise level → 0, error decreasing`, () => {
-    const common = { model: stand.model, cond: tokens(4, C, 3), steps: 10, shift: 3, seeds: [5, 6, 7, 8], shape: SHAPE, dtype: 'float64' as const };
+    const common = {
+      model: stand.model,
+      cond: tokens(4, C, 3),
+      steps: 10,
+      shift: 3,
+      seeds: [5, 6, 7, 8],
+      shape: SHAPE,
+      dtype: 'float64' as const,
+    };
     const ode = sampleFlow({ ...common, sde: 'ode' });
     assert.ok(ode.stochastic.every((s) => !s));
-    const errors = [0.3, 0.1, 0.03, 0.01, 0.001].map((noiseLevel) => maxAbsDiff(sampleFlow({ ...common, sde, noiseLevel }).finalSample, ode.finalSample));
-    for (let i = 1; i < errors.length; i++) assert.ok(errors[i]! < errors[i - 1]!, `errors must decrease: ${errors.join(', ')}`);
+    const errors = [0.3, 0.1, 0.03, 0.01, 0.001].map((noiseLevel) =>
+      maxAbsDiff(sampleFlow({ ...common, sde, noiseLevel }).finalSample, ode.finalSample),
+    );
+    for (let i = 1; i < errors.length; i++)
+      assert.ok(errors[i]! < errors[i - 1]!, `errors must decrease: ${errors.join(', ')}`);
     assert.ok(errors[errors.length - 1]! < 1e-2, `error at a = 0.001: ${errors[errors.length - 1]}`);
   });
 }
@@ -51,10 +69,30 @@ function checkEntropy(draw: (x: torch.Tensor, v: torch.Tensor, g: torch.Generato
 }
 
 test('log-probs integrate: −E[logProb] equals the Gaussian entropy 0.5·log(2πe·std²·(−dt)) (flow SDE)', () => {
-  checkEntropy((x, v, generator) => sdeStepWithLogProb({ velocity: v, sample: x, sigma: 0.6, sigmaNext: 0.45, sigmaMax: 0.9, noiseLevel: 0.7, generator }), 'sde');
+  checkEntropy(
+    (x, v, generator) =>
+      sdeStepWithLogProb({
+        velocity: v,
+        sample: x,
+        sigma: 0.6,
+        sigmaNext: 0.45,
+        sigmaMax: 0.9,
+        noiseLevel: 0.7,
+        generator,
+      }),
+    'sde',
+  );
 });
 
 test('log-probs integrate for CPS and DDIM steps too', () => {
-  checkEntropy((x, v, generator) => cpsStepWithLogProb({ velocity: v, sample: x, sigma: 0.6, sigmaNext: 0.45, noiseLevel: 0.7, generator }), 'cps');
-  checkEntropy((x, v, generator) => ddimStepWithLogProb({ epsilon: v, sample: x, alphaProdT: 0.4, alphaProdTPrev: 0.6, eta: 1, generator }), 'ddim');
+  checkEntropy(
+    (x, v, generator) =>
+      cpsStepWithLogProb({ velocity: v, sample: x, sigma: 0.6, sigmaNext: 0.45, noiseLevel: 0.7, generator }),
+    'cps',
+  );
+  checkEntropy(
+    (x, v, generator) =>
+      ddimStepWithLogProb({ epsilon: v, sample: x, alphaProdT: 0.4, alphaProdTPrev: 0.6, eta: 1, generator }),
+    'ddim',
+  );
 });

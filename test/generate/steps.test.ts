@@ -52,7 +52,12 @@ for (const { dtype, perSample } of cases) {
     const x = seeded(SHAPE, 1, dtype);
     const v = seeded(SHAPE, 2, dtype);
     const prev = seeded(SHAPE, 3, dtype, 0.5);
-    const args = { velocity: v, sample: x, sigma: levels(sigma, dtype, perSample), sigmaNext: levels(sigmaNext, dtype, perSample) };
+    const args = {
+      velocity: v,
+      sample: x,
+      sigma: levels(sigma, dtype, perSample),
+      sigmaNext: levels(sigmaNext, dtype, perSample),
+    };
     const r = sdeStepWithLogProb({ ...args, sigmaMax: 0.9, noiseLevel: 0.7, prevSample: prev });
     check(r, refSde(values(x), values(v), values(prev), sigma, sigmaNext, 0.9, 0.7), dtype, 'sde');
   });
@@ -61,7 +66,12 @@ for (const { dtype, perSample } of cases) {
     const x = seeded(SHAPE, 4, dtype);
     const v = seeded(SHAPE, 5, dtype);
     const prev = seeded(SHAPE, 6, dtype, 0.5);
-    const args = { velocity: v, sample: x, sigma: levels(sigma, dtype, perSample), sigmaNext: levels(sigmaNext, dtype, perSample) };
+    const args = {
+      velocity: v,
+      sample: x,
+      sigma: levels(sigma, dtype, perSample),
+      sigmaNext: levels(sigmaNext, dtype, perSample),
+    };
     const r = cpsStepWithLogProb({ ...args, noiseLevel: 0.6, prevSample: prev });
     check(r, refCps(values(x), values(v), values(prev), sigma, sigmaNext, 0.6), dtype, 'cps');
   });
@@ -69,7 +79,12 @@ for (const { dtype, perSample } of cases) {
   test(`odeEulerStep matches the float64 formula (${label})`, () => {
     const x = seeded(SHAPE, 7, dtype);
     const v = seeded(SHAPE, 8, dtype);
-    const r = odeEulerStep({ velocity: v, sample: x, sigma: levels(sigma, dtype, perSample), sigmaNext: levels(sigmaNext, dtype, perSample) });
+    const r = odeEulerStep({
+      velocity: v,
+      sample: x,
+      sigma: levels(sigma, dtype, perSample),
+      sigmaNext: levels(sigmaNext, dtype, perSample),
+    });
     assertClose(values(r), refOde(values(x), values(v), sigma, sigmaNext), TOL[dtype], TOL[dtype], 'ode');
   });
 
@@ -89,10 +104,20 @@ test('a drawn step is mean + transitionStd·z with z from the given generator, a
   const x = seeded(SHAPE, 12, 'float64');
   const v = seeded(SHAPE, 13, 'float64');
   const g = new torch.Generator(99);
-  const r = sdeStepWithLogProb({ velocity: v, sample: x, sigma: 0.7, sigmaNext: 0.5, sigmaMax: 0.9, noiseLevel: 0.7, generator: g });
+  const r = sdeStepWithLogProb({
+    velocity: v,
+    sample: x,
+    sigma: 0.7,
+    sigmaNext: 0.5,
+    sigmaMax: 0.9,
+    noiseLevel: 0.7,
+    generator: g,
+  });
   g.dispose();
   const z = seeded(SHAPE, 99, 'float64');
-  const expected = values(r.prevSampleMean).map((m, k) => m + values(r.transitionStd)[Math.floor(k / 12)]! * values(z)[k]!);
+  const expected = values(r.prevSampleMean).map(
+    (m, k) => m + values(r.transitionStd)[Math.floor(k / 12)]! * values(z)[k]!,
+  );
   assertClose(values(r.prevSample), expected, 1e-12, 1e-12, 'prevSample');
   const ref = refSde(values(x), values(v), values(r.prevSample), [0.7, 0.7, 0.7], [0.5, 0.5, 0.5], 0.9, 0.7);
   assertClose(values(r.logProb), ref.logProb, 1e-11, 1e-11, 'logProb of the drawn sample');
@@ -101,16 +126,37 @@ test('a drawn step is mean + transitionStd·z with z from the given generator, a
 test('summedLogProb is the per-element mean times the element count', () => {
   const x = seeded(SHAPE, 14, 'float64');
   const v = seeded(SHAPE, 15, 'float64');
-  const r = cpsStepWithLogProb({ velocity: v, sample: x, sigma: 0.8, sigmaNext: 0.6, noiseLevel: 0.5, generator: new torch.Generator(1) });
+  const r = cpsStepWithLogProb({
+    velocity: v,
+    sample: x,
+    sigma: 0.8,
+    sigmaNext: 0.6,
+    noiseLevel: 0.5,
+    generator: new torch.Generator(1),
+  });
   const summed = summedLogProb(r.prevSample, r.prevSampleMean, r.transitionStd);
-  assertClose(values(summed), values(r.logProb).map((l) => l * 12), 1e-10, 1e-12, 'summed');
+  assertClose(
+    values(summed),
+    values(r.logProb).map((l) => l * 12),
+    1e-10,
+    1e-12,
+    'summed',
+  );
 });
 
 test("cps 'unnormalized' log-prob is flow_grpo's mean −(x'−μ)²", () => {
   const x = seeded(SHAPE, 16, 'float64');
   const v = seeded(SHAPE, 17, 'float64');
   const prev = seeded(SHAPE, 18, 'float64');
-  const r = cpsStepWithLogProb({ velocity: v, sample: x, sigma: 0.8, sigmaNext: 0.6, noiseLevel: 0.5, prevSample: prev, logProbForm: 'unnormalized' });
+  const r = cpsStepWithLogProb({
+    velocity: v,
+    sample: x,
+    sigma: 0.8,
+    sigmaNext: 0.6,
+    noiseLevel: 0.5,
+    prevSample: prev,
+    logProbForm: 'unnormalized',
+  });
   const mean = values(r.prevSampleMean);
   const expected = [0, 1, 2].map((b) => {
     let acc = 0;
@@ -126,7 +172,13 @@ test('stepKl is mean (Δμ)²/(2·std²) per sample, for a number, a [B] and a [
   const std = [0.3, 0.5, 0.9];
   const expected = refKl(values(m1), values(m2), std);
   assertClose(values(stepKl(m1, m2, torch.tensor(std, { dtype: 'float64' }))), expected, 1e-12, 1e-12, 'kl [B]');
-  assertClose(values(stepKl(m1, m2, torch.tensor(std, { dtype: 'float64' }).reshape([B, 1, 1, 1]))), expected, 1e-12, 1e-12, 'kl [B,1,1,1]');
+  assertClose(
+    values(stepKl(m1, m2, torch.tensor(std, { dtype: 'float64' }).reshape([B, 1, 1, 1]))),
+    expected,
+    1e-12,
+    1e-12,
+    'kl [B,1,1,1]',
+  );
   assertClose(values(stepKl(m1, m2, 0.5)), refKl(values(m1), values(m2), [0.5, 0.5, 0.5]), 1e-12, 1e-12, 'kl number');
 });
 

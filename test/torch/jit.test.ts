@@ -76,7 +76,13 @@ test('tuple and nested-tuple results become (nested) arrays of tensors', () => {
     assert.equal(sum!.item(), 3);
     const nested = noGrad(() => m.call('nested', [x]));
     const values = (o: ScriptOutput): unknown => (Array.isArray(o) ? o.map(values) : o.toArray());
-    assert.deepEqual(values(nested), [[2, 3], [[3, 4], [4, 5]]]);
+    assert.deepEqual(values(nested), [
+      [2, 3],
+      [
+        [3, 4],
+        [4, 5],
+      ],
+    ]);
     assert.throws(() => m.forwardTensor(x), /output of .*tiny_multi\.pt must be one tensor, got a list of 2/);
     disposeAll([out, nested]);
   });
@@ -109,12 +115,18 @@ test('missing, folder, garbage, truncated and torch.save files give clear errors
   const truncated = path.join(dir, 'truncated.pt');
   writeFileSync(truncated, readFileSync(fixture('tiny_reward.pt')).subarray(0, 3000));
   for (const file of [garbage, st, truncated, fixture('state_dict.pt')]) {
-    assert.throws(() => ScriptModule.load(file), (err: unknown) => {
-      assert.ok(err instanceof TorchError);
-      assert.match(err.message, /^ScriptModule\.load: .* must be a TorchScript archive .*got one libtorch cannot load/);
-      assert.match(err.message, / — re-export it with torch\.jit\.trace\/script \+ torch\.jit\.save/);
-      return true;
-    });
+    assert.throws(
+      () => ScriptModule.load(file),
+      (err: unknown) => {
+        assert.ok(err instanceof TorchError);
+        assert.match(
+          err.message,
+          /^ScriptModule\.load: .* must be a TorchScript archive .*got one libtorch cannot load/,
+        );
+        assert.match(err.message, / — re-export it with torch\.jit\.trace\/script \+ torch\.jit\.save/);
+        return true;
+      },
+    );
   }
   cleanup();
 });

@@ -33,30 +33,62 @@ class Net extends nn.Module {
 }
 
 const PARAM_NAMES = [
-  'down.0.conv.weight', 'down.0.conv.bias', 'down.0.norm.weight', 'down.0.norm.bias',
-  'down.1.conv.weight', 'down.1.conv.bias', 'down.1.norm.weight', 'down.1.norm.bias',
-  'head.weight', 'head.bias',
+  'down.0.conv.weight',
+  'down.0.conv.bias',
+  'down.0.norm.weight',
+  'down.0.norm.bias',
+  'down.1.conv.weight',
+  'down.1.conv.bias',
+  'down.1.norm.weight',
+  'down.1.norm.bias',
+  'head.weight',
+  'head.bias',
 ];
 
 test('parameters, buffers and modules have dotted names in registration order', () => {
   using net = new Net();
-  assert.deepEqual(net.namedParameters().map(([n]) => n), PARAM_NAMES);
-  assert.deepEqual(net.namedBuffers().map(([n]) => n), ['down.0.scale', 'down.0.cache', 'down.1.scale', 'down.1.cache']);
-  assert.deepEqual(net.namedModules().map(([n]) => n), [
-    '', 'down', 'down.0', 'down.0.conv', 'down.0.norm', 'down.1', 'down.1.conv', 'down.1.norm', 'head',
-  ]);
-  assert.deepEqual(net.namedChildren().map(([n]) => n), ['down', 'head']);
+  assert.deepEqual(
+    net.namedParameters().map(([n]) => n),
+    PARAM_NAMES,
+  );
+  assert.deepEqual(
+    net.namedBuffers().map(([n]) => n),
+    ['down.0.scale', 'down.0.cache', 'down.1.scale', 'down.1.cache'],
+  );
+  assert.deepEqual(
+    net.namedModules().map(([n]) => n),
+    ['', 'down', 'down.0', 'down.0.conv', 'down.0.norm', 'down.1', 'down.1.conv', 'down.1.norm', 'head'],
+  );
+  assert.deepEqual(
+    net.namedChildren().map(([n]) => n),
+    ['down', 'head'],
+  );
   assert.equal(net.children()[1], net.head);
   assert.deepEqual(net.namedParameters({ prefix: 'model', recurse: false }), []);
-  assert.deepEqual(net.head.namedParameters({ prefix: 'head' }).map(([n]) => n), ['head.weight', 'head.bias']);
+  assert.deepEqual(
+    net.head.namedParameters({ prefix: 'head' }).map(([n]) => n),
+    ['head.weight', 'head.bias'],
+  );
   torch.scope(() => {
     // Per module, pre-order: own parameters, own persistent buffers, then children (PyTorch's state_dict order);
     // the non-persistent `cache` is left out.
-    assert.deepEqual([...net.stateDict().keys()], [
-      'down.0.scale', 'down.0.conv.weight', 'down.0.conv.bias', 'down.0.norm.weight', 'down.0.norm.bias',
-      'down.1.scale', 'down.1.conv.weight', 'down.1.conv.bias', 'down.1.norm.weight', 'down.1.norm.bias',
-      'head.weight', 'head.bias',
-    ]);
+    assert.deepEqual(
+      [...net.stateDict().keys()],
+      [
+        'down.0.scale',
+        'down.0.conv.weight',
+        'down.0.conv.bias',
+        'down.0.norm.weight',
+        'down.0.norm.bias',
+        'down.1.scale',
+        'down.1.conv.weight',
+        'down.1.conv.bias',
+        'down.1.norm.weight',
+        'down.1.norm.bias',
+        'head.weight',
+        'head.bias',
+      ],
+    );
   });
 });
 
@@ -95,8 +127,14 @@ test('train/eval propagate to every descendant', () => {
 
 test('zeroGrad drops gradients; apply visits children first', () => {
   using net = new Net();
-  torch.scope(() => net.forward(torch.randn([1, 2, 2, 2])).sum().backward());
-  assert.ok(net.parameters().every((p) => p.grad !== null));
+  torch.scope(() =>
+    net
+      .forward(torch.randn([1, 2, 2, 2]))
+      .sum()
+      .backward(),
+  );
+  // The grad getter returns a new handle: read it inside a scope.
+  torch.scope(() => assert.ok(net.parameters().every((p) => p.grad !== null)));
   net.zeroGrad();
   assert.ok(net.parameters().every((p) => p.grad === null));
   const seen: string[] = [];
@@ -111,7 +149,10 @@ test('a shared submodule is listed once', () => {
     readonly b = this.registerModule('b', this.a);
   }
   using t = new Tied();
-  assert.deepEqual(t.namedParameters().map(([n]) => n), ['a.weight', 'a.bias']);
+  assert.deepEqual(
+    t.namedParameters().map(([n]) => n),
+    ['a.weight', 'a.bias'],
+  );
   assert.equal(t.numParameters().total, 6);
 });
 
@@ -168,7 +209,10 @@ test('shape and dtype mismatches name the key and both sides, and load nothing',
 test('registration rejects dotted and duplicate names', () => {
   class Bad extends nn.Module {}
   using m = new Bad();
-  assert.throws(() => m.registerParameter('a.b', torch.zeros([1])), /Bad\.registerParameter: name must be non-empty and free of dots/);
+  assert.throws(
+    () => m.registerParameter('a.b', torch.zeros([1])),
+    /Bad\.registerParameter: name must be non-empty and free of dots/,
+  );
   m.registerBuffer('x', torch.zeros([1]));
   assert.throws(() => m.registerModule('x', new nn.Identity()), /name must be unique within the module, got "x" twice/);
 });
@@ -184,7 +228,10 @@ test('dispose frees every parameter and buffer', () => {
 
 test('Sequential chains layers and names them by index', () => {
   using seq = new nn.Sequential(new nn.Linear(3, 4), new nn.ReLU(), new nn.Linear(4, 2), new nn.Identity());
-  assert.deepEqual(seq.namedParameters().map(([n]) => n), ['0.weight', '0.bias', '2.weight', '2.bias']);
+  assert.deepEqual(
+    seq.namedParameters().map(([n]) => n),
+    ['0.weight', '0.bias', '2.weight', '2.bias'],
+  );
   assert.equal(seq.length, 4);
   torch.scope(() => {
     const x = torch.randn([5, 3]);
@@ -202,7 +249,10 @@ test('layer input checks say what shape was expected', () => {
   assert.throws(() => lin.forward(x), /Linear\.forward: input's last dim must be inFeatures \(4\), got shape \[3, 5\]/);
   using conv = new nn.Conv2d(3, 4, 3);
   assert.throws(() => conv.forward(x), /Conv2d\.forward: input must be \[N, 3, \*, \*\], got \[3, 5\]/);
-  assert.throws(() => new nn.Conv2d(3, 4, 3, { groups: 2 }), /inChannels \(3\) and outChannels \(4\) must be divisible by groups/);
+  assert.throws(
+    () => new nn.Conv2d(3, 4, 3, { groups: 2 }),
+    /inChannels \(3\) and outChannels \(4\) must be divisible by groups/,
+  );
   assert.throws(() => new nn.GroupNorm(4, 6), /numChannels \(6\) must be divisible by numGroups, got numGroups=4/);
   using block = new nn.TransformerBlock(4, { heads: 2, contextDim: 3 });
   using tokens = torch.zeros([1, 2, 4]);
@@ -225,4 +275,22 @@ test('Dropout: reproducible with its own generator, scaled in training, identity
     assert.deepEqual(a.forward(x).toArray(), x.toArray());
     assert.throws(() => new nn.Dropout(1.5), /Dropout: p must be in \[0, 1\], got 1\.5/);
   });
+});
+
+test('layer forwards leave only their output alive', () => {
+  using block = new nn.TransformerBlock(8, { heads: 2, contextDim: 6 });
+  using drop = new nn.Dropout(0.5, { generator: new torch.Generator(1) });
+  using x = torch.randn([2, 3, 8]);
+  using ctx = torch.randn([2, 4, 6]);
+  using mask = torch.tensor([
+    [false, false, false, true],
+    [false, false, false, false],
+  ]);
+  const before = torch.memoryStats().liveTensors;
+  const y = block.forward(x, ctx, { contextKeyPaddingMask: mask });
+  const z = drop.forward(y);
+  assert.equal(torch.memoryStats().liveTensors, before + 2);
+  y.dispose();
+  z.dispose();
+  drop.generator?.dispose();
 });

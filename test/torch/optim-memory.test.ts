@@ -41,11 +41,12 @@ test('optimizer, clipping and EMA steps free their own temporaries (no enclosing
   const x = torch.randn([16, 4]);
   const step = (): void => {
     opt.zeroGrad();
-    const out = mlp.forward(x);
-    const loss = out.square().mean();
-    loss.backward();
-    out.dispose();
-    loss.dispose();
+    {
+      using out = mlp.forward(x);
+      using sq = out.square();
+      using loss = sq.mean();
+      loss.backward();
+    }
     clipGradNorm_(mlp.parameters(), 0.5);
     opt.step();
     ema.update();

@@ -16,9 +16,18 @@ test('warmupCosine at key steps', () => {
   assertScalarClose(f(110), 0.1, 1e-12, 'end');
   assertScalarClose(f(500), 0.1, 1e-12, 'held after the end');
   const plain = warmupCosine({ warmupSteps: 0, totalSteps: 4 });
-  assert.deepEqual([0, 1, 2, 3, 4].map((s) => Number(plain(s).toFixed(12))), [1, 0.853553390593, 0.5, 0.146446609407, 0]);
-  assert.throws(() => warmupCosine({ warmupSteps: 10, totalSteps: 10 }), /warmupCosine: totalSteps must exceed warmupSteps \(10\), got 10/);
-  assert.throws(() => warmupCosine({ warmupSteps: 0, totalSteps: 5, minLrRatio: 2 }), /minLrRatio must be in \[0, 1\], got 2/);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4].map((s) => Number(plain(s).toFixed(12))),
+    [1, 0.853553390593, 0.5, 0.146446609407, 0],
+  );
+  assert.throws(
+    () => warmupCosine({ warmupSteps: 10, totalSteps: 10 }),
+    /warmupCosine: totalSteps must exceed warmupSteps \(10\), got 10/,
+  );
+  assert.throws(
+    () => warmupCosine({ warmupSteps: 0, totalSteps: 5, minLrRatio: 2 }),
+    /minLrRatio must be in \[0, 1\], got 2/,
+  );
   const lw = linearWarmup({ warmupSteps: 4 });
   assert.deepEqual([0, 1, 4, 9].map(lw), [0, 0.25, 1, 1]);
   assert.equal(constantSchedule()(123), 1);
@@ -28,19 +37,31 @@ test('LRScheduler sets each group lr = base · f(step) and resumes from its stat
   torch.scope(() => {
     const a = parameter(torch.zeros([1]));
     const b = parameter(torch.zeros([1]));
-    const opt = new AdamW([{ params: [a], lr: 0.1 }, { params: [b], lr: 0.01 }]);
+    const opt = new AdamW([
+      { params: [a], lr: 0.1 },
+      { params: [b], lr: 0.01 },
+    ]);
     const sched = new LRScheduler(opt, linearWarmup({ warmupSteps: 4 }));
     assert.deepEqual(sched.getLastLr(), [0, 0]);
     sched.step();
     sched.step();
     assertClose(sched.getLastLr(), [0.05, 0.005], 1e-15, 0, 'after 2 steps');
     const saved = sched.stateDict();
-    const opt2 = new AdamW([{ params: [a], lr: 0.1 }, { params: [b], lr: 0.01 }]);
+    const opt2 = new AdamW([
+      { params: [a], lr: 0.1 },
+      { params: [b], lr: 0.01 },
+    ]);
     const sched2 = new LRScheduler(opt2, linearWarmup({ warmupSteps: 4 }));
     sched2.loadStateDict(saved);
     assert.equal(sched2.lastStep, 2);
-    assert.deepEqual(opt2.paramGroups.map((g) => g.lr), opt.paramGroups.map((g) => g.lr));
-    assert.throws(() => new LRScheduler(opt, [constantSchedule()]), /LRScheduler: schedule must be one function or 2 \(one per group\), got 1/);
+    assert.deepEqual(
+      opt2.paramGroups.map((g) => g.lr),
+      opt.paramGroups.map((g) => g.lr),
+    );
+    assert.throws(
+      () => new LRScheduler(opt, [constantSchedule()]),
+      /LRScheduler: schedule must be one function or 2 \(one per group\), got 1/,
+    );
     a.dispose();
     b.dispose();
   });
@@ -53,7 +74,11 @@ test('EMA follows shadow = d·shadow + (1 − d)·θ, with (1 + n)/(10 + n) warm
     const warm = new EMA([['p', p]], 0.99, { warmup: true });
     let ref = [1, -2];
     let refWarm = [1, -2];
-    const values = [[3, 0], [0.5, 4], [-1, 1]];
+    const values = [
+      [3, 0],
+      [0.5, 4],
+      [-1, 1],
+    ];
     values.forEach((v, n) => {
       torch.noGrad(() => p.copy_(torch.tensor(v)));
       ema.update();
@@ -92,6 +117,9 @@ test('EMA copyTo writes shadows into a module; its state dict resumes it', () =>
     net.loadStateDict(sd.tensors); // shadows load straight into a module
     resumed.dispose();
   });
-  assert.throws(() => ema.copyTo([['weight', net.weight]]), /EMA\.copyTo: target must have every averaged parameter, got none for \[bias\]/);
+  assert.throws(
+    () => ema.copyTo([['weight', net.weight]]),
+    /EMA\.copyTo: target must have every averaged parameter, got none for \[bias\]/,
+  );
   for (const m of [net, evalNet, ema]) m.dispose();
 });

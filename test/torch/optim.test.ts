@@ -4,7 +4,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/torch/index.js';
 import { parameter } from '../../src/torch/nn/index.js';
-import { Adam, AdamW, SGD, clipGradNorm_, type AdamHyper, type SGDHyper, type Optimizer } from '../../src/torch/optim/index.js';
+import {
+  Adam,
+  AdamW,
+  SGD,
+  clipGradNorm_,
+  type AdamHyper,
+  type SGDHyper,
+  type Optimizer,
+} from '../../src/torch/optim/index.js';
 import { assertClose, assertScalarClose } from '../helpers.js';
 import { nnRef, fromJson, type OptimRun } from './nn-fixture.js';
 
@@ -69,9 +77,17 @@ test('a state dict resumes AdamW exactly, through JSON for the scalars', () => {
     };
     train(a, optA, 3);
     const sd = optA.stateDict();
-    assert.deepEqual([...sd.tensors.keys()], [
-      'state.0.expAvg', 'state.0.expAvgSq', 'state.0.maxExpAvgSq', 'state.1.expAvg', 'state.1.expAvgSq', 'state.1.maxExpAvgSq',
-    ]);
+    assert.deepEqual(
+      [...sd.tensors.keys()],
+      [
+        'state.0.expAvg',
+        'state.0.expAvgSq',
+        'state.0.maxExpAvgSq',
+        'state.1.expAvg',
+        'state.1.expAvgSq',
+        'state.1.maxExpAvgSq',
+      ],
+    );
     assert.deepEqual(sd.scalars.steps, { 0: 3, 1: 3 });
     const b = problem();
     torch.noGrad(() => {
@@ -91,6 +107,11 @@ test('a state dict resumes AdamW exactly, through JSON for the scalars', () => {
       () => other.loadStateDict(sd),
       /SGD\.loadStateDict: group sizes must match the optimizer's \[1\], got \[2\]/,
     );
+    const wrongShape = new Map([['state.0.expAvg', torch.zeros([4, 3])]]);
+    assert.throws(
+      () => optB.loadStateDict({ tensors: wrongShape, scalars: sd.scalars }),
+      /AdamW\.loadStateDict: "state\.0\.expAvg" must have shape \[3, 4\], got \[4, 3\]/,
+    );
     for (const o of [optA, optB, other]) o.dispose();
     for (const t of [a.w, a.b, b.w, b.b]) t.dispose();
   });
@@ -101,10 +122,16 @@ test('optimizers validate their hyperparameters and params', () => {
     const p = parameter(torch.zeros([2]));
     assert.throws(() => new AdamW([p], { lr: -1 }), /AdamW: lr must be ≥ 0, got -1/);
     assert.throws(() => new Adam([p], { betas: [0.9, 1] }), /Adam: betas must both be in \[0, 1\), got \[0\.9,1\]/);
-    assert.throws(() => new SGD([p], { lr: 0.1, nesterov: true }), /SGD: nesterov must come with momentum > 0 and dampening 0/);
+    assert.throws(
+      () => new SGD([p], { lr: 0.1, nesterov: true }),
+      /SGD: nesterov must come with momentum > 0 and dampening 0/,
+    );
     assert.throws(() => new SGD([], { lr: 0.1 }), /SGD: params must be a non-empty list/);
     assert.throws(() => new SGD([p.mul(2)], { lr: 0.1 }), /params must be leaf tensors/);
-    assert.throws(() => new SGD([{ params: [p] }, { params: [p] }], { lr: 0.1 }), /params must appear in one group only/);
+    assert.throws(
+      () => new SGD([{ params: [p] }, { params: [p] }], { lr: 0.1 }),
+      /params must appear in one group only/,
+    );
     p.dispose();
   });
 });
@@ -137,7 +164,9 @@ test('clipGradNorm_ matches torch.nn.utils.clip_grad_norm_', () => {
       const normType = run.normType === 'inf' ? Infinity : run.normType;
       const total = clipGradNorm_(params, run.maxNorm, { normType });
       assertScalarClose(total, run.total, 1e-6 * run.total, `p=${run.normType} total`);
-      params.forEach((p, i) => assertClose(p.grad!.toArray(), run.clipped[i]!.data, 1e-7, 1e-6, `p=${run.normType} grad ${i}`));
+      params.forEach((p, i) =>
+        assertClose(p.grad!.toArray(), run.clipped[i]!.data, 1e-7, 1e-6, `p=${run.normType} grad ${i}`),
+      );
       for (const p of params) p.dispose();
     });
   }

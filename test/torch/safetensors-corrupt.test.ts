@@ -114,12 +114,15 @@ test('files: missing, a folder, truncated on disk — errors name the path', () 
   const cut = path.join(dir, 'cut.safetensors');
   const good = validFile();
   writeFileSync(cut, good.subarray(0, good.length - 3));
-  assert.throws(() => loadSafetensors(cut), (err: unknown) => {
-    assert.ok(err instanceof SafetensorsError);
-    assert.equal(err.file, cut);
-    assert.equal(err.tensor, 'a');
-    return true;
-  });
+  assert.throws(
+    () => loadSafetensors(cut),
+    (err: unknown) => {
+      assert.ok(err instanceof SafetensorsError);
+      assert.equal(err.file, cut);
+      assert.equal(err.tensor, 'a');
+      return true;
+    },
+  );
   cleanup();
 });
 

@@ -48,7 +48,10 @@ export class Attention extends Module {
     this.heads = opts.heads ?? 1;
     checkPositive('Attention', { dim, heads: this.heads });
     if (opts.headDim === undefined && dim % this.heads !== 0) {
-      throw new TorchError(`dim (${dim}) must be divisible by heads, got heads=${this.heads} — or pass headDim`, 'Attention');
+      throw new TorchError(
+        `dim (${dim}) must be divisible by heads, got heads=${this.heads} — or pass headDim`,
+        'Attention',
+      );
     }
     this.headDim = opts.headDim ?? dim / this.heads;
     this.contextDim = opts.contextDim ?? dim;

@@ -25,7 +25,8 @@ export class Sequential extends Module {
 
   at(i: number): UnaryModule {
     const l = this.#layers.at(i);
-    if (l === undefined) throw new TorchError(`index must be within [-${this.length}, ${this.length}), got ${i}`, 'Sequential.at');
+    if (l === undefined)
+      throw new TorchError(`index must be within [-${this.length}, ${this.length}), got ${i}`, 'Sequential.at');
     return l;
   }
 
@@ -64,7 +65,8 @@ export class ModuleList<M extends Module = Module> extends Module {
 
   at(i: number): M {
     const m = this.#items.at(i);
-    if (m === undefined) throw new TorchError(`index must be within [-${this.length}, ${this.length}), got ${i}`, 'ModuleList.at');
+    if (m === undefined)
+      throw new TorchError(`index must be within [-${this.length}, ${this.length}), got ${i}`, 'ModuleList.at');
     return m;
   }
 

@@ -21,7 +21,12 @@ export interface ConvLayerOptions {
   generator?: Generator;
 }
 
-type ConvFn = (x: Tensor, w: Tensor, b: Tensor | null, o: { stride: number[]; padding: number[]; dilation: number[]; groups: number }) => Tensor;
+type ConvFn = (
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null,
+  o: { stride: number[]; padding: number[]; dilation: number[]; groups: number },
+) => Tensor;
 
 /** Shared by Conv1d/2d/3d and ConvTranspose2d: geometry, weights and PyTorch's default initialisation. */
 abstract class ConvBase extends Module {
@@ -66,7 +71,10 @@ abstract class ConvBase extends Module {
     this.bias = null;
     if (opts.bias ?? true) {
       const bound = 1 / Math.sqrt(calculateFanInAndFanOut(w).fanIn);
-      this.bias = this.registerParameter('bias', uniform_(empty([outChannels], { dtype: opts.dtype }), -bound, bound, opts.generator));
+      this.bias = this.registerParameter(
+        'bias',
+        uniform_(empty([outChannels], { dtype: opts.dtype }), -bound, bound, opts.generator),
+      );
     }
   }
 

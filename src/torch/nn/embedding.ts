@@ -32,7 +32,10 @@ export class Embedding extends Module {
     if (opts.paddingIdx !== undefined) {
       const p = opts.paddingIdx < 0 ? opts.paddingIdx + numEmbeddings : opts.paddingIdx;
       if (!Number.isInteger(p) || p < 0 || p >= numEmbeddings) {
-        throw new TorchError(`paddingIdx must be within [-${numEmbeddings}, ${numEmbeddings}), got ${opts.paddingIdx}`, 'Embedding');
+        throw new TorchError(
+          `paddingIdx must be within [-${numEmbeddings}, ${numEmbeddings}), got ${opts.paddingIdx}`,
+          'Embedding',
+        );
       }
       this.paddingIdx = p;
     }

@@ -9,8 +9,18 @@ import { atenInplace } from '../ops.js';
 import { noGrad } from '../autograd.js';
 
 export type Nonlinearity =
-  | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
-  | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
+  | 'linear'
+  | 'conv1d'
+  | 'conv2d'
+  | 'conv3d'
+  | 'conv_transpose1d'
+  | 'conv_transpose2d'
+  | 'conv_transpose3d'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'leaky_relu'
+  | 'selu';
 
 export type FanMode = 'fan_in' | 'fan_out';
 
@@ -115,7 +125,10 @@ export function kaimingNormal_(t: Tensor, o: KaimingOptions = {}): Tensor {
  * u ~ U(2Φ(α)−1, 2Φ(β)−1), map through erfinv, scale by std·√2, shift by mean, and clamp to [a, b] against
  * rounding. Exact (not an approximation) as long as [a, b] is not far in one tail, where erfinv loses precision.
  */
-export function truncNormal_(t: Tensor, o: { mean?: number; std?: number; a?: number; b?: number; generator?: Generator } = {}): Tensor {
+export function truncNormal_(
+  t: Tensor,
+  o: { mean?: number; std?: number; a?: number; b?: number; generator?: Generator } = {},
+): Tensor {
   const mean = o.mean ?? 0;
   const std = o.std ?? 1;
   const a = o.a ?? -2;

@@ -58,17 +58,24 @@ export abstract class Module {
 
   registerModule<M extends Module>(name: string, m: M): M {
     this.#checkName(name, 'registerModule');
-    if (m === (this as Module)) throw new TorchError(`module "${name}" must not be the module itself`, `${this.where}.registerModule`);
+    if (m === (this as Module))
+      throw new TorchError(`module "${name}" must not be the module itself`, `${this.where}.registerModule`);
     this.#children.set(name, m);
     return m;
   }
 
   #checkName(name: string, fn: string): void {
     if (name === '' || name.includes('.')) {
-      throw new TorchError(`name must be non-empty and free of dots, got "${name}" — dots join nested names`, `${this.where}.${fn}`);
+      throw new TorchError(
+        `name must be non-empty and free of dots, got "${name}" — dots join nested names`,
+        `${this.where}.${fn}`,
+      );
     }
     if (this.#params.has(name) || this.#buffers.has(name) || this.#children.has(name)) {
-      throw new TorchError(`name must be unique within the module, got "${name}" twice — pick another name`, `${this.where}.${fn}`);
+      throw new TorchError(
+        `name must be unique within the module, got "${name}" twice — pick another name`,
+        `${this.where}.${fn}`,
+      );
     }
   }
 

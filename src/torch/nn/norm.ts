@@ -74,7 +74,8 @@ export class LayerNorm extends Module {
     this.eps = opts.eps ?? 1e-5;
     if (opts.elementwiseAffine ?? true) {
       this.weight = this.registerParameter('weight', ones(this.normalizedShape, { dtype: opts.dtype }));
-      if (opts.bias ?? true) this.bias = this.registerParameter('bias', zeros(this.normalizedShape, { dtype: opts.dtype }));
+      if (opts.bias ?? true)
+        this.bias = this.registerParameter('bias', zeros(this.normalizedShape, { dtype: opts.dtype }));
     }
   }
 

@@ -10,7 +10,8 @@ import { keep } from '../memory.js';
  * (it came out of a recorded op), it is replaced by a detached copy and disposed.
  */
 export function parameter(t: Tensor, requiresGrad = true): Tensor {
-  if (t.disposed) throw new TorchError('tensor must be live, got a disposed tensor — create the parameter anew', 'nn.parameter');
+  if (t.disposed)
+    throw new TorchError('tensor must be live, got a disposed tensor — create the parameter anew', 'nn.parameter');
   let leaf = t;
   if (!t.isLeaf) {
     leaf = t.detach();

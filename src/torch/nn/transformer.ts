@@ -76,7 +76,12 @@ export class TransformerBlock extends Module {
       );
     }
     return scope(() => {
-      let h = x.add(this.attn1.forward(this.norm1.forward(x), null, { keyPaddingMask: opts.keyPaddingMask, isCausal: opts.isCausal }));
+      let h = x.add(
+        this.attn1.forward(this.norm1.forward(x), null, {
+          keyPaddingMask: opts.keyPaddingMask,
+          isCausal: opts.isCausal,
+        }),
+      );
       if (this.attn2 !== null && this.norm2 !== null) {
         h = h.add(this.attn2.forward(this.norm2.forward(h), context, { keyPaddingMask: opts.contextKeyPaddingMask }));
       }

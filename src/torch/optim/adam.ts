@@ -4,7 +4,14 @@
 import { TorchError } from '../native.js';
 import type { Tensor } from '../tensor.js';
 import { zerosLike } from '../creation.js';
-import { Optimizer, stateBuffer, type GroupHyper, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
+import {
+  Optimizer,
+  stateBuffer,
+  type GroupHyper,
+  type ParamGroup,
+  type ParamState,
+  type ParamsInput,
+} from './optimizer.js';
 
 export interface AdamHyper extends GroupHyper {
   /** (β₁, β₂): decay rates of the first- and second-moment averages. */
@@ -17,7 +24,14 @@ export interface AdamHyper extends GroupHyper {
   maximize: boolean;
 }
 
-const ADAM_DEFAULTS: AdamHyper = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false };
+const ADAM_DEFAULTS: AdamHyper = {
+  lr: 1e-3,
+  betas: [0.9, 0.999],
+  eps: 1e-8,
+  weightDecay: 0,
+  amsgrad: false,
+  maximize: false,
+};
 
 export class Adam extends Optimizer<AdamHyper> {
   constructor(params: ParamsInput<AdamHyper>, opts: Partial<AdamHyper> = {}) {

@@ -5,7 +5,14 @@ import type { Tensor } from '../tensor.js';
 import { Optimizer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 import { adamUpdate, validateAdam, type AdamHyper } from './adam.js';
 
-const ADAMW_DEFAULTS: AdamHyper = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false };
+const ADAMW_DEFAULTS: AdamHyper = {
+  lr: 1e-3,
+  betas: [0.9, 0.999],
+  eps: 1e-8,
+  weightDecay: 1e-2,
+  amsgrad: false,
+  maximize: false,
+};
 
 export class AdamW extends Optimizer<AdamHyper> {
   constructor(params: ParamsInput<AdamHyper>, opts: Partial<AdamHyper> = {}) {

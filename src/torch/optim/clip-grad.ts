@@ -30,7 +30,8 @@ export function clipGradNorm_(params: Iterable<Tensor>, maxNorm: number, opts: C
       const grads = [...params].map((t) => t.grad).filter((g): g is Tensor => g !== null);
       if (grads.length === 0) return 0;
       const norms = grads.map((g) => (p === Infinity ? g.abs().max() : tensorNorm(g, p)));
-      const total = p === Infinity ? (norms.length === 1 ? norms[0]! : stack(norms).max()) : tensorNorm(stack(norms), p);
+      const total =
+        p === Infinity ? (norms.length === 1 ? norms[0]! : stack(norms).max()) : tensorNorm(stack(norms), p);
       const value = total.item();
       if (!Number.isFinite(value)) {
         if (opts.errorIfNonfinite) {

@@ -67,7 +67,10 @@ export class EMA {
     const dst = named(target);
     const missing = [...this.#shadow.keys()].filter((k) => !dst.has(k));
     if (missing.length > 0) {
-      throw new TorchError(`target must have every averaged parameter, got none for [${missing.join(', ')}]`, 'EMA.copyTo');
+      throw new TorchError(
+        `target must have every averaged parameter, got none for [${missing.join(', ')}]`,
+        'EMA.copyTo',
+      );
     }
     for (const [name, s] of this.#shadow) checkShape(name, dst.get(name)!, s, 'EMA.copyTo');
     noGrad(() => {

@@ -27,7 +27,10 @@ export class LRScheduler {
     const n = optimizer.paramGroups.length;
     this.#fns = Array.isArray(schedule) ? schedule : Array<LrLambda>(n).fill(schedule);
     if (this.#fns.length !== n) {
-      throw new TorchError(`schedule must be one function or ${n} (one per group), got ${this.#fns.length}`, 'LRScheduler');
+      throw new TorchError(
+        `schedule must be one function or ${n} (one per group), got ${this.#fns.length}`,
+        'LRScheduler',
+      );
     }
     this.baseLrs = optimizer.paramGroups.map((g) => g.lr);
     this.#apply();

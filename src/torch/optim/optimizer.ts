@@ -56,7 +56,8 @@ export abstract class Optimizer<H extends GroupHyper> {
   protected constructor(params: ParamsInput<H>, defaults: H) {
     this.defaults = Object.freeze({ ...defaults });
     const list = [...params];
-    if (list.length === 0) throw new TorchError('params must be a non-empty list, got none — pass model.parameters()', this.where);
+    if (list.length === 0)
+      throw new TorchError('params must be a non-empty list, got none — pass model.parameters()', this.where);
     if (list[0] instanceof Tensor) this.addParamGroup({ params: list as Tensor[] } as unknown as ParamGroupInput<H>);
     else for (const g of list as ParamGroupInput<H>[]) this.addParamGroup(g);
   }
@@ -74,15 +75,26 @@ export abstract class Optimizer<H extends GroupHyper> {
   addParamGroup(group: ParamGroupInput<H>): void {
     for (const k of Object.keys(group)) {
       if (k !== 'params' && !(k in this.defaults)) {
-        throw new TorchError(`group option must be one of ${Object.keys(this.defaults).join(', ')}, got "${k}"`, this.where);
+        throw new TorchError(
+          `group option must be one of ${Object.keys(this.defaults).join(', ')}, got "${k}"`,
+          this.where,
+        );
       }
     }
     const params = [...group.params];
     const seen = new Set(this.paramGroups.flatMap((g) => g.params));
     for (const p of params) {
       if (!(p instanceof Tensor)) throw new TorchError(`params must be Tensors, got ${typeof p}`, this.where);
-      if (!p.isLeaf) throw new TorchError('params must be leaf tensors, got a computed tensor — optimise parameters, not activations', this.where);
-      if (seen.has(p)) throw new TorchError('params must appear in one group only, got a parameter twice — remove the duplicate', this.where);
+      if (!p.isLeaf)
+        throw new TorchError(
+          'params must be leaf tensors, got a computed tensor — optimise parameters, not activations',
+          this.where,
+        );
+      if (seen.has(p))
+        throw new TorchError(
+          'params must appear in one group only, got a parameter twice — remove the duplicate',
+          this.where,
+        );
       seen.add(p);
     }
     const full = { ...this.defaults, ...group, params } as ParamGroup<H>;
@@ -157,6 +169,19 @@ export abstract class Optimizer<H extends GroupHyper> {
    */
   loadStateDict(sd: OptimizerStateDict): void {
     const where = `${this.where}.loadStateDict`;
+    const hypers = this.#savedHypers(sd, where);
+    const fresh = this.#savedState(sd, where);
+    // Everything checked: now replace hyperparameters and state.
+    this.paramGroups.forEach((g, gi) => Object.assign(g, hypers[gi]));
+    this.#disposeState();
+    for (const [p, s] of fresh) {
+      const copy = (t: Tensor): Tensor => keep(scope(() => noGrad(() => t.to(p.dtype).clone())));
+      this.#state.set(p, { step: s.step, buffers: new Map([...s.buffers].map(([n, t]) => [n, copy(t)])) });
+    }
+  }
+
+  /** The saved groups' hyperparameters, checked against this optimizer's groups and options. */
+  #savedHypers(sd: OptimizerStateDict, where: string): Partial<H>[] {
     const saved = sd.scalars.groups;
     const sizes = this.paramGroups.map((g) => g.params.length);
     const savedSizes = saved.map((g) => g.params.length);
@@ -167,39 +192,42 @@ export abstract class Optimizer<H extends GroupHyper> {
         where,
       );
     }
+    return saved.map((g, gi) => {
+      const h = structuredClone(Object.fromEntries(Object.entries(g).filter(([k]) => k !== 'params')));
+      const unknown = Object.keys(h).filter((k) => !(k in this.defaults));
+      if (unknown.length > 0) {
+        const known = Object.keys(this.defaults).join(', ');
+        throw new TorchError(`saved group options must be among ${known}, got "${unknown.join('", "')}"`, where);
+      }
+      this.validate({ ...this.paramGroups[gi]!, ...h });
+      return h as Partial<H>;
+    });
+  }
+
+  /** The saved per-parameter state (tensors not yet copied), checked against the parameters' shapes. */
+  #savedState(sd: OptimizerStateDict, where: string): Map<Tensor, ParamState> {
     const params = this.#indexed();
     const fresh = new Map<Tensor, ParamState>();
-    const stateAt = (idx: number, key: string): ParamState => {
+    const stateAt = (idx: number, key: string): [Tensor, ParamState] => {
       const p = params[idx];
-      if (p === undefined) throw new TorchError(`"${key}" must name a parameter index below ${params.length}, got ${idx}`, where);
+      if (p === undefined) {
+        throw new TorchError(`"${key}" must name a parameter index below ${params.length}, got ${idx}`, where);
+      }
       let s = fresh.get(p);
       if (s === undefined) fresh.set(p, (s = { step: 0, buffers: new Map() }));
-      return s;
+      return [p, s];
     };
-    for (const [idx, step] of Object.entries(sd.scalars.steps)) stateAt(Number(idx), `steps.${idx}`).step = step;
+    for (const [idx, step] of Object.entries(sd.scalars.steps)) stateAt(Number(idx), `steps.${idx}`)[1].step = step;
     for (const [key, t] of sd.tensors) {
       const m = /^state\.(\d+)\.(\w+)$/.exec(key);
       if (m === null) throw new TorchError(`tensor keys must read state.<index>.<buffer>, got "${key}"`, where);
-      const p = params[Number(m[1])];
-      if (p !== undefined && p.shape.join() !== t.shape.join()) {
+      const [p, s] = stateAt(Number(m[1]), key);
+      if (p.shape.join() !== t.shape.join()) {
         throw new TorchError(`"${key}" must have shape [${p.shape.join(', ')}], got [${t.shape.join(', ')}]`, where);
       }
-      stateAt(Number(m[1]), key).buffers.set(m[2]!, t);
+      s.buffers.set(m[2]!, t);
     }
-    const hypers = saved.map((g) => {
-      const h = Object.fromEntries(Object.entries(g).filter(([k]) => k !== 'params'));
-      for (const k of Object.keys(h)) {
-        if (!(k in this.defaults)) throw new TorchError(`saved group option must be one of ${Object.keys(this.defaults).join(', ')}, got "${k}"`, where);
-      }
-      return structuredClone(h);
-    });
-    // Everything checked: now replace hyperparameters and state.
-    this.paramGroups.forEach((g, gi) => Object.assign(g, hypers[gi]));
-    this.#disposeState();
-    for (const [p, s] of fresh) {
-      const copy = (t: Tensor): Tensor => keep(scope(() => noGrad(() => t.to(p.dtype).clone())));
-      this.#state.set(p, { step: s.step, buffers: new Map([...s.buffers].map(([n, t]) => [n, copy(t)])) });
-    }
+    return fresh;
   }
 
   #disposeState(): void {

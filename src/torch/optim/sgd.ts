@@ -3,7 +3,14 @@
 //   g ← g + λ·θ;   b ← g on the first step, else b ← μ·b + (1 − τ)·g;   d ← nesterov ? g + μ·b : b;   θ ← θ − lr·d
 import { TorchError } from '../native.js';
 import type { Tensor } from '../tensor.js';
-import { Optimizer, stateBuffer, type GroupHyper, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
+import {
+  Optimizer,
+  stateBuffer,
+  type GroupHyper,
+  type ParamGroup,
+  type ParamState,
+  type ParamsInput,
+} from './optimizer.js';
 
 export interface SGDHyper extends GroupHyper {
   /** μ, the momentum factor (0: plain SGD). */
@@ -14,7 +21,13 @@ export interface SGDHyper extends GroupHyper {
   maximize: boolean;
 }
 
-const SGD_DEFAULTS: Omit<SGDHyper, 'lr'> = { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false };
+const SGD_DEFAULTS: Omit<SGDHyper, 'lr'> = {
+  momentum: 0,
+  dampening: 0,
+  weightDecay: 0,
+  nesterov: false,
+  maximize: false,
+};
 
 export class SGD extends Optimizer<SGDHyper> {
   /** `lr` has no default, as in PyTorch. */

@@ -1,0 +1,57 @@
+// ShapesEval of a model: generate images for the (sub)set's prompts, score them with the gold evaluator.
+import { shapesEvalPrompts, scoreShapesEval, type ShapesEvalScore, SHAPES_EVAL_SEED } from './shapes-eval.js';
+import { generateImages, DEFAULT_EVAL_SAMPLING, type FlowSamplingOptions, type PromptModel } from '../../pipeline/text-to-image.js';
+import type { RGBImage } from '../../data/image.js';
+
+export interface ModelEvalOptions {
+  /** Prompts per category (≤ 120); the first k of each, so subsets are nested. */
+  perCategory: number;
+  /** Images per prompt (GenEval uses 4). */
+  samplesPerPrompt: number;
+  /** Seed of the prompt set (fixed by ShapesEval) — the sampling seed is `samplingSeed`. */
+  promptSeed: number;
+  samplingSeed: number;
+  sampling: FlowSamplingOptions;
+  batchSize: number;
+  /** Called after each batch with (done, total) images. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export const DEFAULT_MODEL_EVAL: Readonly<ModelEvalOptions> = Object.freeze({
+  perCategory: 120,
+  samplesPerPrompt: 1,
+  promptSeed: SHAPES_EVAL_SEED,
+  samplingSeed: 0,
+  sampling: DEFAULT_EVAL_SAMPLING,
+  batchSize: 60,
+});
+
+export interface ModelEvalResult {
+  score: ShapesEvalScore;
+  /** images[i][j]: the j-th image of prompt i (for sample grids). */
+  images: RGBImage[][];
+  prompts: string[];
+}
+
+export function evaluateShapesModel(model: PromptModel, opts: Partial<ModelEvalOptions> = {}): ModelEvalResult {
+  const o = { ...DEFAULT_MODEL_EVAL, ...opts };
+  const set = shapesEvalPrompts({ perCategory: o.perCategory, seed: o.promptSeed });
+  const texts = set.prompts.flatMap((p) => Array.from({ length: o.samplesPerPrompt }, () => p.text));
+  // Seeds depend on the prompt's index in the full set, so a subset's images equal the full run's.
+  const seeds = set.prompts.flatMap((p) =>
+    Array.from({ length: o.samplesPerPrompt }, (_, j) => o.samplingSeed * 1_000_003 + p.index * 16 + j),
+  );
+  const flat: RGBImage[] = [];
+  for (let s = 0; s < texts.length; s += o.batchSize) {
+    flat.push(
+      ...generateImages(model, texts.slice(s, s + o.batchSize), {
+        ...o.sampling,
+        seeds: seeds.slice(s, s + o.batchSize),
+        batchSize: o.batchSize,
+      }),
+    );
+    o.onProgress?.(flat.length, texts.length);
+  }
+  const images = set.prompts.map((_, i) => flat.slice(i * o.samplesPerPrompt, (i + 1) * o.samplesPerPrompt));
+  return { score: scoreShapesEval(set, images), images, prompts: set.prompts.map((p) => p.text) };
+}

@@ -1,0 +1,73 @@
+// Pretraining config (`refract pretrain CONFIG.yaml`): type, frozen default, schema (STYLE §5).
+import { z } from 'zod';
+import { parseConfig, loadConfigFile, deepFreeze } from '../config/load.js';
+
+const posInt = z.number().int().positive();
+const nonNegInt = z.number().int().nonnegative();
+const prob = z.number().min(0).max(1);
+
+export const pretrainConfigSchema = z
+  .object({
+    /** Every step's randomness (data, noise, σ, dropout) is a function of (seed, step): resume is exact. */
+    seed: nonNegInt.default(0),
+    testbed: z.literal('shapes').default('shapes'),
+    /** Architecture overrides on SHAPES_TEXT_TO_IMAGE_CONFIG (validated by the model's own schema). */
+    model: z.record(z.string(), z.unknown()).default({}),
+    data: z
+      .object({
+        /** 'default' withholds DEFAULT_HELD_OUT combinations so the base has real compositional gaps. */
+        heldOut: z.enum(['default', 'none']).default('default'),
+        /** Category mix of training prompts (weights; missing categories get 1). */
+        categoryWeights: z.record(z.string(), z.number().nonnegative()).default({}),
+      })
+      .strict()
+      .prefault({}),
+    training: z
+      .object({
+        steps: posInt.default(20000),
+        batchSize: posInt.default(32),
+        lr: z.number().positive().default(3e-4),
+        weightDecay: z.number().nonnegative().default(0.01),
+        warmupSteps: nonNegInt.default(500),
+        minLrRatio: prob.default(0.1),
+        gradClip: z.number().positive().default(1),
+        emaDecay: prob.default(0.999),
+        /** Probability of training on the null prompt, for classifier-free guidance (Ho & Salimans 2207.12598). */
+        condDropout: prob.default(0.1),
+        sigmaSampling: z.enum(['uniform', 'logit_normal']).default('logit_normal'),
+        threads: posInt.optional(),
+      })
+      .strict()
+      .prefault({}),
+    checkpoint: z
+      .object({
+        dir: z.string().min(1).default('runs/pretrain-shapes'),
+        every: posInt.default(1000),
+        /** Checkpoints kept besides the latest (older ones are deleted). */
+        keep: nonNegInt.default(2),
+      })
+      .strict()
+      .prefault({}),
+    eval: z
+      .object({
+        every: nonNegInt.default(0),
+        perCategory: z.number().int().min(1).max(120).default(10),
+        steps: posInt.default(20),
+        guidance: z.number().positive().default(3),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type PretrainConfig = z.infer<typeof pretrainConfigSchema>;
+
+export const DEFAULT_PRETRAIN_CONFIG: Readonly<PretrainConfig> = deepFreeze(pretrainConfigSchema.parse({}));
+
+export function parsePretrainConfig(raw: unknown, where = 'refract pretrain'): Readonly<PretrainConfig> {
+  return parseConfig(pretrainConfigSchema, raw, where);
+}
+
+export function loadPretrainConfig(file: string): Readonly<PretrainConfig> {
+  return loadConfigFile(pretrainConfigSchema, file, 'refract pretrain');
+}
