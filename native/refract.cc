@@ -97,8 +97,43 @@ Napi::Value guarded(const Napi::CallbackInfo& info, const std::string& op, F&& b
 
 // ---------- tensors in and out ----------
 
+// Bytes a handle keeps alive, as GC pressure: a view never counts more than its storage (an expand() of one
+// element is 4 bytes, not numel × 4).
 int64_t tensorNbytes(const at::Tensor& t) {
-  return t.defined() ? static_cast<int64_t>(t.numel() * t.element_size()) : 0;
+  if (!t.defined()) return 0;
+  int64_t logical = static_cast<int64_t>(t.numel() * t.element_size());
+  if (!t.has_storage()) return logical;
+  return std::min<int64_t>(logical, static_cast<int64_t>(t.storage().nbytes()));
+}
+
+const char* jsTypeName(const Napi::Value& v) {
+  switch (v.Type()) {
+    case napi_undefined: return "undefined";
+    case napi_null: return "null";
+    case napi_boolean: return "a boolean";
+    case napi_number: return "a number";
+    case napi_string: return "a string";
+    case napi_object: return v.IsArray() ? "an array" : "an object";
+    default: return "a function or symbol";
+  }
+}
+
+double numberArg(const Napi::Value& v) {
+  if (!v.IsNumber()) throw std::runtime_error(std::string("expected a number, got ") + jsTypeName(v));
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+int64_t intArg(const Napi::Value& v) {
+  double d = numberArg(v);
+  if (!std::isfinite(d) || d != std::floor(d)) {
+    throw std::runtime_error("expected an integer, got " + std::to_string(d));
+  }
+  return static_cast<int64_t>(d);
+}
+
+at::Tensor& tensorArg(const Napi::Value& v) {
+  if (!v.IsNumber()) throw std::runtime_error(std::string("expected a tensor handle, got ") + jsTypeName(v));
+  return tensors.get(v.As<Napi::Number>().Int64Value(), "tensor");
 }
 
 Napi::Value wrapTensor(Napi::Env env, at::Tensor t) {
@@ -113,25 +148,16 @@ Napi::Value wrapTensor(Napi::Env env, at::Tensor t) {
   return Napi::Number::New(env, id);
 }
 
-at::Tensor& tensorArg(const Napi::Value& v) {
-  if (!v.IsNumber()) throw std::runtime_error("expected a tensor handle");
-  return tensors.get(v.As<Napi::Number>().Int64Value(), "tensor");
-}
-
 std::vector<int64_t> intList(const Napi::Value& v, int32_t repeat = -1) {
   std::vector<int64_t> out;
   if (v.IsNumber()) {
-    out.assign(repeat > 0 ? repeat : 1, v.As<Napi::Number>().Int64Value());
+    out.assign(repeat > 0 ? repeat : 1, intArg(v));
     return out;
   }
-  if (!v.IsArray()) throw std::runtime_error("expected a number or an array of numbers");
+  if (!v.IsArray()) throw std::runtime_error(std::string("expected an integer or an array of integers, got ") + jsTypeName(v));
   auto arr = v.As<Napi::Array>();
   out.reserve(arr.Length());
-  for (uint32_t i = 0; i < arr.Length(); i++) {
-    Napi::Value e = arr.Get(i);
-    if (!e.IsNumber()) throw std::runtime_error("expected an array of numbers");
-    out.push_back(e.As<Napi::Number>().Int64Value());
-  }
+  for (uint32_t i = 0; i < arr.Length(); i++) out.push_back(intArg(arr.Get(i)));
   return out;
 }
 
@@ -149,15 +175,17 @@ c10::IValue listToIValue(const c10::TypePtr& elem, const Napi::Value& v, c10::op
     case c10::TypeKind::FloatType: {
       c10::List<double> out;
       if (v.IsNumber()) {
-        for (int32_t i = 0; i < (n.has_value() ? *n : 1); i++) out.push_back(v.As<Napi::Number>().DoubleValue());
+        for (int32_t i = 0; i < (n.has_value() ? *n : 1); i++) out.push_back(numberArg(v));
       } else {
+        if (!v.IsArray()) throw std::runtime_error(std::string("expected a number or an array of numbers, got ") + jsTypeName(v));
         auto arr = v.As<Napi::Array>();
-        for (uint32_t i = 0; i < arr.Length(); i++) out.push_back(arr.Get(i).As<Napi::Number>().DoubleValue());
+        for (uint32_t i = 0; i < arr.Length(); i++) out.push_back(numberArg(arr.Get(i)));
       }
       return c10::IValue(out);
     }
     case c10::TypeKind::BoolType: {
       c10::List<bool> out;
+      if (!v.IsArray()) throw std::runtime_error(std::string("expected an array of booleans, got ") + jsTypeName(v));
       auto arr = v.As<Napi::Array>();
       for (uint32_t i = 0; i < arr.Length(); i++) out.push_back(arr.Get(i).ToBoolean().Value());
       return c10::IValue(out);
@@ -198,12 +226,12 @@ c10::IValue toIValue(const c10::TypePtr& type, const Napi::Value& v, c10::option
     case c10::TypeKind::LayoutType:
     case c10::TypeKind::MemoryFormatType:
       if (v.IsBoolean()) return c10::IValue(static_cast<int64_t>(v.As<Napi::Boolean>().Value()));
-      return c10::IValue(v.As<Napi::Number>().Int64Value());
+      return c10::IValue(intArg(v));
     case c10::TypeKind::FloatType:
-      return c10::IValue(v.As<Napi::Number>().DoubleValue());
+      return c10::IValue(numberArg(v));
     case c10::TypeKind::NumberType: {  // Scalar: an integral JS number is an int, as `2` is in Python.
       if (v.IsBoolean()) return c10::IValue(v.As<Napi::Boolean>().Value());
-      double d = v.As<Napi::Number>().DoubleValue();
+      double d = numberArg(v);
       if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.007199254740992e15) {
         return c10::IValue(static_cast<int64_t>(d));
       }
@@ -212,11 +240,12 @@ c10::IValue toIValue(const c10::TypePtr& type, const Napi::Value& v, c10::option
     case c10::TypeKind::BoolType:
       return c10::IValue(v.ToBoolean().Value());
     case c10::TypeKind::StringType:
-      return c10::IValue(v.ToString().Utf8Value());
+      if (!v.IsString()) throw std::runtime_error(std::string("expected a string, got ") + jsTypeName(v));
+      return c10::IValue(v.As<Napi::String>().Utf8Value());
     case c10::TypeKind::DeviceObjType:
       return c10::IValue(c10::Device(v.ToString().Utf8Value()));
     case c10::TypeKind::GeneratorType:
-      return c10::IValue(generators.get(v.As<Napi::Number>().Int64Value(), "generator"));
+      return c10::IValue(generators.get(intArg(v), "generator"));
     case c10::TypeKind::ListType:
       return listToIValue(type->containedType(0), v, n);
     default:
@@ -477,8 +506,18 @@ Napi::Value Grad(const Napi::CallbackInfo& info) {
 Napi::Value SetGrad(const Napi::CallbackInfo& info) {
   return guarded(info, "set_grad", [&]() -> Napi::Value {
     auto& t = tensorArg(info[0]);
-    if (info[1].IsNull() || info[1].IsUndefined()) t.mutable_grad().reset();
-    else t.mutable_grad() = tensorArg(info[1]);
+    if (info[1].IsNull() || info[1].IsUndefined()) {
+      t.mutable_grad().reset();
+    } else {
+      auto& g = tensorArg(info[1]);
+      // PyTorch rejects a mismatched .grad at assignment; otherwise it surfaces later as a confusing backward error.
+      if (!g.sizes().equals(t.sizes()) || g.scalar_type() != t.scalar_type()) {
+        throw std::runtime_error("assigned grad must match the tensor: expected " + c10::str(t.sizes()) + " " +
+                                 c10::toString(t.scalar_type()) + ", got " + c10::str(g.sizes()) + " " +
+                                 c10::toString(g.scalar_type()));
+      }
+      t.mutable_grad() = g;
+    }
     return info.Env().Undefined();
   });
 }

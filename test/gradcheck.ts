@@ -47,7 +47,11 @@ function weightedSum(outs: Tensor[], weights: number[][]): number {
  * Asserts autograd's gradient of Σ sum(fn(...inputs)·R) matches central differences, for every input that
  * requires grad (those must be float64 leaves); the other inputs (indices, masks) are passed through as constants.
  */
-export function gradcheck(fn: (...xs: Tensor[]) => GradcheckOutput, inputs: Tensor[], opts: GradcheckOptions = {}): void {
+export function gradcheck(
+  fn: (...xs: Tensor[]) => GradcheckOutput,
+  inputs: Tensor[],
+  opts: GradcheckOptions = {},
+): void {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-4, seed = 1234 } = opts;
   const checked = inputs.flatMap((x, i) => (x.requiresGrad ? [i] : []));
   assert.ok(checked.length > 0, 'gradcheck: no input requires grad');
@@ -59,7 +63,11 @@ export function gradcheck(fn: (...xs: Tensor[]) => GradcheckOutput, inputs: Tens
     for (const [i, o] of outs.entries()) assert.equal(o.dtype, 'float64', `gradcheck: output ${i} must be float64`);
     const R = outs.map((o) => randn(o.shape, { dtype: 'float64', generator: gen }));
     const loss = outs.map((o, i) => o.mul(R[i]!).sum()).reduce((a, b) => a.add(b));
-    const analytic = grad([loss], checked.map((i) => inputs[i]!), { allowUnused: true });
+    const analytic = grad(
+      [loss],
+      checked.map((i) => inputs[i]!),
+      { allowUnused: true },
+    );
     const weights = R.map((r) => r.toArray());
     // 2. Numeric: central differences, one element at a time.
     // L with input `inputIndex` replaced by `data` (built inside the scope, so each evaluation frees its tensors).
@@ -141,7 +149,14 @@ export class Inputs {
       const n = shape.reduce((a, b) => a * b, 1);
       const perm = randperm(n, { generator: this.#gen }).double();
       const jitter = rand([n], { dtype: 'float64', generator: this.#gen }).mul(0.05);
-      return this.#leaf(perm.mul(0.15).add(jitter).sub(n * 0.075).reshape(shape), true);
+      return this.#leaf(
+        perm
+          .mul(0.15)
+          .add(jitter)
+          .sub(n * 0.075)
+          .reshape(shape),
+        true,
+      );
     });
   }
 

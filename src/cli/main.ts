@@ -3,6 +3,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './bench.js';
 import { registerDemo } from './demo.js';
+import { registerPretrain } from './pretrain.js';
+import { registerSample } from './sample.js';
+import { registerEval } from './eval.js';
 import { CliError } from './errors.js';
 
 const program = new Command()
@@ -12,6 +15,9 @@ const program = new Command()
   .exitOverride();
 
 registerDemo(program);
+registerPretrain(program);
+registerSample(program);
+registerEval(program);
 registerBench(program);
 
 try {

@@ -1,6 +1,7 @@
 // Pretraining config (`refract pretrain CONFIG.yaml`): type, frozen default, schema (STYLE §5).
 import { z } from 'zod';
 import { parseConfig, loadConfigFile, deepFreeze } from '../config/load.js';
+import { CATEGORIES } from '../data/shapes/types.js';
 
 const posInt = z.number().int().positive();
 const nonNegInt = z.number().int().nonnegative();
@@ -18,7 +19,7 @@ export const pretrainConfigSchema = z
         /** 'default' withholds DEFAULT_HELD_OUT combinations so the base has real compositional gaps. */
         heldOut: z.enum(['default', 'none']).default('default'),
         /** Category mix of training prompts (weights; missing categories get 1). */
-        categoryWeights: z.record(z.string(), z.number().nonnegative()).default({}),
+        categoryWeights: z.partialRecord(z.enum(CATEGORIES), z.number().nonnegative()).default({}),
       })
       .strict()
       .prefault({}),

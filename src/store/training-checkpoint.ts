@@ -63,7 +63,11 @@ export function latestCheckpointStep(dir: string): number | null {
 }
 
 /** Loads the checkpoint of `step` (default: the latest). Tensor groups are read fully into memory. */
-export function loadTrainingCheckpoint<S>(dir: string, step?: number): TrainingCheckpoint<S> {
+export interface LoadedTrainingCheckpoint<S> extends TrainingCheckpoint<S> {
+  tensors: Record<string, Map<string, Tensor>>;
+}
+
+export function loadTrainingCheckpoint<S>(dir: string, step?: number): LoadedTrainingCheckpoint<S> {
   const s = step ?? latestCheckpointStep(dir);
   if (s === null) throw new Error(`refract checkpoint: no checkpoint in ${dir} — train first, or drop --resume`);
   const folder = path.join(dir, stepFolderName(s));

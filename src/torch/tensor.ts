@@ -263,6 +263,7 @@ export class Tensor {
   size(dim?: number): number {
     const s = this.shape;
     if (dim === undefined) return s.reduce((a, b) => a * b, 1);
+    if (s.length === 0) throw new TorchError(`dim ${dim} is out of range for a 0-d tensor, which has no dims`, 'size');
     return s[normDim(dim, s.length, 'size')]!;
   }
 

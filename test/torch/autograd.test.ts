@@ -142,13 +142,29 @@ test('noGrad and enableGrad scopes nest and restore the previous mode, even when
       assert.equal(isGradEnabled(), false);
     });
     assert.equal(isGradEnabled(), true);
-    assert.throws(() => noGrad(() => { throw new Error('boom'); }), /boom/);
+    assert.throws(
+      () =>
+        noGrad(() => {
+          throw new Error('boom');
+        }),
+      /boom/,
+    );
     assert.equal(isGradEnabled(), true, 'restored after a throw inside noGrad');
     noGrad(() => {
-      assert.throws(() => enableGrad(() => { throw new Error('bang'); }), /bang/);
+      assert.throws(
+        () =>
+          enableGrad(() => {
+            throw new Error('bang');
+          }),
+        /bang/,
+      );
       assert.equal(isGradEnabled(), false, 'restored after a throw inside enableGrad');
     });
-    assert.equal(noGrad(() => 42), 42, 'noGrad returns fn’s value');
+    assert.equal(
+      noGrad(() => 42),
+      42,
+      'noGrad returns fn’s value',
+    );
     const prev = setGradEnabled(false);
     assert.equal(prev, true);
     assert.equal(isGradEnabled(), false);
@@ -187,7 +203,11 @@ test('autograd.grad with createGraph gives differentiable gradients: second and 
     const z = leaf([0.3, -1.1]);
     const [gz] = grad([z.sin().sum()], [z], { createGraph: true });
     gz!.square().sum().backward();
-    assertClose(gradOf(z)!, [0.3, -1.1].map((v) => -Math.sin(2 * v)), 1e-12);
+    assertClose(
+      gradOf(z)!,
+      [0.3, -1.1].map((v) => -Math.sin(2 * v)),
+      1e-12,
+    );
   });
 });
 
@@ -219,7 +239,13 @@ test('in-place updates under noGrad on a leaf (SGD step) keep it a leaf; in-plac
 test('gradient of a model-like composite: F.linear + mseLoss against a hand-derived formula', () => {
   scope(() => {
     const w = tensor([[0.5, -0.25]], { dtype: 'float64', requiresGrad: true });
-    const x = tensor([[1, 2], [3, -1]], { dtype: 'float64' });
+    const x = tensor(
+      [
+        [1, 2],
+        [3, -1],
+      ],
+      { dtype: 'float64' },
+    );
     const target = zeros([2, 1], { dtype: 'float64' });
     const loss = F.mseLoss(F.linear(x, w), target);
     loss.backward();
@@ -232,7 +258,14 @@ test('gradient of a model-like composite: F.linear + mseLoss against a hand-deri
 
 test('F.embedding: repeated ids accumulate into the weight gradient; the paddingIdx row gets none', () => {
   scope(() => {
-    const w = tensor([[1, 2], [3, 4], [5, 6]], { dtype: 'float64', requiresGrad: true });
+    const w = tensor(
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      { dtype: 'float64', requiresGrad: true },
+    );
     const ids = tensor([0, 2, 2, 1], { dtype: 'int64' });
     F.embedding(ids, w, 2).sum().backward();
     assert.deepEqual(gradOf(w), [1, 1, 1, 1, 0, 0]);

@@ -37,12 +37,24 @@ test('tensor() builds each dtype from nested arrays', () => {
     assert.equal(tensor([1, 2]).dtype, 'float32');
     assert.equal(tensor([true, false]).dtype, 'bool');
     assert.deepEqual(tensor([true, false]).toTypedArray(), Uint8Array.from([1, 0]));
-    assert.deepEqual(tensor([[1, 0], [0, 1]], { dtype: 'bool' }).toArray(), [1, 0, 0, 1]);
+    assert.deepEqual(
+      tensor(
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        { dtype: 'bool' },
+      ).toArray(),
+      [1, 0, 0, 1],
+    );
     assert.deepEqual(tensor([0.1], { dtype: 'float64' }).toArray(), [0.1]);
     assert.deepEqual(tensor([-3, 200], { dtype: 'int32' }).toTypedArray(), Int32Array.from([-3, 200]));
     assert.deepEqual(tensor([3, 255], { dtype: 'uint8' }).toTypedArray(), Uint8Array.from([3, 255]));
     // Integers above 2^24 must not pass through float32 on the way in.
-    assert.deepEqual(tensor([16777217, 2 ** 53 - 1], { dtype: 'int64' }).toTypedArray(), BigInt64Array.from([16777217n, 2n ** 53n - 1n]));
+    assert.deepEqual(
+      tensor([16777217, 2 ** 53 - 1], { dtype: 'int64' }).toTypedArray(),
+      BigInt64Array.from([16777217n, 2n ** 53n - 1n]),
+    );
     assert.deepEqual(tensor([16777217], { dtype: 'int32' }).toArray(), [16777217]);
     assert.equal(tensor(2.5).ndim, 0);
     assert.equal(tensor(2.5).item(), 2.5);

@@ -194,6 +194,18 @@ const CASES: ErrorCase[] = [
     message: /give exactly one of size or scaleFactor/,
   },
   {
+    what: 'size() of a dim a tensor does not have',
+    run: () => ones([2, 3]).size(2),
+    op: 'size',
+    message: /dim 2 is out of range for a tensor of rank 2/,
+  },
+  {
+    what: 'size(0) of a 0-d tensor',
+    run: () => tensor(5).size(0),
+    op: 'size',
+    message: /dim 0 is out of range for a 0-d tensor/,
+  },
+  {
     what: 'cat of nothing',
     run: () => cat([]),
     op: 'cat',

@@ -51,8 +51,14 @@ function operands(): Operands {
   const ix = loadRef().indexing;
   const get = (k: keyof Operands): Tensor => fromRecord(ix[k]!);
   return {
-    x: get('x'), idx: get('idx'), idx2: get('idx2'), jdx: get('jdx'),
-    mask: get('mask'), mask0: get('mask0'), mask1: get('mask1'), mask2: get('mask2'),
+    x: get('x'),
+    idx: get('idx'),
+    idx2: get('idx2'),
+    jdx: get('jdx'),
+    mask: get('mask'),
+    mask0: get('mask0'),
+    mask1: get('mask1'),
+    mask2: get('mask2'),
   };
 }
 
@@ -94,10 +100,19 @@ test('indexPut_ writes in place; indexPut leaves the original alone', () => {
 test('indexing mistakes raise TorchErrors that name the problem', () => {
   scope(() => {
     const x = arange(6).reshape(2, 3);
-    assert.throws(() => x.index(0, 0, 0), { name: 'TorchError', message: /too many indices \(3\) for a tensor of rank 2/ });
+    assert.throws(() => x.index(0, 0, 0), {
+      name: 'TorchError',
+      message: /too many indices \(3\) for a tensor of rank 2/,
+    });
     assert.throws(() => x.index('...', 0, '...'), { name: 'TorchError', message: /only one ellipsis/ });
-    assert.throws(() => x.index(slice(), 3), { name: 'TorchError', message: /index 3 is out of bounds for dimension 1 with size 3/ });
-    assert.throws(() => x.index(-3), { name: 'TorchError', message: /index -3 is out of bounds for dimension 0 with size 2/ });
+    assert.throws(() => x.index(slice(), 3), {
+      name: 'TorchError',
+      message: /index 3 is out of bounds for dimension 1 with size 3/,
+    });
+    assert.throws(() => x.index(-3), {
+      name: 'TorchError',
+      message: /index -3 is out of bounds for dimension 0 with size 2/,
+    });
     assert.throws(() => x.index(tensor([[true, false]])), { name: 'TorchError', message: /shape of the mask/ });
   });
 });

@@ -75,7 +75,13 @@ function makeMlp(gen: Generator): Mlp {
 test('2000 SGD steps of a 2-layer MLP: live tensors constant after warm-up, RSS growth under 30 MB', () => {
   using gen = new Generator(0);
   const x = randn([32, 8], { generator: gen });
-  const y = scope(() => x.narrow(1, 0, 1).mul(2).sub(x.narrow(1, 1, 1)).tanh());
+  const y = scope(() =>
+    x
+      .narrow(1, 0, 1)
+      .mul(2)
+      .sub(x.narrow(1, 1, 1))
+      .tanh(),
+  );
   const mlp = makeMlp(gen);
   const warmup = 200;
   const steps = 2000;
@@ -142,11 +148,14 @@ test('nested scopes hand returned tensors to the enclosing scope, which frees th
 test('scope frees its tensors when fn throws; keep() and persistent() survive any scope', () => {
   const before = live();
   let made: Tensor | undefined;
-  assert.throws(() =>
-    scope(() => {
-      made = ones([2]);
-      throw new Error('inside');
-    }), /inside/);
+  assert.throws(
+    () =>
+      scope(() => {
+        made = ones([2]);
+        throw new Error('inside');
+      }),
+    /inside/,
+  );
   assert.equal(made!.disposed, true);
   const keptInner: Tensor[] = [];
   const [k, p] = scope(() => {

@@ -35,15 +35,31 @@ test('the same manualSeed gives the same randn, rand and normal; a different see
   const a2 = draw(() => rand([4]));
   const a3 = draw(() => normal(2, 0.5, [3]));
   manualSeed(123);
-  assert.deepEqual(draw(() => randn([8])), a);
-  assert.deepEqual(draw(() => rand([4])), a2);
-  assert.deepEqual(draw(() => normal(2, 0.5, [3])), a3);
+  assert.deepEqual(
+    draw(() => randn([8])),
+    a,
+  );
+  assert.deepEqual(
+    draw(() => rand([4])),
+    a2,
+  );
+  assert.deepEqual(
+    draw(() => normal(2, 0.5, [3])),
+    a3,
+  );
   manualSeed(124);
-  assert.notDeepEqual(draw(() => randn([8])), a);
+  assert.notDeepEqual(
+    draw(() => randn([8])),
+    a,
+  );
   manualSeed(5);
   const like = draw(() => randnLike(zeros([3])));
   manualSeed(5);
-  assert.deepEqual(like, draw(() => randn([3])), 'randnLike draws from the global generator');
+  assert.deepEqual(
+    like,
+    draw(() => randn([3])),
+    'randnLike draws from the global generator',
+  );
 });
 
 test('Generators are independent of the global generator and of each other', () => {
@@ -75,15 +91,28 @@ test('Generator getState/setState resumes the exact stream; manualSeed restarts 
   const next = draw(() => randn([6], { generator: g }));
   const nextRand = draw(() => rand([2], { generator: g }));
   g.setState(state);
-  assert.deepEqual(draw(() => randn([6], { generator: g })), next);
-  assert.deepEqual(draw(() => rand([2], { generator: g })), nextRand);
+  assert.deepEqual(
+    draw(() => randn([6], { generator: g })),
+    next,
+  );
+  assert.deepEqual(
+    draw(() => rand([2], { generator: g })),
+    nextRand,
+  );
   using other = new Generator(1000);
   other.setState(state);
-  assert.deepEqual(draw(() => randn([6], { generator: other })), next, 'a state moves between generators');
+  assert.deepEqual(
+    draw(() => randn([6], { generator: other })),
+    next,
+    'a state moves between generators',
+  );
   state.dispose();
   g.manualSeed(7);
   using fresh = new Generator(7);
-  assert.deepEqual(draw(() => randn([4], { generator: g })), draw(() => randn([4], { generator: fresh })));
+  assert.deepEqual(
+    draw(() => randn([4], { generator: g })),
+    draw(() => randn([4], { generator: fresh })),
+  );
 });
 
 test('the default generator can be seeded, saved and restored like any other; dispose() leaves it alone', () => {
@@ -92,9 +121,16 @@ test('the default generator can be seeded, saved and restored like any other; di
   const s = g.getState();
   const a = draw(() => randn([4]));
   g.setState(s);
-  assert.deepEqual(draw(() => randn([4])), a);
+  assert.deepEqual(
+    draw(() => randn([4])),
+    a,
+  );
   manualSeed(11);
-  assert.deepEqual(draw(() => randn([4])), a, 'manualSeed and getDefaultGenerator().manualSeed agree');
+  assert.deepEqual(
+    draw(() => randn([4])),
+    a,
+    'manualSeed and getDefaultGenerator().manualSeed agree',
+  );
   g.dispose();
   assert.equal(draw(() => randn([2], { generator: g })).length, 2, 'still usable after dispose()');
   s.dispose();
@@ -114,7 +150,10 @@ test('ranges: rand in [0,1), randint in [low, high) as int64, randn roughly stan
     assert.ok(Math.abs(n.std().item() - 1) < 0.03, `std ${n.std().item()}`);
     const p = randperm(50, { generator: g });
     assert.equal(p.dtype, 'int64');
-    assert.deepEqual(p.sort().values.toArray(), Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      p.sort().values.toArray(),
+      Array.from({ length: 50 }, (_, i) => i),
+    );
   });
 });
 
@@ -125,7 +164,15 @@ test('multinomial: never draws zero-weight classes, follows weights, and without
     assert.ok(s.every((v) => v === 1 || v === 2));
     const frac2 = s.filter((v) => v === 2).length / s.length;
     assert.ok(Math.abs(frac2 - 0.8) < 0.03, `class 2 drawn ${frac2}`);
-    const rows = multinomial(tensor([[1, 1, 1, 0], [0, 2, 2, 2]]), 3, false, g);
+    const rows = multinomial(
+      tensor([
+        [1, 1, 1, 0],
+        [0, 2, 2, 2],
+      ]),
+      3,
+      false,
+      g,
+    );
     assert.deepEqual(rows.shape, [2, 3]);
     const [r0, r1] = [rows.index(0).sort().values.toArray(), rows.index(1).sort().values.toArray()];
     assert.deepEqual(r0, [0, 1, 2]);

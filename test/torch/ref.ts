@@ -55,7 +55,10 @@ export function fromRecord(r: TensorRecord): Tensor {
     case 'float32':
       return fromTypedArray(Float32Array.from(r.data), r.shape);
     case 'int64':
-      return fromTypedArray(BigInt64Array.from(r.data, (v) => BigInt(v)), r.shape);
+      return fromTypedArray(
+        BigInt64Array.from(r.data, (v) => BigInt(v)),
+        r.shape,
+      );
     case 'bool':
       return fromTypedArray(Uint8Array.from(r.data), r.shape, { dtype: 'bool' });
     default:
@@ -64,7 +67,13 @@ export function fromRecord(r: TensorRecord): Tensor {
 }
 
 /** Asserts `actual` has the record's shape and dtype and values within tolerance. */
-export function assertMatchesRecord(actual: Tensor, expected: TensorRecord, what: string, atol = 1e-10, rtol = 1e-9): void {
+export function assertMatchesRecord(
+  actual: Tensor,
+  expected: TensorRecord,
+  what: string,
+  atol = 1e-10,
+  rtol = 1e-9,
+): void {
   assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
   assert.equal(actual.dtype, expected.dtype, `${what}: dtype`);
   assertClose(actual.toArray(), expected.data, atol, rtol, what);

@@ -2,18 +2,7 @@
 // (test/fixtures/ops_ref.json, from test/fixtures/make_ops_ref.py — each name here has its twin there).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  F,
-  cat,
-  cdist,
-  disposeAll,
-  einsum,
-  scope,
-  stack,
-  tensor,
-  where,
-  type Tensor,
-} from '../../src/torch/index.js';
+import { F, cat, cdist, disposeAll, einsum, scope, stack, tensor, where, type Tensor } from '../../src/torch/index.js';
 import { assertClose } from '../helpers.js';
 import { assertMatchesRecord, fromRecord, loadRef } from './ref.js';
 
@@ -36,7 +25,10 @@ test('var and std: correction 0 is the population variance, 1 (default) is Besse
     assert.equal(x.var(undefined, { correction: 0 }).item(), 1.25);
     assertClose([x.var().item()], [5 / 3], 1e-15);
     assertClose([x.std().item()], [Math.sqrt(5 / 3)], 1e-15);
-    const m = f64([[1, 3], [2, 6]]);
+    const m = f64([
+      [1, 3],
+      [2, 6],
+    ]);
     assertClose(vals(m.var(1, { correction: 0, keepdim: true })), [1, 4], 1e-15);
     assert.deepEqual(m.var(1, { keepdim: true }).shape, [2, 1]);
     assertClose(vals(m.std(0)), [Math.SQRT1_2, 3 * Math.SQRT1_2], 1e-15);
@@ -45,7 +37,10 @@ test('var and std: correction 0 is the population variance, 1 (default) is Besse
 
 test('reductions: sum, mean, prod, amax, logsumexp (stable), norm, cumsum', () => {
   scope(() => {
-    const x = f64([[1, -2, 3], [4, 5, -6]]);
+    const x = f64([
+      [1, -2, 3],
+      [4, 5, -6],
+    ]);
     assert.equal(x.sum().item(), 5);
     assertClose(vals(x.sum(1, true)), [2, 3]);
     assert.deepEqual(x.sum(1, true).shape, [2, 1]);
@@ -67,8 +62,14 @@ test('reductions: sum, mean, prod, amax, logsumexp (stable), norm, cumsum', () =
 
 test('matmul, einsum, outer and elementwise ops on small known values', () => {
   scope(() => {
-    const a = f64([[1, 2], [3, 4]]);
-    const b = f64([[5, 6], [7, 8]]);
+    const a = f64([
+      [1, 2],
+      [3, 4],
+    ]);
+    const b = f64([
+      [5, 6],
+      [7, 8],
+    ]);
     assertClose(vals(a.matmul(b)), [19, 22, 43, 50]);
     assertClose(vals(einsum('ii->', a)), [5]);
     assertClose(vals(einsum('ij,jk->ik', a, b)), [19, 22, 43, 50]);
@@ -78,7 +79,18 @@ test('matmul, einsum, outer and elementwise ops on small known values', () => {
     assertClose(vals(F.gelu(f64([1]))), [0.8413447460685429], 1e-15);
     assertClose(vals(f64([-1, 2]).pow(2)), [1, 4]);
     assertClose(vals(f64([2, 3]).lerp(f64([4, 7]), 0.25)), [2.5, 4]);
-    assertClose(vals(cdist(f64([[0, 0]]), f64([[3, 4], [0, 1]]))), [5, 1]);
+    assertClose(
+      vals(
+        cdist(
+          f64([[0, 0]]),
+          f64([
+            [3, 4],
+            [0, 1],
+          ]),
+        ),
+      ),
+      [5, 1],
+    );
   });
 });
 
@@ -98,11 +110,26 @@ test('where, cat, stack, sort, topk, maskedFill on known values', () => {
     assertClose(vals(where(m, f64([1, 2, 3]), f64([9, 8, 7]))), [1, 8, 3]);
     assertClose(vals(where(m, f64([1, 2, 3]), 0)), [1, 0, 3]);
     assertClose(vals(cat([f64([1]), f64([2, 3])])), [1, 2, 3]);
-    assert.deepEqual(stack([f64([1, 2]), f64([3, 4])], 1).tolist(), [[1, 3], [2, 4]]);
+    assert.deepEqual(stack([f64([1, 2]), f64([3, 4])], 1).tolist(), [
+      [1, 3],
+      [2, 4],
+    ]);
     const s = f64([3, 1, 2]).sort();
-    assert.deepEqual([vals(s.values), vals(s.indices)], [[1, 2, 3], [1, 2, 0]]);
+    assert.deepEqual(
+      [vals(s.values), vals(s.indices)],
+      [
+        [1, 2, 3],
+        [1, 2, 0],
+      ],
+    );
     const k = f64([3, 1, 2]).topk(2);
-    assert.deepEqual([vals(k.values), vals(k.indices)], [[3, 2], [0, 2]]);
+    assert.deepEqual(
+      [vals(k.values), vals(k.indices)],
+      [
+        [3, 2],
+        [0, 2],
+      ],
+    );
     assertClose(vals(f64([1, 2, 3]).maskedFill(m, -1)), [-1, 2, -1]);
   });
 });
@@ -212,7 +239,9 @@ for (const [name, fn] of Object.entries(REF_OPS)) {
         const outs = Array.isArray(r) ? r : [r];
         assert.equal(outs.length, ref.outputs.length, `${name}: number of outputs`);
         const f32 = ref.outputs[0]!.dtype === 'float32';
-        outs.forEach((o, k) => assertMatchesRecord(o, ref.outputs[k]!, `${name}[${k}]`, f32 ? 1e-5 : 1e-10, f32 ? 1e-5 : 1e-9));
+        outs.forEach((o, k) =>
+          assertMatchesRecord(o, ref.outputs[k]!, `${name}[${k}]`, f32 ? 1e-5 : 1e-10, f32 ? 1e-5 : 1e-9),
+        );
       });
     } finally {
       disposeAll(inputs);

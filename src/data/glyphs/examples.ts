@@ -5,7 +5,8 @@
 import type { RGBImage } from '../image.js';
 import type { Rng } from '../rng.js';
 import { canvasFor, sampleGlyphPrompt, type GlyphPrompt, type GlyphSampleOptions } from './prompts.js';
-import { GLYPH_STYLES, renderText, type GlyphRenderOptions } from './render.js';
+import { GLYPH_STYLES } from './fonts.js';
+import { renderText, type GlyphRenderOptions } from './render.js';
 
 /** The prompt's text drawn on its kind's canvas (overrides may change style, colours, fill, offset). */
 export function renderGlyphPrompt(prompt: GlyphPrompt, opts: Partial<GlyphRenderOptions> = {}): RGBImage {

@@ -1,15 +1,10 @@
-// The glyph task (DESIGN §4): letters, digits and short words rendered from a real font (GNU Unifont), prompts
+// The glyph task (DESIGN §4): letters, digits and short words rendered from real fonts (DejaVu TrueType outlines, GNU Unifont bitmaps), prompts
 // that quote the text, and seeded examples. Scored by OCR in src/eval/ocr/.
 export { UNIFONT_HEX, loadUnifont, parseUnifontHex, glyphFor, type GlyphBitmap } from './unifont.js';
-export {
-  renderText,
-  renderCoverage,
-  textBitmap,
-  GLYPH_STYLES,
-  DEFAULT_GLYPH_RENDER,
-  type GlyphStyle,
-  type GlyphRenderOptions,
-} from './render.js';
+export { loadTtf, parseTtf, type TtfFont, type Contour, type OutlinePoint } from './ttf.js';
+export { flattenContour, rasterizePolygons, type Polygon } from './raster.js';
+export { GLYPH_FONTS, GLYPH_STYLES, DEJAVU_DIR, textOutline, type GlyphFont, type GlyphStyle, type TextOutline } from './fonts.js';
+export { renderText, renderCoverage, DEFAULT_GLYPH_RENDER, type GlyphRenderOptions } from './render.js';
 export {
   GLYPH_KINDS,
   WORDS,

@@ -1,28 +1,23 @@
 /**
- * Renders short text from Unifont bitmaps into an RGBImage: glyph cells laid side by side, an optional synthetic
- * style (bold, italic) applied at font resolution, the ink box centred in the canvas and scaled with a box filter.
+ * Renders short text into an RGBImage: the text's outline (fonts.ts) is framed, scaled to fill a fraction of the
+ * canvas, centred (plus an optional offset) and rasterised with anti-aliasing (raster.ts).
  *
- * Box filtering (each output pixel takes the exact fraction of its area covered by ink) rather than nearest
- * neighbour: the scale is rarely an integer (2.4× for one capital in 32×32), and nearest would make strokes 2 or
- * 3 pixels wide at random; area coverage keeps stroke weight uniform and gives anti-aliased edges, which a
- * generator learns more easily and which OCR reads as well as hard edges.
- *
- * Vertical framing always spans at least the capital band (Unifont rows 4–13), so case survives: a lowercase
- * "o" is drawn smaller than a capital "O" rather than being blown up to the same size.
+ * Framing: horizontally the ink extent; vertically the ink extent joined with the capital band (baseline to cap
+ * height). Joining the band keeps case and size consistent: a lowercase "o" is drawn smaller than a capital "O"
+ * rather than being blown up to the same size, and a "g" keeps its descender below the baseline.
  */
 import { createImage, type RGBImage } from '../image.js';
 import type { RGB } from '../shapes/types.js';
-import { CAP_BOTTOM, CAP_TOP, GLYPH_ROWS, glyphFor, loadUnifont, type GlyphBitmap } from './unifont.js';
-
-export const GLYPH_STYLES = ['regular', 'bold', 'italic'] as const;
-export type GlyphStyle = (typeof GLYPH_STYLES)[number];
+import { GLYPH_FONTS, GLYPH_STYLES, textOutline, type GlyphFont, type GlyphStyle } from './fonts.js';
+import { rasterizePolygons, type Polygon } from './raster.js';
 
 export interface GlyphRenderOptions {
   /** Canvas size in pixels. */
   width: number;
   height: number;
+  font: GlyphFont;
   style: GlyphStyle;
-  /** Fraction of the canvas the ink box may fill along its limiting side. */
+  /** Fraction of the canvas the framed text may fill along its limiting side. */
   fill: number;
   /** Offset of the text's centre from the canvas centre, in pixels (for position variety). */
   dx: number;
@@ -35,6 +30,7 @@ export interface GlyphRenderOptions {
 export const DEFAULT_GLYPH_RENDER: Readonly<GlyphRenderOptions> = Object.freeze({
   width: 32,
   height: 32,
+  font: 'dejavu-sans',
   style: 'regular',
   fill: 0.75,
   dx: 0,
@@ -43,67 +39,17 @@ export const DEFAULT_GLYPH_RENDER: Readonly<GlyphRenderOptions> = Object.freeze(
   bg: Object.freeze([0, 0, 0]) as RGB,
 });
 
-/** Columns added on the right so bold and italic never clip. */
-const STYLE_MARGIN = 4;
-
-/** The text as one bitmap of cells, styled. */
-export function textBitmap(text: string, style: GlyphStyle = 'regular', font = loadUnifont()): GlyphBitmap {
-  if (text.length === 0) throw new Error('refract glyphs: text must be non-empty, got ""');
-  const cells = [...text].map((ch) => glyphFor(font, ch));
-  const width = cells.reduce((a, g) => a + g.width, 0) + STYLE_MARGIN;
-  const bits = new Uint8Array(width * GLYPH_ROWS);
-  let x0 = 0;
-  for (const g of cells) {
-    for (let r = 0; r < GLYPH_ROWS; r++) {
-      for (let c = 0; c < g.width; c++) if (g.bits[r * g.width + c]) bits[r * width + x0 + c] = 1;
-    }
-    x0 += g.width;
-  }
-  return applyStyle({ width, height: GLYPH_ROWS, bits }, style);
-}
-
-/** Bold: OR with a one-pixel right shift (Unifont's strokes are one pixel wide). Italic: shear ≈ 14°. */
-function applyStyle(b: GlyphBitmap, style: GlyphStyle): GlyphBitmap {
-  if (style === 'regular') return b;
-  const out = new Uint8Array(b.bits.length);
-  const { width: W } = b;
-  for (let r = 0; r < b.height; r++) {
-    // Italic shifts rows above the baseline (row CAP_BOTTOM) right by one pixel per four rows.
-    const shift = style === 'italic' ? Math.max(0, Math.floor((CAP_BOTTOM - r) / 4)) : 0;
-    for (let c = 0; c < W; c++) {
-      if (!b.bits[r * W + c]) continue;
-      const x = c + shift;
-      if (x < W) out[r * W + x] = 1;
-      if (style === 'bold' && c + 1 < W) out[r * W + c + 1] = 1;
-    }
-  }
-  return { width: W, height: b.height, bits: out };
-}
-
 /** Ink coverage in [0, 1] of each canvas pixel (row-major, width·height). */
 export function renderCoverage(text: string, opts: Partial<GlyphRenderOptions> = {}): Float32Array {
   const o = { ...DEFAULT_GLYPH_RENDER, ...opts };
   checkOptions(o);
-  const b = textBitmap(text, o.style);
-  const box = inkBox(b);
-  const inkW = box.x1 - box.x0;
-  const inkH = box.y1 - box.y0;
-  const s = Math.min((o.fill * o.width) / inkW, (o.fill * o.height) / inkH);
-  const ox = (o.width - inkW * s) / 2 + o.dx;
-  const oy = (o.height - inkH * s) / 2 + o.dy;
-  const cols = overlaps(o.width, ox, s, box.x0, box.x1);
-  const rows = overlaps(o.height, oy, s, box.y0, box.y1);
-  const out = new Float32Array(o.width * o.height);
-  for (let y = 0; y < o.height; y++) {
-    for (const [sy, wy] of rows[y]) {
-      for (let x = 0; x < o.width; x++) {
-        let acc = 0;
-        for (const [sx, wx] of cols[x]) acc += b.bits[sy * b.width + sx] * wx;
-        out[y * o.width + x] += acc * wy;
-      }
-    }
-  }
-  return out;
+  const outline = textOutline(text, o.font, o.style);
+  const box = frame(outline.polys, outline.capTop, outline.advance);
+  const s = Math.min((o.fill * o.width) / (box.x1 - box.x0), (o.fill * o.height) / (box.y1 - box.y0));
+  const ox = (o.width - (box.x1 - box.x0) * s) / 2 + o.dx - box.x0 * s;
+  const oy = (o.height - (box.y1 - box.y0) * s) / 2 + o.dy - box.y0 * s;
+  const placed = outline.polys.map((p) => p.map((v, i) => (i % 2 === 0 ? ox + v * s : oy + v * s)));
+  return rasterizePolygons(placed, o.width, o.height);
 }
 
 /** The text drawn as an RGBImage: bg·(1 − coverage) + fg·coverage per channel. */
@@ -118,43 +64,22 @@ export function renderText(text: string, opts: Partial<GlyphRenderOptions> = {})
   return img;
 }
 
-/** Ink columns of the text and rows spanning at least the capital band; half-open. */
-function inkBox(b: GlyphBitmap): { x0: number; x1: number; y0: number; y1: number } {
-  let x0 = b.width, x1 = 0, y0 = CAP_TOP, y1 = CAP_BOTTOM;
-  for (let r = 0; r < b.height; r++) {
-    for (let c = 0; c < b.width; c++) {
-      if (!b.bits[r * b.width + c]) continue;
-      x0 = Math.min(x0, c);
-      x1 = Math.max(x1, c + 1);
-      y0 = Math.min(y0, r);
-      y1 = Math.max(y1, r + 1);
+/** Ink box joined with the capital band [capTop, 0]; the advance box when there is no ink. */
+function frame(polys: readonly Polygon[], capTop: number, advance: number): { x0: number; x1: number; y0: number; y1: number } {
+  let x0 = Infinity, x1 = -Infinity, y0 = capTop, y1 = 0;
+  for (const p of polys) {
+    for (let i = 0; i < p.length; i += 2) {
+      x0 = Math.min(x0, p[i]);
+      x1 = Math.max(x1, p[i]);
+      y0 = Math.min(y0, p[i + 1]);
+      y1 = Math.max(y1, p[i + 1]);
     }
   }
-  if (x1 <= x0) {
-    // No ink at all (e.g. only spaces): frame the capital band over the cells.
+  if (!(x1 > x0)) {
     x0 = 0;
-    x1 = b.width - STYLE_MARGIN;
+    x1 = Math.max(advance, 1);
   }
   return { x0, x1, y0, y1 };
-}
-
-/**
- * For each of `n` output pixels, the source cells in [lo, hi) it overlaps and the overlap length in source units
- * times s (so the weights of a fully covered output pixel sum to 1 over both axes).
- */
-function overlaps(n: number, origin: number, s: number, lo: number, hi: number): [number, number][][] {
-  const out: [number, number][][] = [];
-  for (let p = 0; p < n; p++) {
-    const a = (p - origin) / s + lo;
-    const b = (p + 1 - origin) / s + lo;
-    const list: [number, number][] = [];
-    for (let k = Math.max(lo, Math.floor(a)); k < Math.min(hi, Math.ceil(b)); k++) {
-      const len = Math.min(b, k + 1) - Math.max(a, k);
-      if (len > 0) list.push([k, len * s]);
-    }
-    out.push(list);
-  }
-  return out;
 }
 
 function checkOptions(o: GlyphRenderOptions): void {
@@ -162,6 +87,9 @@ function checkOptions(o: GlyphRenderOptions): void {
     throw new Error(`refract glyphs: canvas must be integers ≥ 8, got ${o.width}×${o.height}`);
   }
   if (!(o.fill > 0 && o.fill <= 1)) throw new Error(`refract glyphs: fill must be in (0, 1], got ${o.fill}`);
+  if (!(GLYPH_FONTS as readonly string[]).includes(o.font)) {
+    throw new Error(`refract glyphs: font must be one of ${GLYPH_FONTS.join(', ')}, got '${o.font}'`);
+  }
   if (!(GLYPH_STYLES as readonly string[]).includes(o.style)) {
     throw new Error(`refract glyphs: style must be one of ${GLYPH_STYLES.join(', ')}, got '${o.style}'`);
   }

@@ -1,0 +1,54 @@
+// `refract eval shapes --checkpoint DIR [--json] [--per-category K]`: ShapesEval of a model.
+import type { Command } from 'commander';
+import { loadCheckpoint } from '../models/checkpoint.js';
+import { evaluateShapesModel } from '../eval/shapes/model-eval.js';
+import { SHAPES_EVAL_PER_CATEGORY } from '../eval/shapes/shapes-eval.js';
+import { writeGridPng } from '../eval/report/png.js';
+import { CliError } from './errors.js';
+import { progressBar } from './progress.js';
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description('evaluate a model on a testbed benchmark')
+    .argument('<suite>', 'benchmark: shapes (ShapesEval)')
+    .requiredOption('--checkpoint <dir>', 'model folder (model.safetensors + config.json)')
+    .option('--json', 'print { overall, categories, n, seed } as JSON')
+    .option('--per-category <k>', `prompts per category (subset; full set is ${SHAPES_EVAL_PER_CATEGORY})`, String(SHAPES_EVAL_PER_CATEGORY))
+    .option('--samples <k>', 'images per prompt', '1')
+    .option('--steps <n>', 'sampler steps', '20')
+    .option('--guidance <w>', 'classifier-free guidance scale', '3')
+    .option('--seed <n>', 'sampling seed', '0')
+    .option('--grid <file>', 'also write a PNG grid of the first images of each category')
+    .action(
+      (suite: string, o: { checkpoint: string; json?: boolean; perCategory: string; samples: string; steps: string; guidance: string; seed: string; grid?: string }) => {
+        if (suite !== 'shapes') throw new CliError('eval', `suite must be "shapes", got "${suite}"`);
+        const perCategory = Number(o.perCategory);
+        if (!Number.isInteger(perCategory) || perCategory < 1 || perCategory > SHAPES_EVAL_PER_CATEGORY) {
+          throw new CliError('eval', `--per-category must be an integer in 1..${SHAPES_EVAL_PER_CATEGORY}, got "${o.perCategory}"`);
+        }
+        const model = loadCheckpoint(o.checkpoint);
+        const bar = o.json ? null : progressBar('ShapesEval', perCategory * 6 * Number(o.samples));
+        const r = evaluateShapesModel(model, {
+          perCategory,
+          samplesPerPrompt: Number(o.samples),
+          samplingSeed: Number(o.seed),
+          sampling: { steps: Number(o.steps), guidance: Number(o.guidance), sde: 'ode' },
+          onProgress: (done) => bar?.update(done),
+        });
+        bar?.stop();
+        const { overall, categories, n, seed, heldOut, inDistribution } = r.score;
+        if (o.json) console.log(JSON.stringify({ overall, categories, n, seed, heldOut, inDistribution }));
+        else {
+          console.log(`ShapesEval overall ${(overall * 100).toFixed(1)}% (n=${n}, prompt seed ${seed})`);
+          for (const [c, a] of Object.entries(categories)) console.log(`  ${c.padEnd(16)} ${(a * 100).toFixed(1)}%`);
+          console.log(`  held-out prompts ${(heldOut.accuracy * 100).toFixed(1)}% (n=${heldOut.n}), in-distribution ${(inDistribution.accuracy * 100).toFixed(1)}%`);
+        }
+        if (o.grid) {
+          const picks = r.images.filter((_, i) => i % perCategory < 8).map((imgs) => imgs[0]!);
+          writeGridPng(o.grid, picks, { cols: 8 });
+        }
+        model.dispose();
+      },
+    );
+}

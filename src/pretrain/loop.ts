@@ -1,0 +1,179 @@
+// The pretraining loop of a base text-to-image flow model: batch → flow-matching loss → AdamW → EMA, with
+// checkpoints, exact resume and periodic ShapesEval. Every step's randomness is derived from (seed, step), so a
+// run resumed from step k continues exactly as the uninterrupted run would have.
+import * as torch from '../torch/index.js';
+import { AdamW, EMA, LRScheduler, clipGradNorm_, warmupCosine } from '../torch/optim/index.js';
+import { Rng, deriveSeed } from '../data/rng.js';
+import { shapesTensorBatch } from '../data/shapes/batch.js';
+import { DEFAULT_HELD_OUT } from '../data/shapes/held-out.js';
+import { DEFAULT_TRAINING_SAMPLE_OPTIONS } from '../data/shapes/dataset.js';
+import { flowMatchingLoss } from '../generate/flow-matching-loss.js';
+import { TextToImageModel, parseTextToImageConfig, SHAPES_TEXT_TO_IMAGE_CONFIG } from '../models/text-to-image.js';
+import { saveTrainingCheckpoint, loadTrainingCheckpoint, latestCheckpointStep } from '../store/training-checkpoint.js';
+import type { PretrainConfig } from './config.js';
+
+export interface StepMetrics {
+  step: number;
+  loss: number;
+  gradNorm: number;
+  lr: number;
+  skipped: boolean;
+}
+
+export interface PretrainHooks {
+  onStep?: (m: StepMetrics) => void;
+  /** Called every `eval.every` steps with the EMA model (weights swapped in for the call). */
+  onEval?: (step: number, emaModel: TextToImageModel) => void;
+  onCheckpoint?: (step: number, folder: string) => void;
+}
+
+export interface PretrainState {
+  optimizer: ReturnType<AdamW['stateDict']>['scalars'];
+  ema: ReturnType<EMA['stateDict']>['scalars'];
+  scheduler: ReturnType<LRScheduler['stateDict']>;
+  config: PretrainConfig;
+  modelConfig: unknown;
+  versions: ReturnType<typeof torch.versions>;
+  skippedSteps: number;
+}
+
+export interface PretrainRun {
+  model: TextToImageModel;
+  ema: EMA;
+  optimizer: AdamW;
+  scheduler: LRScheduler;
+  /** The next step to run (1-based). */
+  startStep: number;
+  skippedSteps: number;
+}
+
+/** Builds model, optimizer, schedule and EMA — fresh, or restored from the latest checkpoint when resuming. */
+export function setupPretrain(config: Readonly<PretrainConfig>, resume: boolean): PretrainRun {
+  const modelConfig = parseTextToImageConfig(mergeDeep(SHAPES_TEXT_TO_IMAGE_CONFIG, config.model), 'refract pretrain: model');
+  torch.manualSeed(deriveSeed(config.seed, 0));
+  const model = new TextToImageModel(modelConfig);
+  const t = config.training;
+  const optimizer = new AdamW(model.parameters(), { lr: t.lr, weightDecay: t.weightDecay });
+  const scheduler = new LRScheduler(optimizer, warmupCosine({ warmupSteps: t.warmupSteps, totalSteps: t.steps, minLrRatio: t.minLrRatio }));
+  const ema = new EMA(model, t.emaDecay, { warmup: true });
+  const run: PretrainRun = { model, ema, optimizer, scheduler, startStep: 1, skippedSteps: 0 };
+  if (resume && latestCheckpointStep(config.checkpoint.dir) !== null) {
+    const ck = loadTrainingCheckpoint<PretrainState>(config.checkpoint.dir);
+    torch.scope(() => {
+      model.loadStateDict(ck.tensors.model!);
+      optimizer.loadStateDict({ tensors: ck.tensors.optimizer ?? new Map(), scalars: ck.state.optimizer });
+      ema.loadStateDict({ tensors: ck.tensors.ema!, scalars: ck.state.ema });
+      for (const group of Object.values(ck.tensors)) for (const x of group.values()) x.dispose();
+    });
+    scheduler.loadStateDict(ck.state.scheduler);
+    run.startStep = ck.step + 1;
+    run.skippedSteps = ck.state.skippedSteps;
+  }
+  return run;
+}
+
+/** One optimisation step; returns its metrics. Non-finite losses or gradients skip the update (and are counted). */
+export function pretrainStep(run: PretrainRun, config: Readonly<PretrainConfig>, step: number): StepMetrics {
+  const t = config.training;
+  const stepSeed = deriveSeed(config.seed, step);
+  torch.manualSeed(stepSeed); // dropout and anything else drawing from the global generator
+  const rng = new Rng(stepSeed);
+  const generator = new torch.Generator(stepSeed);
+  try {
+    return torch.scope(() => {
+      const batch = shapesTensorBatch(rng, t.batchSize, {
+        heldOut: config.data.heldOut === 'default' ? DEFAULT_HELD_OUT : null,
+        categoryWeights: { ...DEFAULT_TRAINING_SAMPLE_OPTIONS.categoryWeights, ...config.data.categoryWeights },
+        condDropout: t.condDropout,
+      });
+      run.optimizer.zeroGrad();
+      const cond = run.model.encode(batch.tokens);
+      const { loss } = flowMatchingLoss(run.model.denoiser(), batch.images, cond, { generator, sigmaSampling: t.sigmaSampling });
+      const lossValue = loss.item();
+      const lr = run.scheduler.getLastLr()[0]!;
+      if (!Number.isFinite(lossValue)) return { step, loss: lossValue, gradNorm: NaN, lr, skipped: true };
+      loss.backward();
+      const gradNorm = clipGradNorm_(run.model.parameters(), t.gradClip);
+      if (!Number.isFinite(gradNorm)) {
+        run.optimizer.zeroGrad();
+        return { step, loss: lossValue, gradNorm, lr, skipped: true };
+      }
+      run.optimizer.step();
+      run.scheduler.step();
+      run.ema.update();
+      return { step, loss: lossValue, gradNorm, lr, skipped: false };
+    });
+  } finally {
+    generator.dispose();
+  }
+}
+
+/** Writes a resumable checkpoint of the run after `step`. */
+export function checkpointPretrain(run: PretrainRun, config: Readonly<PretrainConfig>, step: number): string {
+  return torch.scope(() => {
+    const opt = run.optimizer.stateDict();
+    const ema = run.ema.stateDict();
+    const state: PretrainState = {
+      optimizer: opt.scalars,
+      ema: ema.scalars,
+      scheduler: run.scheduler.stateDict(),
+      config: config as PretrainConfig,
+      modelConfig: run.model.config,
+      versions: torch.versions(),
+      skippedSteps: run.skippedSteps,
+    };
+    return saveTrainingCheckpoint(
+      config.checkpoint.dir,
+      { step, tensors: { model: run.model.stateDict(), ema: ema.tensors, optimizer: opt.tensors }, state },
+      config.checkpoint.keep,
+    );
+  });
+}
+
+/** A copy of the model carrying the EMA weights (the weights one ships and evaluates). */
+export function emaModel(run: PretrainRun): TextToImageModel {
+  const m = new TextToImageModel(run.model.config);
+  run.ema.copyTo(m);
+  m.eval();
+  return m;
+}
+
+/** Runs steps startStep..config.training.steps, checkpointing and evaluating on schedule. */
+export function runPretrain(run: PretrainRun, config: Readonly<PretrainConfig>, hooks: PretrainHooks = {}): void {
+  const t = config.training;
+  let consecutiveSkips = 0;
+  for (let step = run.startStep; step <= t.steps; step++) {
+    const m = pretrainStep(run, config, step);
+    if (m.skipped) {
+      run.skippedSteps++;
+      if (++consecutiveSkips >= 10) {
+        throw new Error(
+          `refract pretrain: 10 consecutive steps had a non-finite loss or gradient (last at step ${step}) — ` +
+            `lower training.lr (${t.lr}) or training.gradClip; the last good checkpoint is in ${config.checkpoint.dir}`,
+        );
+      }
+    } else consecutiveSkips = 0;
+    hooks.onStep?.(m);
+    if (step % config.checkpoint.every === 0 || step === t.steps) hooks.onCheckpoint?.(step, checkpointPretrain(run, config, step));
+    if (config.eval.every > 0 && (step % config.eval.every === 0 || step === t.steps) && hooks.onEval) {
+      const m2 = emaModel(run);
+      try {
+        hooks.onEval(step, m2);
+      } finally {
+        m2.dispose();
+      }
+    }
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** `base` with `over`'s fields replacing its own, recursively (arrays replace whole). */
+export function mergeDeep<T>(base: T, over: unknown): T {
+  if (!isPlainObject(base) || !isPlainObject(over)) return (over === undefined ? base : over) as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = mergeDeep(out[k], v);
+  return out as T;
+}
