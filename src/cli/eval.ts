@@ -1,6 +1,6 @@
 // `refract eval shapes --checkpoint DIR [--json] [--per-category K]`: ShapesEval of a model.
 import type { Command } from 'commander';
-import { loadCheckpoint } from '../models/checkpoint.js';
+import { loadTextToImageCheckpoint as loadCheckpoint } from '../models/checkpoint.js';
 import { evaluateShapesModel } from '../eval/shapes/model-eval.js';
 import { SHAPES_EVAL_PER_CATEGORY } from '../eval/shapes/shapes-eval.js';
 import { writeGridPng } from '../eval/report/png.js';

@@ -5,7 +5,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import * as torch from '../torch/index.js';
 import { loadPretrainConfig } from '../pretrain/config.js';
 import { setupPretrain, runPretrain, emaModel } from '../pretrain/loop.js';
-import { saveCheckpoint } from '../models/checkpoint.js';
+import { saveCheckpoint, type JsonValue } from '../models/checkpoint.js';
 import { evaluateShapesModel } from '../eval/shapes/model-eval.js';
 import { writeGridPng } from '../eval/report/png.js';
 import { progressBar } from './progress.js';
@@ -49,7 +49,7 @@ export function registerPretrain(program: Command): void {
       writeFileSync(path.join(config.checkpoint.dir, 'log.json'), `${JSON.stringify(log, null, 1)}\n`);
       if (opts.export) {
         const m = emaModel(run);
-        saveCheckpoint(opts.export, m, { pretrain: config, steps: total });
+        saveCheckpoint(opts.export, m, { pretrain: JSON.parse(JSON.stringify(config)) as JsonValue, steps: total }, { dtype: 'float16' });
         const r = evaluateShapesModel(m, { perCategory: 2, samplesPerPrompt: 2 });
         writeGridPng(path.join(opts.export, 'preview.png'), r.images.flat(), { cols: 8 });
         console.log(`refract pretrain: exported the EMA model to ${opts.export}`);

@@ -1,6 +1,6 @@
 // `refract sample --checkpoint DIR --prompt "two red circles" --n 16 --out grid.png`
 import type { Command } from 'commander';
-import { loadCheckpoint } from '../models/checkpoint.js';
+import { loadTextToImageCheckpoint as loadCheckpoint } from '../models/checkpoint.js';
 import { generateImages } from '../pipeline/text-to-image.js';
 import { writeGridPng } from '../eval/report/png.js';
 import { unknownWords } from '../data/shapes/vocab.js';

@@ -60,7 +60,12 @@ export function loadFashionMnist(split: Split, opts: FashionMnistOptions = {}): 
  * A LabeledImages from an IDX image file [N, H, W] and label file [N]; bytes become floats in [0, 1] (v / 255).
  * Shared with any other MNIST-format dataset.
  */
-export function fromIdx(name: string, images: IdxArray, labels: IdxArray, classNames: readonly string[]): LabeledImages {
+export function fromIdx(
+  name: string,
+  images: IdxArray,
+  labels: IdxArray,
+  classNames: readonly string[],
+): LabeledImages {
   if (images.dims.length !== 3 || labels.dims.length !== 1 || images.dims[0] !== labels.dims[0]) {
     throw new Error(
       `refract data: ${name} must pair images [N, H, W] with labels [N], got [${images.dims.join(', ')}] and ` +
@@ -88,6 +93,8 @@ function readWithHint(file: string): IdxArray {
     return readIdxFile(file);
   } catch (err) {
     const msg = (err as Error).message;
-    throw new Error(`${msg} (Fashion-MNIST: install Debian's dataset-fashion-mnist, or pass { dir } / set REFRACT_FASHION_MNIST_DIR)`);
+    throw new Error(
+      `${msg} (Fashion-MNIST: install Debian's dataset-fashion-mnist, or pass { dir } / set REFRACT_FASHION_MNIST_DIR)`,
+    );
   }
 }

@@ -40,7 +40,9 @@ export function parseIdx(bytes: Uint8Array, name = '<buffer>'): IdxArray {
   const rank = bytes[3];
   const headerLength = 4 + 4 * rank;
   if (rank === 0 || bytes.length < headerLength) {
-    throw new Error(`refract data: ${name} must have a rank ≥ 1 header of ${headerLength} bytes, got ${bytes.length} bytes — the file is truncated`);
+    throw new Error(
+      `refract data: ${name} must have a rank ≥ 1 header of ${headerLength} bytes, got ${bytes.length} bytes — the file is truncated`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims: number[] = [];
@@ -62,7 +64,9 @@ export function readIdxFile(file: string): IdxArray {
     raw = readFileSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new Error(`refract data: IDX file ${file} must be readable, got ${code} — check the path or install the dataset`);
+    throw new Error(
+      `refract data: IDX file ${file} must be readable, got ${code} — check the path or install the dataset`,
+    );
   }
   return parseIdx(isGzip(raw) ? gunzipSync(raw) : raw, file);
 }

@@ -58,7 +58,9 @@ export function assertLabeledImages(ds: LabeledImages): void {
   const k = ds.classNames.length;
   for (let i = 0; i < ds.count; i++) {
     if (ds.labels[i] >= k) {
-      throw new Error(`refract data: ${ds.name} labels must be < ${k}, got ${ds.labels[i]} at ${i} — wrong label file?`);
+      throw new Error(
+        `refract data: ${ds.name} labels must be < ${k}, got ${ds.labels[i]} at ${i} — wrong label file?`,
+      );
     }
   }
 }
@@ -103,7 +105,11 @@ export function batchIndices(count: number, batchSize: number, rng?: Rng): Int32
 }
 
 /** The images and labels at `indices` as tensors, padded or resized to `size` (see the file comment). */
-export function makeBatch(ds: LabeledImages, indices: ArrayLike<number>, opts: Partial<BatchOptions> = {}): TensorBatch {
+export function makeBatch(
+  ds: LabeledImages,
+  indices: ArrayLike<number>,
+  opts: Partial<BatchOptions> = {},
+): TensorBatch {
   const o = { ...DEFAULT_BATCH_OPTIONS, ...opts };
   const { height: H, width: W } = ds;
   const plane = H * W;

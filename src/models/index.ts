@@ -5,10 +5,26 @@ export type { PromptEncoderConfig, PromptCondition } from './prompt-encoder.js';
 export { sinusoidalEmbedding, TimestepEmbedding } from './timestep-embedding.js';
 export { ResBlock, type ResBlockOptions } from './res-block.js';
 export { Downsample, Upsample } from './resample.js';
-export { SpatialTransformer, type SpatialTransformerOptions, type CrossContext } from './spatial-transformer.js';
+export { AttentionBlock, type AttentionBlockOptions, type CrossContext } from './attention-block.js';
 export { UNetCore, type BlockInputs, type UNetBlock, type BlockFactory } from './unet-core.js';
 export { SHAPES_UNET_CONFIG, parseUNetConfig, levelResolutions } from './unet-config.js';
 export type { UNetConfig, UNetSkeletonConfig } from './unet-config.js';
 export { ConditionalUNet, ResAttnBlock } from './unet.js';
 export { PromptConditionedModel, type PromptBackbone, type PromptDenoiser } from './prompt-conditioned.js';
 export { TextToImageModel, SHAPES_TEXT_TO_IMAGE_CONFIG, parseTextToImageConfig, type TextToImageConfig } from './text-to-image.js';
+export { TemporalConv, TemporalAttention, framesToSequences, sequencesToFrames } from './temporal.js';
+export { SHAPES_VIDEO_UNET_CONFIG, parseVideoUNetConfig, type VideoUNetConfig } from './video-unet-config.js';
+export { VideoUNet, VideoBlock } from './video-unet.js';
+export { TextToVideoModel, SHAPES_TEXT_TO_VIDEO_CONFIG, parseTextToVideoConfig, type TextToVideoConfig } from './text-to-video.js';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  loadTextToImageCheckpoint,
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type CheckpointKind,
+  type CheckpointModel,
+  type LoadedCheckpoint,
+  type SaveCheckpointOptions,
+  type JsonValue,
+} from './checkpoint.js';

@@ -1,6 +1,7 @@
 // The prompt encoder: token ids → per-token context (for cross-attention) and a pooled vector (added to the
 // noise-level embedding), as the text encoders of Imagen / Stable Diffusion but small and trained from scratch.
 // Tokens → embeddings + learned positions → pre-norm transformer layers (Xiong et al., arXiv 2002.04745) → LN.
+// The layers run channel-first [B, D, S] with 1×1-convolution projections (token-transformer.ts, pointwise.ts).
 //
 // The null prompt. Classifier-free guidance (Ho & Salimans, arXiv 2207.12598) needs an unconditional input; ours is
 // the all-pad prompt. If pads were the only keys, every attention row would be fully masked and softmax would give
@@ -15,8 +16,8 @@ import { Module } from '../torch/nn/module.js';
 import { Embedding } from '../torch/nn/embedding.js';
 import { LayerNorm } from '../torch/nn/norm.js';
 import { ModuleList } from '../torch/nn/container.js';
-import { TransformerBlock } from '../torch/nn/transformer.js';
 import { parseConfig, deepFreeze } from '../config/load.js';
+import { TokenTransformerLayer } from './token-transformer.js';
 
 /** Token id of padding; the Shapes tokenizer (src/data/shapes/vocab.ts) uses the same. */
 export const PAD_TOKEN = 0;
@@ -76,7 +77,7 @@ export class PromptEncoder extends Module {
   readonly positionEmbedding: Tensor;
   /** [D]: the learned start token. */
   readonly startToken: Tensor;
-  readonly layers: ModuleList<TransformerBlock>;
+  readonly layers: ModuleList<TokenTransformerLayer>;
   readonly norm: LayerNorm;
 
   constructor(config: PromptEncoderConfig = SHAPES_PROMPT_ENCODER_CONFIG) {
@@ -86,7 +87,7 @@ export class PromptEncoder extends Module {
     this.tokenEmbedding = this.registerModule('tokenEmbedding', new Embedding(c.vocabSize, c.dim, { paddingIdx: PAD_TOKEN }));
     this.positionEmbedding = this.registerParameter('positionEmbedding', torch.randn([c.maxTokens + 1, c.dim]).mul_(0.02));
     this.startToken = this.registerParameter('startToken', torch.randn([c.dim]));
-    const blocks = Array.from({ length: c.layers }, () => new TransformerBlock(c.dim, { heads: c.heads, mlpRatio: c.mlpRatio }));
+    const blocks = Array.from({ length: c.layers }, () => new TokenTransformerLayer(c.dim, c.heads, c.mlpRatio));
     this.layers = this.registerModule('layers', new ModuleList(blocks));
     this.norm = this.registerModule('norm', new LayerNorm(c.dim));
   }
@@ -100,11 +101,11 @@ export class PromptEncoder extends Module {
       const mask = torch.cat([torch.ones([b, 1], { dtype: 'bool' }), real], 1); // [B, S]
       const start = this.startToken.view(1, 1, d).expand(b, 1, d);
       const emb = torch.cat([start, this.tokenEmbedding.forward(tokens)], 1); // [B, S, D]
-      let h = emb.add(this.positionEmbedding.narrow(0, 0, l + 1));
+      let h = emb.add(this.positionEmbedding.narrow(0, 0, l + 1)).transpose(1, 2); // [B, D, S]
       const keyPaddingMask = mask.logicalNot();
-      for (const block of this.layers) h = block.forward(h, null, { keyPaddingMask });
+      for (const layer of this.layers) h = layer.forward(h, keyPaddingMask);
       const m = mask.unsqueeze(2).to(h.dtype); // [B, S, 1]
-      const context = this.norm.forward(h).mul(m); // zero at pads: invariant to trailing pads even without the mask
+      const context = this.norm.forward(h.transpose(1, 2)).mul(m); // zero at pads: trailing pads change nothing
       const pooled = context.sum(1).div(m.sum(1)); // mean over real positions; m.sum ≥ 1 (the start token)
       return { context, mask, pooled };
     });

@@ -15,7 +15,7 @@ export interface UNetSkeletonConfig {
   readonly baseChannels: number;
   /** One entry per resolution level; each level after the first halves the resolution. */
   readonly channelMult: readonly number[];
-  /** Residual blocks per level on the way down (the way up has one more, as ADM). */
+  /** Residual blocks per level, on the way down and again on the way up. */
   readonly blocksPerLevel: number;
   /** GroupNorm groups (Wu & He, arXiv 1803.08494); must divide every level's channels. */
   readonly groups: number;
@@ -34,19 +34,21 @@ export interface UNetConfig extends UNetSkeletonConfig {
   readonly crossAttentionResolutions: readonly number[];
   /** Resolutions whose blocks also self-attend over positions (ADM uses 16 and 8 at 64×64). */
   readonly selfAttentionResolutions: readonly number[];
+  /** Self-attention in the middle block (at the lowest resolution) whatever selfAttentionResolutions says. */
+  readonly midSelfAttention: boolean;
 }
 
 /**
- * The Shapes-world base model: 32×32 RGB, levels at 32/16/8 with 32/64/128 channels, cross-attention at 16 and 8,
- * self-attention at 8. About 2.9 M parameters with the default prompt encoder; fits forward+backward of a batch of
- * 32 in well under half a second on 2 CPU threads (bench/models.ts).
+ * The Shapes-world base model: 32×32 RGB, levels at 32/16/8 with 32/64/64 channels, cross-attention to the prompt
+ * at 16×16 and 8×8, self-attention in the 8×8 middle block. About 1.2 M parameters with the default prompt encoder,
+ * sized so a training step on a batch of 32 stays within the 2-CPU-thread budget (timings in bench/models.ts).
  */
 export const SHAPES_UNET_CONFIG: UNetConfig = deepFreeze({
   inChannels: 3,
   outChannels: 3,
   imageSize: 32,
   baseChannels: 32,
-  channelMult: [1, 2, 4],
+  channelMult: [1, 2, 2],
   blocksPerLevel: 1,
   groups: 8,
   heads: 4,
@@ -54,7 +56,8 @@ export const SHAPES_UNET_CONFIG: UNetConfig = deepFreeze({
   dropout: 0,
   scaleShift: true,
   crossAttentionResolutions: [16, 8],
-  selfAttentionResolutions: [8],
+  selfAttentionResolutions: [],
+  midSelfAttention: true,
 });
 
 const posInt = z.number().int().positive();
@@ -109,10 +112,16 @@ export function resolutionIssues(c: UNetSkeletonConfig, field: string, list: rea
 }
 
 export const unetConfigSchema = z
-  .object({ ...unetSkeletonFields, crossAttentionResolutions: resolutions, selfAttentionResolutions: resolutions })
+  .object({
+    ...unetSkeletonFields,
+    crossAttentionResolutions: resolutions,
+    selfAttentionResolutions: resolutions,
+    midSelfAttention: z.boolean(),
+  })
   .strict()
   .superRefine((c, ctx) => {
-    const attending = [...c.crossAttentionResolutions, ...c.selfAttentionResolutions];
+    const lowest = levelResolutions(c).at(-1)!;
+    const attending = [...c.crossAttentionResolutions, ...c.selfAttentionResolutions, ...(c.midSelfAttention ? [lowest] : [])];
     const issues = [
       ...skeletonIssues(c, attending),
       ...resolutionIssues(c, 'crossAttentionResolutions', c.crossAttentionResolutions),

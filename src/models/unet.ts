@@ -8,9 +8,9 @@ import * as torch from '../torch/index.js';
 import { Module } from '../torch/nn/module.js';
 import { Linear } from '../torch/nn/linear.js';
 import { ResBlock } from './res-block.js';
-import { SpatialTransformer } from './spatial-transformer.js';
+import { AttentionBlock } from './attention-block.js';
 import { TimestepEmbedding } from './timestep-embedding.js';
-import { UNetCore, type BlockInputs, type UNetBlock } from './unet-core.js';
+import { UNetCore, type BlockInputs, type BlockPlace, type UNetBlock } from './unet-core.js';
 import { parseUNetConfig, SHAPES_UNET_CONFIG, type UNetConfig } from './unet-config.js';
 import type { PromptCondition } from './prompt-encoder.js';
 import { checkCondition } from './check-inputs.js';
@@ -18,16 +18,17 @@ import { checkCondition } from './check-inputs.js';
 /** A residual block, followed by attention where the config asks for it at this resolution. */
 export class ResAttnBlock extends Module {
   readonly res: ResBlock;
-  readonly attn: SpatialTransformer | null = null;
+  readonly attn: AttentionBlock | null = null;
 
-  constructor(inCh: number, outCh: number, embDim: number, resolution: number, c: UNetConfig, attend: boolean) {
+  constructor(inCh: number, outCh: number, embDim: number, resolution: number, c: UNetConfig, place: BlockPlace) {
     super();
     this.res = this.registerModule('res', new ResBlock(inCh, outCh, embDim, c));
+    const attend = place !== 'midSecond';
     const cross = attend && c.crossAttentionResolutions.includes(resolution);
-    const self = attend && c.selfAttentionResolutions.includes(resolution);
+    const self = attend && (c.selfAttentionResolutions.includes(resolution) || (place === 'midFirst' && c.midSelfAttention));
     if (cross || self) {
       const opts = { heads: c.heads, groups: c.groups, selfAttention: self, contextDim: cross ? c.contextDim : null };
-      this.attn = this.registerModule('attn', new SpatialTransformer(outCh, opts));
+      this.attn = this.registerModule('attn', new AttentionBlock(outCh, opts));
     }
   }
 
@@ -51,7 +52,7 @@ export class ConditionalUNet extends Module {
     const embDim = 4 * c.baseChannels; // ADM's time_embed_dim
     this.timeEmbed = this.registerModule('timeEmbed', new TimestepEmbedding(c.baseChannels, embDim));
     this.pooledProj = this.registerModule('pooledProj', new Linear(c.contextDim, embDim));
-    const block = (i: number, o: number, r: number, attend: boolean): UNetBlock => new ResAttnBlock(i, o, embDim, r, c, attend);
+    const block = (i: number, o: number, r: number, place: BlockPlace): UNetBlock => new ResAttnBlock(i, o, embDim, r, c, place);
     this.core = this.registerModule('core', new UNetCore(c, block));
   }
 

@@ -154,7 +154,10 @@ export function runPretrain(run: PretrainRun, config: Readonly<PretrainConfig>, 
       }
     } else consecutiveSkips = 0;
     hooks.onStep?.(m);
-    if (step % config.checkpoint.every === 0 || step === t.steps) hooks.onCheckpoint?.(step, checkpointPretrain(run, config, step));
+    if (step % config.checkpoint.every === 0 || step === t.steps) {
+      const folder = checkpointPretrain(run, config, step);
+      hooks.onCheckpoint?.(step, folder);
+    }
     if (config.eval.every > 0 && (step % config.eval.every === 0 || step === t.steps) && hooks.onEval) {
       const m2 = emaModel(run);
       try {

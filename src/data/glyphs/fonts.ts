@@ -25,11 +25,16 @@ export type GlyphStyle = (typeof GLYPH_STYLES)[number];
 /** Where Debian's fonts-dejavu-core puts the TrueType files (override with REFRACT_DEJAVU_DIR). */
 export const DEJAVU_DIR = '/usr/share/fonts/truetype/dejavu';
 
-const DEJAVU_FILES: Readonly<Record<Exclude<GlyphFont, 'unifont'>, Readonly<Record<GlyphStyle, string>>>> = Object.freeze({
-  'dejavu-sans': { regular: 'DejaVuSans.ttf', bold: 'DejaVuSans-Bold.ttf', italic: 'DejaVuSans-Oblique.ttf' },
-  'dejavu-serif': { regular: 'DejaVuSerif.ttf', bold: 'DejaVuSerif-Bold.ttf', italic: 'DejaVuSerif-Italic.ttf' },
-  'dejavu-mono': { regular: 'DejaVuSansMono.ttf', bold: 'DejaVuSansMono-Bold.ttf', italic: 'DejaVuSansMono-Oblique.ttf' },
-});
+const DEJAVU_FILES: Readonly<Record<Exclude<GlyphFont, 'unifont'>, Readonly<Record<GlyphStyle, string>>>> =
+  Object.freeze({
+    'dejavu-sans': { regular: 'DejaVuSans.ttf', bold: 'DejaVuSans-Bold.ttf', italic: 'DejaVuSans-Oblique.ttf' },
+    'dejavu-serif': { regular: 'DejaVuSerif.ttf', bold: 'DejaVuSerif-Bold.ttf', italic: 'DejaVuSerif-Italic.ttf' },
+    'dejavu-mono': {
+      regular: 'DejaVuSansMono.ttf',
+      bold: 'DejaVuSansMono-Bold.ttf',
+      italic: 'DejaVuSansMono-Oblique.ttf',
+    },
+  });
 
 /** Text as polygons in layout units, with the capital band [capTop, 0] the framing must include. */
 export interface TextOutline {
@@ -61,7 +66,9 @@ function ttfOutline(text: string, font: TtfFont): TextOutline {
   for (const ch of text) {
     const gid = font.glyphIndex(ch.codePointAt(0) ?? 0);
     if (gid === 0 && ch !== ' ') {
-      throw new Error(`refract glyphs: character ${JSON.stringify(ch)} must exist in ${font.file}, got none — use ASCII letters and digits`);
+      throw new Error(
+        `refract glyphs: character ${JSON.stringify(ch)} must exist in ${font.file}, got none — use ASCII letters and digits`,
+      );
     }
     const x0 = pen;
     for (const c of font.contours(gid)) polys.push(flattenContour(c, (x, y) => [x0 + x, -y]));
@@ -85,7 +92,8 @@ function unifontOutline(text: string, style: GlyphStyle): TextOutline {
   const bits = new Uint8Array(width * GLYPH_ROWS);
   let x0 = 0;
   for (const g of cells) {
-    for (let r = 0; r < GLYPH_ROWS; r++) for (let c = 0; c < g.width; c++) bits[r * width + x0 + c] = g.bits[r * g.width + c];
+    for (let r = 0; r < GLYPH_ROWS; r++)
+      for (let c = 0; c < g.width; c++) bits[r * width + x0 + c] = g.bits[r * g.width + c];
     x0 += g.width;
   }
   const polys: Polygon[] = [];

@@ -3,7 +3,15 @@
 export { UNIFONT_HEX, loadUnifont, parseUnifontHex, glyphFor, type GlyphBitmap } from './unifont.js';
 export { loadTtf, parseTtf, type TtfFont, type Contour, type OutlinePoint } from './ttf.js';
 export { flattenContour, rasterizePolygons, type Polygon } from './raster.js';
-export { GLYPH_FONTS, GLYPH_STYLES, DEJAVU_DIR, textOutline, type GlyphFont, type GlyphStyle, type TextOutline } from './fonts.js';
+export {
+  GLYPH_FONTS,
+  GLYPH_STYLES,
+  DEJAVU_DIR,
+  textOutline,
+  type GlyphFont,
+  type GlyphStyle,
+  type TextOutline,
+} from './fonts.js';
 export { renderText, renderCoverage, DEFAULT_GLYPH_RENDER, type GlyphRenderOptions } from './render.js';
 export {
   GLYPH_KINDS,

@@ -30,9 +30,38 @@ export const DIGITS = '0123456789';
 
 /** Short, common English words (3–4 capitals) that fit 64×32 legibly. */
 export const WORDS: readonly string[] = Object.freeze([
-  'CAT', 'DOG', 'SUN', 'SKY', 'RED', 'BOX', 'MAP', 'KEY', 'CUP', 'HAT', 'BUS', 'FOX', 'OWL', 'PEN', 'ICE', 'JAM',
-  'TREE', 'FISH', 'BIRD', 'STAR', 'MOON', 'RAIN', 'SNOW', 'BLUE', 'GOLD', 'ROCK', 'SHIP', 'LAMP', 'DOOR', 'FROG',
-  'KITE', 'WAVE',
+  'CAT',
+  'DOG',
+  'SUN',
+  'SKY',
+  'RED',
+  'BOX',
+  'MAP',
+  'KEY',
+  'CUP',
+  'HAT',
+  'BUS',
+  'FOX',
+  'OWL',
+  'PEN',
+  'ICE',
+  'JAM',
+  'TREE',
+  'FISH',
+  'BIRD',
+  'STAR',
+  'MOON',
+  'RAIN',
+  'SNOW',
+  'BLUE',
+  'GOLD',
+  'ROCK',
+  'SHIP',
+  'LAMP',
+  'DOOR',
+  'FROG',
+  'KITE',
+  'WAVE',
 ]);
 
 /** Canvas (width × height) for a prompt's kind: single characters are square, strings are twice as wide. */
@@ -50,7 +79,9 @@ export function glyphPrompt(kind: GlyphKind, target: string, opts: { lowercase?:
 export function parseGlyphPrompt(text: string): GlyphPrompt {
   const m = /^the (letter|digit|word|number) "([^"]+)"$/.exec(text.trim());
   if (!m) {
-    throw new Error(`refract glyphs: prompt must read 'the <letter|digit|word|number> "<text>"', got ${JSON.stringify(text)}`);
+    throw new Error(
+      `refract glyphs: prompt must read 'the <letter|digit|word|number> "<text>"', got ${JSON.stringify(text)}`,
+    );
   }
   return glyphPrompt(m[1] as GlyphKind, m[2], { lowercase: true });
 }
@@ -90,16 +121,22 @@ export function sampleGlyphPrompt(rng: Rng, opts: Partial<GlyphSampleOptions> = 
 /** Every single-character prompt (26 letters + 10 digits; 52 letters with lowercase). */
 export function allCharacterPrompts(opts: { lowercase?: boolean } = {}): GlyphPrompt[] {
   const letters = opts.lowercase ? UPPERCASE + LOWERCASE : UPPERCASE;
-  return [...[...letters].map((c) => glyphPrompt('letter', c, opts)), ...[...DIGITS].map((d) => glyphPrompt('digit', d))];
+  return [
+    ...[...letters].map((c) => glyphPrompt('letter', c, opts)),
+    ...[...DIGITS].map((d) => glyphPrompt('digit', d)),
+  ];
 }
 
 function checkTarget(kind: GlyphKind, target: string, lowercase: boolean): void {
   const letters = lowercase ? UPPERCASE + LOWERCASE : UPPERCASE;
   const ok =
-    kind === 'letter' ? target.length === 1 && letters.includes(target)
-    : kind === 'digit' ? target.length === 1 && DIGITS.includes(target)
-    : kind === 'word' ? /^[A-Za-z]{2,4}$/.test(target) && (lowercase || target === target.toUpperCase())
-    : /^[0-9]{1,4}$/.test(target);
+    kind === 'letter'
+      ? target.length === 1 && letters.includes(target)
+      : kind === 'digit'
+        ? target.length === 1 && DIGITS.includes(target)
+        : kind === 'word'
+          ? /^[A-Za-z]{2,4}$/.test(target) && (lowercase || target === target.toUpperCase())
+          : /^[0-9]{1,4}$/.test(target);
   if (!ok) {
     const expected = {
       letter: lowercase ? 'one letter A–Z or a–z' : 'one capital A–Z',

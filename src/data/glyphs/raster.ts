@@ -74,11 +74,14 @@ export function rasterizePolygons(polys: readonly Polygon[], width: number, heig
   for (const poly of polys) {
     const m = poly.length / 2;
     for (let i = 0; i < m; i++) {
-      const x0 = poly[2 * i], y0 = poly[2 * i + 1];
-      const x1 = poly[(2 * i + 2) % poly.length], y1 = poly[(2 * i + 3) % poly.length];
+      const x0 = poly[2 * i],
+        y0 = poly[2 * i + 1];
+      const x1 = poly[(2 * i + 2) % poly.length],
+        y1 = poly[(2 * i + 3) % poly.length];
       if (y0 === y1) continue;
       const dir = y1 > y0 ? 1 : -1;
-      const ya = Math.min(y0, y1), yb = Math.max(y0, y1);
+      const ya = Math.min(y0, y1),
+        yb = Math.max(y0, y1);
       const j0 = Math.max(0, Math.ceil(ya * ss - 0.5));
       const j1 = Math.min(rows - 1, Math.ceil(yb * ss - 0.5) - 1);
       for (let j = j0; j <= j1; j++) {

@@ -65,8 +65,15 @@ export function renderText(text: string, opts: Partial<GlyphRenderOptions> = {})
 }
 
 /** Ink box joined with the capital band [capTop, 0]; the advance box when there is no ink. */
-function frame(polys: readonly Polygon[], capTop: number, advance: number): { x0: number; x1: number; y0: number; y1: number } {
-  let x0 = Infinity, x1 = -Infinity, y0 = capTop, y1 = 0;
+function frame(
+  polys: readonly Polygon[],
+  capTop: number,
+  advance: number,
+): { x0: number; x1: number; y0: number; y1: number } {
+  let x0 = Infinity,
+    x1 = -Infinity,
+    y0 = capTop,
+    y1 = 0;
   for (const p of polys) {
     for (let i = 0; i < p.length; i += 2) {
       x0 = Math.min(x0, p[i]);

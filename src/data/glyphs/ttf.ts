@@ -55,7 +55,8 @@ export function parseTtf(bytes: Uint8Array, file = '<buffer>'): TtfFont {
   const fail = (what: string): never => {
     throw new Error(`refract glyphs: ${file} ${what} — is it a TrueType (glyf) font?`);
   };
-  if (bytes.length < 12 || v.getUint32(0) !== 0x00010000) fail('must start with sfnt version 1.0 (CFF .otf fonts are not supported)');
+  if (bytes.length < 12 || v.getUint32(0) !== 0x00010000)
+    fail('must start with sfnt version 1.0 (CFF .otf fonts are not supported)');
   const tables: Tables = {};
   const numTables = v.getUint16(4);
   for (let i = 0; i < numTables; i++) {
@@ -63,7 +64,8 @@ export function parseTtf(bytes: Uint8Array, file = '<buffer>'): TtfFont {
     const tag = String.fromCharCode(...bytes.subarray(rec, rec + 4));
     tables[tag] = { offset: v.getUint32(rec + 8), length: v.getUint32(rec + 12) };
   }
-  for (const t of ['head', 'maxp', 'hhea', 'hmtx', 'cmap', 'loca', 'glyf']) if (!tables[t]) fail(`must have a '${t}' table`);
+  for (const t of ['head', 'maxp', 'hhea', 'hmtx', 'cmap', 'loca', 'glyf'])
+    if (!tables[t]) fail(`must have a '${t}' table`);
   const head = tables.head.offset;
   const unitsPerEm = v.getUint16(head + 18);
   const longLoca = v.getInt16(head + 50) === 1;

@@ -41,7 +41,9 @@ export function parseUnifontHex(text: string, file = '<text>'): Map<number, Glyp
     if (cp > LAST_CODE_POINT) break; // the file is sorted by code point
     const hex = m[2];
     if (hex.length !== 32 && hex.length !== 64) {
-      throw new Error(`refract glyphs: ${file} U+${m[1]} must have 32 or 64 hex digits, got ${hex.length} — not a Unifont .hex file?`);
+      throw new Error(
+        `refract glyphs: ${file} U+${m[1]} must have 32 or 64 hex digits, got ${hex.length} — not a Unifont .hex file?`,
+      );
     }
     const width = hex.length / 4;
     const bits = new Uint8Array(width * GLYPH_ROWS);
@@ -78,7 +80,9 @@ export function glyphFor(font: ReadonlyMap<number, GlyphBitmap>, ch: string): Gl
   const cp = ch.codePointAt(0) ?? -1;
   const g = font.get(cp);
   if (!g) {
-    throw new Error(`refract glyphs: character ${JSON.stringify(ch)} must be in Unifont's U+0000–U+00FF range, got U+${cp.toString(16)} — use ASCII`);
+    throw new Error(
+      `refract glyphs: character ${JSON.stringify(ch)} must be in Unifont's U+0000–U+00FF range, got U+${cp.toString(16)} — use ASCII`,
+    );
   }
   return g;
 }

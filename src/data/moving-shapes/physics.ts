@@ -38,9 +38,18 @@ interface State {
   resting: boolean;
 }
 
-/** Simulates one object over a clip of `frames` frames inside a width×height frame. */
-export function simulate(o: MovingObject, frames: number, width: number, height: number): Trajectory {
-  const g = lawOf(o.motion) === 'gravity' ? GRAVITY : 0;
+/**
+ * Simulates one object over a clip of `frames` frames inside a width×height frame. `gravity` defaults to the
+ * world's law for the object's motion; overriding it (e.g. −GRAVITY) makes deliberately wrong physics for tests.
+ */
+export function simulate(
+  o: MovingObject,
+  frames: number,
+  width: number,
+  height: number,
+  gravity: number = lawOf(o.motion) === 'gravity' ? GRAVITY : 0,
+): Trajectory {
+  const g = gravity;
   const box = { xMin: o.size, xMax: width - o.size, yMin: o.size, yMax: height - o.size };
   const s: State = { t: 0, x: o.x0, y: o.y0, vx: o.vx, vy: o.vy, resting: false };
   const out: Trajectory = { x: new Float64Array(frames), y: new Float64Array(frames), collisions: [] };

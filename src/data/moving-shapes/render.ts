@@ -16,7 +16,13 @@ export function clipScenes(clip: ClipSpec, trajectories: readonly Trajectory[] =
     scenes.push({
       width: clip.width,
       height: clip.height,
-      objects: clip.objects.map((o, i) => ({ shape: o.shape, color: o.color, size: o.size, cx: trajectories[i].x[k], cy: trajectories[i].y[k] })),
+      objects: clip.objects.map((o, i) => ({
+        shape: o.shape,
+        color: o.color,
+        size: o.size,
+        cx: trajectories[i].x[k],
+        cy: trajectories[i].y[k],
+      })),
     });
   }
   return scenes;
@@ -35,7 +41,9 @@ export function packFrames(frames: readonly RGBImage[]): Float32Array {
   const out = new Float32Array(frames.length * size);
   frames.forEach((f, k) => {
     if (f.width !== width || f.height !== height || f.data.length !== size) {
-      throw new Error(`refract moving-shapes: frames must share one size, got ${width}×${height} and ${f.width}×${f.height} at frame ${k}`);
+      throw new Error(
+        `refract moving-shapes: frames must share one size, got ${width}×${height} and ${f.width}×${f.height} at frame ${k}`,
+      );
     }
     out.set(f.data, k * size);
   });

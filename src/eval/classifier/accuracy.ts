@@ -42,5 +42,11 @@ export function measureAccuracy(classifier: ImageClassifier, ds: LabeledImages, 
     const n = row.reduce((a, b) => a + b, 0);
     return n === 0 ? NaN : row[c] / n;
   });
-  return { dataset: ds.name, count: ds.count, accuracy: ds.count === 0 ? NaN : correct / ds.count, perClass, confusion };
+  return {
+    dataset: ds.name,
+    count: ds.count,
+    accuracy: ds.count === 0 ? NaN : correct / ds.count,
+    perClass,
+    confusion,
+  };
 }

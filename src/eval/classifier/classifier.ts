@@ -111,7 +111,9 @@ export function imagesToTensor(images: readonly RGBImage[]): torch.Tensor {
   images.forEach((img, i) => {
     assertImage(img, `images[${i}]`);
     if (img.width !== W || img.height !== H) {
-      throw new Error(`refract classifier: images must share one size, got ${W}×${H} and ${img.width}×${img.height} at ${i}`);
+      throw new Error(
+        `refract classifier: images must share one size, got ${W}×${H} and ${img.width}×${img.height} at ${i}`,
+      );
     }
     data.set(img.data, i * plane);
   });

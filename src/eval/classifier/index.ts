@@ -2,7 +2,13 @@
 // MNIST, used to score class-conditional generations.
 export { SmallCnn, DEFAULT_CNN_CONFIG, CNN_INPUT_SIZE, type CnnConfig } from './model.js';
 export { ImageClassifier, imagesToTensor, type ClassifierInfo, type ClassifyResult } from './classifier.js';
-export { trainClassifier, DEFAULT_TRAIN_CONFIG, type TrainConfig, type TrainProgress, type TrainResult } from './train.js';
+export {
+  trainClassifier,
+  DEFAULT_TRAIN_CONFIG,
+  type TrainConfig,
+  type TrainProgress,
+  type TrainResult,
+} from './train.js';
 export { measureAccuracy, type AccuracyReport } from './accuracy.js';
 export {
   saveClassifier,

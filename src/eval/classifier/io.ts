@@ -68,7 +68,8 @@ export function repoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   while (!existsSync(path.join(dir, 'package.json'))) {
     const up = path.dirname(dir);
-    if (up === dir) throw new Error('refract classifier: no package.json above this module — run from a Refract checkout');
+    if (up === dir)
+      throw new Error('refract classifier: no package.json above this module — run from a Refract checkout');
     dir = up;
   }
   return dir;

@@ -43,10 +43,16 @@ export interface RecipeResult {
  */
 export function trainRecipe(
   name: RecipeName,
-  opts: { save?: boolean; outDir?: string; overrides?: Partial<TrainConfig>; onProgress?: (p: TrainProgress) => void } = {},
+  opts: {
+    save?: boolean;
+    outDir?: string;
+    overrides?: Partial<TrainConfig>;
+    onProgress?: (p: TrainProgress) => void;
+  } = {},
 ): RecipeResult {
   const recipe = RECIPES[name];
-  if (!recipe) throw new Error(`refract classifier: recipe must be one of ${Object.keys(RECIPES).join(', ')}, got '${name}'`);
+  if (!recipe)
+    throw new Error(`refract classifier: recipe must be one of ${Object.keys(RECIPES).join(', ')}, got '${name}'`);
   const config = { ...recipe.train, ...opts.overrides };
   const { classifier, elapsedMs, steps } = trainClassifier(recipe.load('train'), name, config, opts.onProgress);
   const test = measureAccuracy(classifier, recipe.load('test'));

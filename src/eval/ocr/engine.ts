@@ -85,7 +85,9 @@ export class OcrEngine {
     const oem = o.recognizer === 'legacy' ? Tesseract.OEM.TESSERACT_ONLY : Tesseract.OEM.LSTM_ONLY;
     const langPath = o.langPath ?? defaultLangPath(o.recognizer);
     const started = await Promise.allSettled(
-      Array.from({ length: o.workers }, () => Tesseract.createWorker('eng', oem, { langPath, gzip: true, cacheMethod: 'none' })),
+      Array.from({ length: o.workers }, () =>
+        Tesseract.createWorker('eng', oem, { langPath, gzip: true, cacheMethod: 'none' }),
+      ),
     );
     const pool = started.flatMap((s) => (s.status === 'fulfilled' ? [{ worker: s.value, params: '' }] : []));
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -105,7 +107,8 @@ export class OcrEngine {
 
   /** Reads every request; results are in request order. Requests are spread over the workers. */
   read(requests: readonly OcrRequest[]): Promise<OcrReading[]> {
-    if (!this.open) return Promise.reject(new Error('refract ocr: engine must be open, got terminated — create a new OcrEngine'));
+    if (!this.open)
+      return Promise.reject(new Error('refract ocr: engine must be open, got terminated — create a new OcrEngine'));
     const run = this.#queue.then(() => this.#readAll(requests));
     this.#queue = run.catch(() => undefined);
     return run;
@@ -148,7 +151,10 @@ export class OcrEngine {
 }
 
 /** Runs `fn` with a fresh engine and terminates it afterwards, even when `fn` throws. */
-export async function withOcrEngine<T>(fn: (engine: OcrEngine) => Promise<T>, opts: Partial<OcrEngineOptions> = {}): Promise<T> {
+export async function withOcrEngine<T>(
+  fn: (engine: OcrEngine) => Promise<T>,
+  opts: Partial<OcrEngineOptions> = {},
+): Promise<T> {
   const engine = await OcrEngine.create(opts);
   try {
     return await fn(engine);

@@ -47,7 +47,10 @@ export function inkMap(img: RGBImage, minContrast = DEFAULT_OCR_PREPROCESS.minCo
 }
 
 /** The greyscale page (0 = black ink, 255 = white paper), upscaled and padded; returns its size and pixels. */
-export function ocrPage(img: RGBImage, opts: Partial<OcrPreprocessOptions> = {}): { width: number; height: number; grey: Uint8Array } {
+export function ocrPage(
+  img: RGBImage,
+  opts: Partial<OcrPreprocessOptions> = {},
+): { width: number; height: number; grey: Uint8Array } {
   const o = { ...DEFAULT_OCR_PREPROCESS, ...opts };
   const ink = inkMap(img, o.minContrast);
   const { width: W, height: H } = img;
@@ -64,7 +67,9 @@ export function ocrPage(img: RGBImage, opts: Partial<OcrPreprocessOptions> = {})
       const sx = (x + 0.5) / k - 0.5;
       const x0 = Math.floor(sx);
       const fx = sx - x0;
-      const v = (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) + fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1));
+      const v =
+        (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) +
+        fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1));
       grey[(y + o.pad) * OW + x + o.pad] = Math.round(255 * (1 - v));
     }
   }

@@ -22,7 +22,11 @@ export interface OcrScorerOptions {
   engine: Partial<OcrEngineOptions>;
 }
 
-export const DEFAULT_OCR_SCORER: Readonly<OcrScorerOptions> = Object.freeze({ charset: 'auto', preprocess: {}, engine: {} });
+export const DEFAULT_OCR_SCORER: Readonly<OcrScorerOptions> = Object.freeze({
+  charset: 'auto',
+  preprocess: {},
+  engine: {},
+});
 
 export interface OcrScore {
   target: string;
@@ -70,7 +74,9 @@ export class OcrScorer {
   /** Scores images[i] against targets[i]. */
   async score(images: readonly RGBImage[], targets: readonly string[]): Promise<OcrScore[]> {
     if (images.length !== targets.length) {
-      throw new Error(`refract ocr: images and targets must have the same length, got ${images.length} and ${targets.length}`);
+      throw new Error(
+        `refract ocr: images and targets must have the same length, got ${images.length} and ${targets.length}`,
+      );
     }
     const requests: OcrRequest[] = images.map((img, i) => ({
       png: ocrPng(img, this.options.preprocess),
@@ -78,7 +84,12 @@ export class OcrScorer {
       charset: ocrCharsetFor(targets[i], this.options.charset),
     }));
     const readings = await this.engine.read(requests);
-    return readings.map((r, i) => ({ target: targets[i], read: r.text, accuracy: ocrAccuracy(r.text, targets[i]), confidence: r.confidence }));
+    return readings.map((r, i) => ({
+      target: targets[i],
+      read: r.text,
+      accuracy: ocrAccuracy(r.text, targets[i]),
+      confidence: r.confidence,
+    }));
   }
 
   close(): Promise<void> {
@@ -87,7 +98,10 @@ export class OcrScorer {
 }
 
 /** Runs `fn` with a fresh scorer and closes it afterwards, even when `fn` throws. */
-export async function withOcrScorer<T>(fn: (scorer: OcrScorer) => Promise<T>, opts: Partial<OcrScorerOptions> = {}): Promise<T> {
+export async function withOcrScorer<T>(
+  fn: (scorer: OcrScorer) => Promise<T>,
+  opts: Partial<OcrScorerOptions> = {},
+): Promise<T> {
   const scorer = await OcrScorer.create(opts);
   try {
     return await fn(scorer);

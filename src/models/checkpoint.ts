@@ -1,0 +1,157 @@
+// Checkpoints of the generator networks: a folder holding `model.safetensors` (the state dict, float32 or float16)
+// and `config.json` (format version, model kind, the full architecture config, and caller metadata). Loading
+// validates the config with the architecture's schema before building anything, then loads the weights strictly
+// (every key present, no key extra, shapes equal), so a checkpoint loads into exactly the network that wrote it.
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import * as torch from '../torch/index.js';
+import { loadSafetensors, saveStateDict } from '../torch/safetensors.js';
+import { TextToImageModel, parseTextToImageConfig } from './text-to-image.js';
+import { TextToVideoModel, parseTextToVideoConfig } from './text-to-video.js';
+
+export const CHECKPOINT_FORMAT = 'refract.checkpoint';
+export const CHECKPOINT_VERSION = 1;
+export const WEIGHTS_FILE = 'model.safetensors';
+export const CONFIG_FILE = 'config.json';
+
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [k: string]: JsonValue };
+
+/** The model kinds a checkpoint can hold: a typed registry, not string dispatch spread over the code. */
+const KINDS = {
+  'text-to-image': {
+    build: (raw: unknown, where: string) => new TextToImageModel(parseTextToImageConfig(raw, where)),
+    is: (m: unknown): m is TextToImageModel => m instanceof TextToImageModel,
+  },
+  'text-to-video': {
+    build: (raw: unknown, where: string) => new TextToVideoModel(parseTextToVideoConfig(raw, where)),
+    is: (m: unknown): m is TextToVideoModel => m instanceof TextToVideoModel,
+  },
+} as const;
+
+export type CheckpointKind = keyof typeof KINDS;
+export type CheckpointModel = TextToImageModel | TextToVideoModel;
+
+export type LoadedCheckpoint =
+  | { kind: 'text-to-image'; model: TextToImageModel; extra: Record<string, JsonValue> }
+  | { kind: 'text-to-video'; model: TextToVideoModel; extra: Record<string, JsonValue> };
+
+export interface SaveCheckpointOptions {
+  /** Weights dtype on disk; 'float16' halves the file (loading converts back to float32). Default 'float32'. */
+  dtype?: 'float32' | 'float16';
+}
+
+/** What config.json holds. */
+interface CheckpointManifest {
+  format: typeof CHECKPOINT_FORMAT;
+  version: number;
+  kind: CheckpointKind;
+  config: unknown;
+  weights: { file: string; dtype: 'float32' | 'float16'; parameters: number };
+  extra: Record<string, JsonValue>;
+  createdAt: string;
+}
+
+function kindOf(model: CheckpointModel): CheckpointKind {
+  for (const k of Object.keys(KINDS) as CheckpointKind[]) if (KINDS[k].is(model)) return k;
+  throw new Error(`refract saveCheckpoint: model must be one of ${Object.keys(KINDS).join(', ')}, got ${model.constructor.name}`);
+}
+
+/**
+ * Writes `dir/model.safetensors` and `dir/config.json` (creating `dir`). The architecture config comes from
+ * `model.config`, so it cannot disagree with the weights; `extra` is free metadata (step, data, notes).
+ * Each file is replaced atomically (temp file + rename); config.json is written last.
+ */
+export function saveCheckpoint(
+  dir: string,
+  model: CheckpointModel,
+  extra: Record<string, JsonValue> = {},
+  opts: SaveCheckpointOptions = {},
+): void {
+  const kind = kindOf(model);
+  const dtype = opts.dtype ?? 'float32';
+  mkdirSync(dir, { recursive: true });
+  torch.scope(() => {
+    const sd = model.stateDict();
+    saveStateDict(path.join(dir, WEIGHTS_FILE), sd, { dtype, metadata: { refract_kind: kind } });
+  });
+  const manifest: CheckpointManifest = {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    kind,
+    config: model.config,
+    weights: { file: WEIGHTS_FILE, dtype, parameters: model.numParameters().total },
+    extra,
+    createdAt: new Date().toISOString(),
+  };
+  const file = path.join(dir, CONFIG_FILE);
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(manifest, null, 2)}\n`);
+  renameSync(temp, file);
+}
+
+/** Reads a checkpoint folder written by saveCheckpoint into a new model (in training mode, float32). */
+export function loadCheckpoint(dir: string): LoadedCheckpoint {
+  const file = path.join(dir, CONFIG_FILE);
+  const where = `refract loadCheckpoint (${file})`;
+  const m = readManifest(file, where);
+  const weights = path.join(dir, WEIGHTS_FILE);
+  if (!existsSync(weights)) throw new Error(`${where}: ${weights} must exist, got no such file — copy the whole checkpoint folder`);
+  const model = KINDS[m.kind].build(m.config, `${where} field "config"`);
+  try {
+    loadWeights(model, weights);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return { kind: m.kind, model, extra: m.extra } as LoadedCheckpoint;
+}
+
+/** loadCheckpoint, requiring a text-to-image model. */
+export function loadTextToImageCheckpoint(dir: string): TextToImageModel {
+  const c = loadCheckpoint(dir);
+  if (c.kind !== 'text-to-image') {
+    c.model.dispose();
+    throw new Error(`refract loadCheckpoint (${dir}): kind must be "text-to-image", got "${c.kind}" — load it with loadCheckpoint`);
+  }
+  return c.model;
+}
+
+function readManifest(file: string, where: string): CheckpointManifest {
+  if (!existsSync(file)) throw new Error(`${where}: ${CONFIG_FILE} must exist, got no such file — is this a checkpoint folder?`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${where}: file must be valid JSON, got ${(err as Error).message}`);
+  }
+  const fail = (field: string, must: string, got: unknown): never => {
+    throw new Error(`${where}: field "${field}" must be ${must}, got ${JSON.stringify(got) ?? 'nothing'}`);
+  };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('(top level)', 'an object', raw);
+  const r = raw as Record<string, unknown>;
+  if (r.format !== CHECKPOINT_FORMAT) fail('format', `"${CHECKPOINT_FORMAT}"`, r.format);
+  if (r.version !== CHECKPOINT_VERSION) fail('version', `${CHECKPOINT_VERSION} (this build's format)`, r.version);
+  if (typeof r.kind !== 'string' || !(r.kind in KINDS)) fail('kind', `one of ${Object.keys(KINDS).join(', ')}`, r.kind);
+  const w = r.weights as Record<string, unknown> | undefined;
+  if (w?.dtype !== 'float32' && w?.dtype !== 'float16') fail('weights.dtype', '"float32" or "float16"', w?.dtype);
+  const extra = r.extra ?? {};
+  if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) fail('extra', 'an object', extra);
+  return { ...(r as unknown as CheckpointManifest), extra: extra as Record<string, JsonValue> };
+}
+
+/** Loads the safetensors file into `model` strictly, converting half-precision weights back to float32. */
+function loadWeights(model: CheckpointModel, file: string): void {
+  const { tensors } = loadSafetensors(file);
+  try {
+    torch.scope(() => {
+      const sd = new Map([...tensors].map(([k, t]) => [k, t.dtype === 'float32' ? t : t.to('float32')]));
+      try {
+        model.loadStateDict(sd, { strict: true });
+      } catch (err) {
+        throw new Error(`refract loadCheckpoint (${file}): ${(err as Error).message}`);
+      }
+    });
+  } finally {
+    torch.disposeAll(tensors);
+  }
+}
