@@ -3,11 +3,24 @@ import type { Command } from 'commander';
 import { loadTextToImageCheckpoint as loadCheckpoint } from '../models/checkpoint.js';
 import { evaluateShapesModel } from '../eval/shapes/model-eval.js';
 import { SHAPES_EVAL_PER_CATEGORY } from '../eval/shapes/shapes-eval.js';
+import { measureGoldAccuracy } from '../eval/shapes/measure.js';
 import { writeGridPng } from '../eval/report/png.js';
 import { CliError } from './errors.js';
 import { progressBar } from './progress.js';
 
 export function registerEval(program: Command): void {
+  program
+    .command('gold')
+    .description("measure the Shapes gold evaluator itself: accuracy on renders of random prompts and its rejection of wrong ones, clean and noisy")
+    .option('--n <n>', 'prompts per noise level', '2000')
+    .option('--noise <list>', 'Gaussian noise stds', '0,0.05,0.1,0.2,0.3')
+    .option('--seed <n>', 'seed', '0')
+    .action((o: { n: string; noise: string; seed: string }) => {
+      for (const noiseStd of o.noise.split(',').map(Number)) {
+        const m = measureGoldAccuracy({ n: Number(o.n), noiseStd, seed: Number(o.seed) });
+        console.log(JSON.stringify({ noiseStd, n: m.n, accuracy: m.accuracy, trueNegativeRate: m.trueNegativeRate }));
+      }
+    });
   program
     .command('eval')
     .description('evaluate a model on a testbed benchmark')

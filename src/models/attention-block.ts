@@ -45,14 +45,19 @@ export class AttentionBlock extends Module {
     super();
     const c = channels;
     if (!opts.selfAttention && opts.contextDim === null) {
-      throw new Error('refract AttentionBlock: selfAttention or contextDim must be set, got neither — drop the block instead');
+      throw new Error(
+        'refract AttentionBlock: selfAttention or contextDim must be set, got neither — drop the block instead',
+      );
     }
-    if (c % opts.heads !== 0) throw new Error(`refract AttentionBlock: heads must divide channels (${c}), got ${opts.heads}`);
+    if (c % opts.heads !== 0)
+      throw new Error(`refract AttentionBlock: heads must divide channels (${c}), got ${opts.heads}`);
     this.headDim = c / opts.heads;
     this.norm = this.registerModule('norm', new GroupNorm(opts.groups, c));
     this.query = this.registerModule('query', new Pointwise(c, c));
     if (opts.selfAttention) this.selfKV = this.registerModule('selfKV', new Pointwise(c, 2 * c));
-    if (opts.contextDim !== null) this.contextKV = this.registerModule('contextKV', new Pointwise(opts.contextDim, 2 * c));
+    if (opts.contextDim !== null) {
+      this.contextKV = this.registerModule('contextKV', new Pointwise(opts.contextDim, 2 * c));
+    }
     this.out = this.registerModule('out', new Pointwise(c, c));
   }
 
@@ -75,9 +80,12 @@ export class AttentionBlock extends Module {
         attend.push(torch.ones([n, l], { dtype: 'bool' }));
       }
       if (this.contextKV !== null) {
-        if (cross === null) throw new Error('refract AttentionBlock.forward: cross must be given for a cross-attending block, got null');
+        if (cross === null) {
+          throw new Error('refract AttentionBlock.forward: cross must be given for a cross-attending block, got null');
+        }
         const s = cross.context.shape[1]!;
-        const kv = this.contextKV.forward(cross.context.transpose(1, 2)).view(n, 2, heads, d, s).permute(1, 0, 2, 4, 3); // [2, N, h, S, d]
+        const ctx = cross.context.transpose(1, 2); // [N, D, S]
+        const kv = this.contextKV.forward(ctx).view(n, 2, heads, d, s).permute(1, 0, 2, 4, 3); // [2, N, h, S, d]
         ks.push(kv.select(0, 0));
         vs.push(kv.select(0, 1));
         attend.push(cross.keyPaddingMask.logicalNot());

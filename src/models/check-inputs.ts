@@ -21,16 +21,21 @@ export function checkCondition(where: string, x: Tensor, t: Tensor, cond: Prompt
   };
   const s = x.shape;
   const b = s[0]!;
-  if (s.length !== spec.rank || s[1] !== spec.channels) fail(`x must be [${spec.layout}] with C = ${spec.channels}, got ${dims(x)}`);
+  if (s.length !== spec.rank || s[1] !== spec.channels)
+    fail(`x must be [${spec.layout}] with C = ${spec.channels}, got ${dims(x)}`);
   const [h, w] = s.slice(-2) as [number, number];
   if (h % spec.divisor !== 0 || w % spec.divisor !== 0) {
-    fail(`x's height and width must be divisible by ${spec.divisor} (one halving per level), got ${h}×${w} — pad or resize`);
+    fail(
+      `x's height and width must be divisible by ${spec.divisor} (one halving per level), got ${h}×${w} — pad or resize`,
+    );
   }
   if (t.ndim !== 1 || t.shape[0] !== b) fail(`t must be [B] = [${b}] (one noise level per sample), got ${dims(t)}`);
   const { context, mask, pooled } = cond;
   const cs = context.shape;
   if (cs.length !== 3 || cs[0] !== b || cs[2] !== spec.contextDim) {
-    fail(`cond.context must be [${b}, S, ${spec.contextDim}], got ${dims(context)} — encode the prompts with the matching PromptEncoder`);
+    fail(
+      `cond.context must be [${b}, S, ${spec.contextDim}], got ${dims(context)} — encode the prompts with the matching PromptEncoder`,
+    );
   }
   if (mask.dtype !== 'bool' || mask.ndim !== 2 || mask.shape[0] !== b || mask.shape[1] !== cs[1]) {
     fail(`cond.mask must be bool [${b}, ${cs[1]}], got ${mask.dtype} ${dims(mask)}`);

@@ -53,7 +53,9 @@ interface CheckpointManifest {
 
 function kindOf(model: CheckpointModel): CheckpointKind {
   for (const k of Object.keys(KINDS) as CheckpointKind[]) if (KINDS[k].is(model)) return k;
-  throw new Error(`refract saveCheckpoint: model must be one of ${Object.keys(KINDS).join(', ')}, got ${model.constructor.name}`);
+  throw new Error(
+    `refract saveCheckpoint: model must be one of ${Object.keys(KINDS).join(', ')}, got ${model.constructor.name}`,
+  );
 }
 
 /**
@@ -95,7 +97,8 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   const where = `refract loadCheckpoint (${file})`;
   const m = readManifest(file, where);
   const weights = path.join(dir, WEIGHTS_FILE);
-  if (!existsSync(weights)) throw new Error(`${where}: ${weights} must exist, got no such file — copy the whole checkpoint folder`);
+  if (!existsSync(weights))
+    throw new Error(`${where}: ${weights} must exist, got no such file — copy the whole checkpoint folder`);
   const model = KINDS[m.kind].build(m.config, `${where} field "config"`);
   try {
     loadWeights(model, weights);
@@ -111,13 +114,16 @@ export function loadTextToImageCheckpoint(dir: string): TextToImageModel {
   const c = loadCheckpoint(dir);
   if (c.kind !== 'text-to-image') {
     c.model.dispose();
-    throw new Error(`refract loadCheckpoint (${dir}): kind must be "text-to-image", got "${c.kind}" — load it with loadCheckpoint`);
+    throw new Error(
+      `refract loadCheckpoint (${dir}): kind must be "text-to-image", got "${c.kind}" — load it with loadCheckpoint`,
+    );
   }
   return c.model;
 }
 
 function readManifest(file: string, where: string): CheckpointManifest {
-  if (!existsSync(file)) throw new Error(`${where}: ${CONFIG_FILE} must exist, got no such file — is this a checkpoint folder?`);
+  if (!existsSync(file))
+    throw new Error(`${where}: ${CONFIG_FILE} must exist, got no such file — is this a checkpoint folder?`);
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));

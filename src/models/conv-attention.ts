@@ -27,8 +27,14 @@ export class ConvAttention extends Module {
     }
     this.headDim = channels / heads;
     this.query = this.registerModule('query', new Pointwise(channels, channels));
-    this.key = this.registerModule('key', contextDim === null ? new Pointwise(channels, channels) : new Linear(contextDim, channels));
-    this.value = this.registerModule('value', contextDim === null ? new Pointwise(channels, channels) : new Linear(contextDim, channels));
+    this.key = this.registerModule(
+      'key',
+      contextDim === null ? new Pointwise(channels, channels) : new Linear(contextDim, channels),
+    );
+    this.value = this.registerModule(
+      'value',
+      contextDim === null ? new Pointwise(channels, channels) : new Linear(contextDim, channels),
+    );
     this.out = this.registerModule('out', new Pointwise(channels, channels));
   }
 
@@ -47,7 +53,8 @@ export class ConvAttention extends Module {
       const keys = this.key instanceof Linear ? (context?.shape[1] ?? 0) : l;
       const mask = keyPaddingMask === null ? null : keyPaddingMask.logicalNot().view(n, 1, 1, keys); // true = may attend
       if (this.key instanceof Linear && this.value instanceof Linear) {
-        if (context === null) throw new Error('refract ConvAttention.forward: context must be given for cross-attention, got null');
+        if (context === null)
+          throw new Error('refract ConvAttention.forward: context must be given for cross-attention, got null');
         const s = context.shape[1]!;
         k = this.key.forward(context).view(n, s, h, d).transpose(1, 2); // [N, h, S, d]
         v = this.value.forward(context).view(n, s, h, d).transpose(1, 2);

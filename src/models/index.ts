@@ -1,6 +1,12 @@
 // The generator networks (issue "Generators as policies", DESIGN §2): prompt encoder, image and video U-Nets,
 // their composition into policies, and checkpoint I/O.
-export { PromptEncoder, PAD_TOKEN, SHAPES_PROMPT_ENCODER_CONFIG, nullTokens, parsePromptEncoderConfig } from './prompt-encoder.js';
+export {
+  PromptEncoder,
+  PAD_TOKEN,
+  SHAPES_PROMPT_ENCODER_CONFIG,
+  nullTokens,
+  parsePromptEncoderConfig,
+} from './prompt-encoder.js';
 export type { PromptEncoderConfig, PromptCondition } from './prompt-encoder.js';
 export { sinusoidalEmbedding, TimestepEmbedding } from './timestep-embedding.js';
 export { ResBlock, type ResBlockOptions } from './res-block.js';
@@ -11,11 +17,21 @@ export { SHAPES_UNET_CONFIG, parseUNetConfig, levelResolutions } from './unet-co
 export type { UNetConfig, UNetSkeletonConfig } from './unet-config.js';
 export { ConditionalUNet, ResAttnBlock } from './unet.js';
 export { PromptConditionedModel, type PromptBackbone, type PromptDenoiser } from './prompt-conditioned.js';
-export { TextToImageModel, SHAPES_TEXT_TO_IMAGE_CONFIG, parseTextToImageConfig, type TextToImageConfig } from './text-to-image.js';
+export {
+  TextToImageModel,
+  SHAPES_TEXT_TO_IMAGE_CONFIG,
+  parseTextToImageConfig,
+  type TextToImageConfig,
+} from './text-to-image.js';
 export { TemporalConv, TemporalAttention, framesToSequences, sequencesToFrames } from './temporal.js';
 export { SHAPES_VIDEO_UNET_CONFIG, parseVideoUNetConfig, type VideoUNetConfig } from './video-unet-config.js';
 export { VideoUNet, VideoBlock } from './video-unet.js';
-export { TextToVideoModel, SHAPES_TEXT_TO_VIDEO_CONFIG, parseTextToVideoConfig, type TextToVideoConfig } from './text-to-video.js';
+export {
+  TextToVideoModel,
+  SHAPES_TEXT_TO_VIDEO_CONFIG,
+  parseTextToVideoConfig,
+  type TextToVideoConfig,
+} from './text-to-video.js';
 export {
   saveCheckpoint,
   loadCheckpoint,

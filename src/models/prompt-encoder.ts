@@ -47,7 +47,14 @@ export const SHAPES_PROMPT_ENCODER_CONFIG: PromptEncoderConfig = deepFreeze({
 
 const posInt = z.number().int().positive();
 export const promptEncoderConfigSchema = z
-  .object({ vocabSize: z.number().int().min(2), maxTokens: posInt, dim: posInt, layers: posInt, heads: posInt, mlpRatio: z.number().positive() })
+  .object({
+    vocabSize: z.number().int().min(2),
+    maxTokens: posInt,
+    dim: posInt,
+    layers: posInt,
+    heads: posInt,
+    mlpRatio: z.number().positive(),
+  })
   .strict()
   .superRefine((c, ctx) => {
     if (c.dim % c.heads !== 0) ctx.addIssue({ code: 'custom', path: ['heads'], message: `must divide dim (${c.dim})` });
@@ -84,8 +91,14 @@ export class PromptEncoder extends Module {
     super();
     const c = parsePromptEncoderConfig(config);
     this.config = c;
-    this.tokenEmbedding = this.registerModule('tokenEmbedding', new Embedding(c.vocabSize, c.dim, { paddingIdx: PAD_TOKEN }));
-    this.positionEmbedding = this.registerParameter('positionEmbedding', torch.randn([c.maxTokens + 1, c.dim]).mul_(0.02));
+    this.tokenEmbedding = this.registerModule(
+      'tokenEmbedding',
+      new Embedding(c.vocabSize, c.dim, { paddingIdx: PAD_TOKEN }),
+    );
+    this.positionEmbedding = this.registerParameter(
+      'positionEmbedding',
+      torch.randn([c.maxTokens + 1, c.dim]).mul_(0.02),
+    );
     this.startToken = this.registerParameter('startToken', torch.randn([c.dim]));
     const blocks = Array.from({ length: c.layers }, () => new TokenTransformerLayer(c.dim, c.heads, c.mlpRatio));
     this.layers = this.registerModule('layers', new ModuleList(blocks));
@@ -115,16 +128,22 @@ export class PromptEncoder extends Module {
     const where = 'refract PromptEncoder.forward';
     const s = tokens.shape;
     if (s.length !== 2 || (tokens.dtype !== 'int64' && tokens.dtype !== 'int32')) {
-      throw new Error(`${where}: tokens must be int64 [B, L], got ${tokens.dtype} [${s.join(', ')}] — tokenize the prompts first`);
+      throw new Error(
+        `${where}: tokens must be int64 [B, L], got ${tokens.dtype} [${s.join(', ')}] — tokenize the prompts first`,
+      );
     }
     const { maxTokens, vocabSize } = this.config;
     if (s[1]! > maxTokens) {
-      throw new Error(`${where}: tokens must have L ≤ maxTokens = ${maxTokens}, got L = ${s[1]} — shorten the prompts or raise maxTokens`);
+      throw new Error(
+        `${where}: tokens must have L ≤ maxTokens = ${maxTokens}, got L = ${s[1]} — shorten the prompts or raise maxTokens`,
+      );
     }
     if (s[0]! > 0 && s[1]! > 0) {
       const [lo, hi] = torch.scope(() => [tokens.min().item(), tokens.max().item()]);
       if (lo! < 0 || hi! >= vocabSize) {
-        throw new Error(`${where}: token ids must lie in [0, ${vocabSize}), got [${lo}, ${hi}] — the tokenizer and vocabSize disagree`);
+        throw new Error(
+          `${where}: token ids must lie in [0, ${vocabSize}), got [${lo}, ${hi}] — the tokenizer and vocabSize disagree`,
+        );
       }
     }
     return [s[0]!, s[1]!];

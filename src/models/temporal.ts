@@ -16,14 +16,20 @@ import { Pointwise } from './pointwise.js';
 export function framesToSequences(x: Tensor, frames: number): Tensor {
   const [bf, c, h, w] = x.shape as [number, number, number, number];
   const b = bf / frames;
-  return x.view(b, frames, c, h, w).permute(0, 3, 4, 2, 1).reshape(b * h * w, c, frames);
+  return x
+    .view(b, frames, c, h, w)
+    .permute(0, 3, 4, 2, 1)
+    .reshape(b * h * w, c, frames);
 }
 
 /** Inverse of framesToSequences. */
 export function sequencesToFrames(s: Tensor, frames: number, h: number, w: number): Tensor {
   const [bhw, c] = s.shape as [number, number, number];
   const b = bhw / (h * w);
-  return s.view(b, h, w, c, frames).permute(0, 4, 3, 1, 2).reshape(b * frames, c, h, w);
+  return s
+    .view(b, h, w, c, frames)
+    .permute(0, 4, 3, 1, 2)
+    .reshape(b * frames, c, h, w);
 }
 
 function zeroInit(conv: { weight: Tensor; bias: Tensor | null }): void {

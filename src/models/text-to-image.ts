@@ -1,7 +1,12 @@
 // TextToImageModel: PromptEncoder + ConditionalUNet, with one config object that checkpoints store whole.
 import { z } from 'zod';
 import { parseConfig, deepFreeze } from '../config/load.js';
-import { PromptEncoder, promptEncoderConfigSchema, SHAPES_PROMPT_ENCODER_CONFIG, type PromptEncoderConfig } from './prompt-encoder.js';
+import {
+  PromptEncoder,
+  promptEncoderConfigSchema,
+  SHAPES_PROMPT_ENCODER_CONFIG,
+  type PromptEncoderConfig,
+} from './prompt-encoder.js';
 import { ConditionalUNet } from './unet.js';
 import { SHAPES_UNET_CONFIG, unetConfigSchema, type UNetConfig } from './unet-config.js';
 import { PromptConditionedModel } from './prompt-conditioned.js';
@@ -22,7 +27,11 @@ export const textToImageConfigSchema = z
   .strict()
   .superRefine((c, ctx) => {
     if (c.unet.contextDim !== c.encoder.dim) {
-      ctx.addIssue({ code: 'custom', path: ['unet', 'contextDim'], message: `must equal encoder.dim (${c.encoder.dim})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['unet', 'contextDim'],
+        message: `must equal encoder.dim (${c.encoder.dim})`,
+      });
     }
   });
 

@@ -1,7 +1,12 @@
 // TextToVideoModel: PromptEncoder + VideoUNet, with one config object that checkpoints store whole.
 import { z } from 'zod';
 import { parseConfig, deepFreeze } from '../config/load.js';
-import { PromptEncoder, promptEncoderConfigSchema, SHAPES_PROMPT_ENCODER_CONFIG, type PromptEncoderConfig } from './prompt-encoder.js';
+import {
+  PromptEncoder,
+  promptEncoderConfigSchema,
+  SHAPES_PROMPT_ENCODER_CONFIG,
+  type PromptEncoderConfig,
+} from './prompt-encoder.js';
 import { VideoUNet } from './video-unet.js';
 import { SHAPES_VIDEO_UNET_CONFIG, videoUNetConfigSchema, type VideoUNetConfig } from './video-unet-config.js';
 import { PromptConditionedModel } from './prompt-conditioned.js';
@@ -21,7 +26,11 @@ export const textToVideoConfigSchema = z
   .strict()
   .superRefine((c, ctx) => {
     if (c.unet.contextDim !== c.encoder.dim) {
-      ctx.addIssue({ code: 'custom', path: ['unet', 'contextDim'], message: `must equal encoder.dim (${c.encoder.dim})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['unet', 'contextDim'],
+        message: `must equal encoder.dim (${c.encoder.dim})`,
+      });
     }
   });
 

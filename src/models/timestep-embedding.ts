@@ -15,14 +15,19 @@ import { Linear } from '../torch/nn/linear.js';
  */
 export function sinusoidalEmbedding(t: Tensor, dim: number, scale = 1000, maxPeriod = 10000): Tensor {
   if (t.ndim !== 1) {
-    throw new Error(`refract sinusoidalEmbedding: t must be rank 1 [B], got shape [${t.shape.join(', ')}] — pass one value per sample`);
+    throw new Error(
+      `refract sinusoidalEmbedding: t must be rank 1 [B], got shape [${t.shape.join(', ')}] — pass one value per sample`,
+    );
   }
   if (!Number.isInteger(dim) || dim < 2 || dim % 2 !== 0) {
     throw new Error(`refract sinusoidalEmbedding: dim must be an even integer ≥ 2, got ${dim}`);
   }
   const half = dim / 2;
   return torch.scope(() => {
-    const freqs = torch.arange(0, half, 1, { dtype: 'float32' }).mul(-Math.log(maxPeriod) / half).exp(); // f_i
+    const freqs = torch
+      .arange(0, half, 1, { dtype: 'float32' })
+      .mul(-Math.log(maxPeriod) / half)
+      .exp(); // f_i
     const args = t.to('float32').mul(scale).unsqueeze(1).mul(freqs.unsqueeze(0)); // [B, half]
     return torch.cat([args.cos(), args.sin()], 1);
   });

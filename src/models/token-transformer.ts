@@ -22,7 +22,10 @@ export class TokenTransformerLayer extends Module {
     this.attnNorm = this.registerModule('attnNorm', new LayerNorm(dim));
     this.attn = this.registerModule('attn', new ConvAttention(dim, heads, null));
     this.ffNorm = this.registerModule('ffNorm', new LayerNorm(dim));
-    this.ff = this.registerModule('ff', new Sequential(new Pointwise(dim, hidden), new GELU(), new Pointwise(hidden, dim)));
+    this.ff = this.registerModule(
+      'ff',
+      new Sequential(new Pointwise(dim, hidden), new GELU(), new Pointwise(hidden, dim)),
+    );
   }
 
   /** x [B, D, S], keyPaddingMask [B, S] bool (true = pad) → [B, D, S]. */

@@ -89,13 +89,18 @@ export function skeletonIssues(c: UNetSkeletonConfig, attending: readonly number
   const issues: Issue[] = [];
   const levels = c.channelMult.length;
   if (c.imageSize % 2 ** (levels - 1) !== 0) {
-    issues.push({ path: ['imageSize'], message: `must be divisible by 2^(levels-1) = ${2 ** (levels - 1)} for ${levels} levels` });
+    issues.push({
+      path: ['imageSize'],
+      message: `must be divisible by 2^(levels-1) = ${2 ** (levels - 1)} for ${levels} levels`,
+    });
   }
-  if (c.baseChannels % 2 !== 0) issues.push({ path: ['baseChannels'], message: 'must be even (it is the sinusoidal embedding width)' });
+  if (c.baseChannels % 2 !== 0)
+    issues.push({ path: ['baseChannels'], message: 'must be even (it is the sinusoidal embedding width)' });
   const res = levelResolutions(c);
   c.channelMult.forEach((m, i) => {
     const ch = c.baseChannels * m;
-    if (ch % c.groups !== 0) issues.push({ path: ['groups'], message: `must divide every level's channels, level ${i} has ${ch}` });
+    if (ch % c.groups !== 0)
+      issues.push({ path: ['groups'], message: `must divide every level's channels, level ${i} has ${ch}` });
     if (attending.includes(res[i]!) && ch % c.heads !== 0) {
       issues.push({ path: ['heads'], message: `must divide the channels of attending level ${i} (${ch})` });
     }
@@ -121,7 +126,11 @@ export const unetConfigSchema = z
   .strict()
   .superRefine((c, ctx) => {
     const lowest = levelResolutions(c).at(-1)!;
-    const attending = [...c.crossAttentionResolutions, ...c.selfAttentionResolutions, ...(c.midSelfAttention ? [lowest] : [])];
+    const attending = [
+      ...c.crossAttentionResolutions,
+      ...c.selfAttentionResolutions,
+      ...(c.midSelfAttention ? [lowest] : []),
+    ];
     const issues = [
       ...skeletonIssues(c, attending),
       ...resolutionIssues(c, 'crossAttentionResolutions', c.crossAttentionResolutions),

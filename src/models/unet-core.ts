@@ -36,7 +36,12 @@ export interface UNetBlock extends Module {
  */
 export type BlockPlace = 'level' | 'midFirst' | 'midSecond';
 
-export type BlockFactory = (inChannels: number, outChannels: number, resolution: number, place: BlockPlace) => UNetBlock;
+export type BlockFactory = (
+  inChannels: number,
+  outChannels: number,
+  resolution: number,
+  place: BlockPlace,
+) => UNetBlock;
 
 export class UNetCore extends Module {
   readonly convIn: Conv2d;
@@ -72,7 +77,10 @@ export class UNetCore extends Module {
     this.downBlocks = this.registerModule('downBlocks', new ModuleList(down));
     this.downsamplers = this.registerModule('downsamplers', new ModuleList(downsamplers));
     const lowest = res[res.length - 1]!;
-    this.midBlocks = this.registerModule('midBlocks', new ModuleList([block(ch, ch, lowest, 'midFirst'), block(ch, ch, lowest, 'midSecond')]));
+    this.midBlocks = this.registerModule(
+      'midBlocks',
+      new ModuleList([block(ch, ch, lowest, 'midFirst'), block(ch, ch, lowest, 'midSecond')]),
+    );
     const up: UNetBlock[] = [];
     const upsamplers: Upsample[] = [];
     for (let i = chs.length - 1; i >= 0; i--) {
@@ -107,7 +115,8 @@ export class UNetCore extends Module {
       for (const m of this.midBlocks) h = m.forward(h, inputs);
       k = 0;
       for (let i = this.#levels - 1; i >= 0; i--) {
-        for (let j = 0; j < this.#blocks; j++) h = this.upBlocks.at(k++).forward(torch.cat([h, skips.pop()!], 1), inputs);
+        for (let j = 0; j < this.#blocks; j++)
+          h = this.upBlocks.at(k++).forward(torch.cat([h, skips.pop()!], 1), inputs);
         if (i > 0) h = this.upsamplers.at(this.#levels - 1 - i).forward(h);
       }
       return this.convOut.forward(this.outNorm.forward(h).silu());

@@ -25,7 +25,8 @@ export class ResAttnBlock extends Module {
     this.res = this.registerModule('res', new ResBlock(inCh, outCh, embDim, c));
     const attend = place !== 'midSecond';
     const cross = attend && c.crossAttentionResolutions.includes(resolution);
-    const self = attend && (c.selfAttentionResolutions.includes(resolution) || (place === 'midFirst' && c.midSelfAttention));
+    const self =
+      attend && (c.selfAttentionResolutions.includes(resolution) || (place === 'midFirst' && c.midSelfAttention));
     if (cross || self) {
       const opts = { heads: c.heads, groups: c.groups, selfAttention: self, contextDim: cross ? c.contextDim : null };
       this.attn = this.registerModule('attn', new AttentionBlock(outCh, opts));
@@ -52,7 +53,8 @@ export class ConditionalUNet extends Module {
     const embDim = 4 * c.baseChannels; // ADM's time_embed_dim
     this.timeEmbed = this.registerModule('timeEmbed', new TimestepEmbedding(c.baseChannels, embDim));
     this.pooledProj = this.registerModule('pooledProj', new Linear(c.contextDim, embDim));
-    const block = (i: number, o: number, r: number, place: BlockPlace): UNetBlock => new ResAttnBlock(i, o, embDim, r, c, place);
+    const block = (i: number, o: number, r: number, place: BlockPlace): UNetBlock =>
+      new ResAttnBlock(i, o, embDim, r, c, place);
     this.core = this.registerModule('core', new UNetCore(c, block));
   }
 

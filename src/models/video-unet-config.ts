@@ -52,7 +52,8 @@ export const videoUNetConfigSchema = z
       ...resolutionIssues(c, 'crossAttentionResolutions', c.crossAttentionResolutions),
       ...resolutionIssues(c, 'temporalAttentionResolutions', c.temporalAttentionResolutions),
     ];
-    if (c.temporalKernel % 2 === 0) issues.push({ path: ['temporalKernel'], message: 'must be odd so frames stay aligned' });
+    if (c.temporalKernel % 2 === 0)
+      issues.push({ path: ['temporalKernel'], message: 'must be odd so frames stay aligned' });
     for (const i of issues) ctx.addIssue({ code: 'custom', ...i });
   });
 

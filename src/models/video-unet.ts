@@ -38,7 +38,10 @@ export class VideoBlock extends Module {
       this.crossAttn = this.registerModule('crossAttn', new AttentionBlock(outCh, opts));
     }
     if (attend && c.temporalAttentionResolutions.includes(resolution)) {
-      this.temporalAttn = this.registerModule('temporalAttn', new TemporalAttention(outCh, c.heads, c.groups, c.frames));
+      this.temporalAttn = this.registerModule(
+        'temporalAttn',
+        new TemporalAttention(outCh, c.heads, c.groups, c.frames),
+      );
     }
   }
 
@@ -56,7 +59,10 @@ export class VideoBlock extends Module {
 /** [B, ...] → [B·F, ...]: each sample's row repeated for its F frames (frame-major within a sample). */
 function perFrame(t: Tensor, frames: number): Tensor {
   const [b, ...rest] = t.shape;
-  return t.unsqueeze(1).expand(b!, frames, ...rest).reshape(b! * frames, ...rest);
+  return t
+    .unsqueeze(1)
+    .expand(b!, frames, ...rest)
+    .reshape(b! * frames, ...rest);
 }
 
 export class VideoUNet extends Module {
@@ -72,7 +78,8 @@ export class VideoUNet extends Module {
     const embDim = 4 * c.baseChannels;
     this.timeEmbed = this.registerModule('timeEmbed', new TimestepEmbedding(c.baseChannels, embDim));
     this.pooledProj = this.registerModule('pooledProj', new Linear(c.contextDim, embDim));
-    const block = (i: number, o: number, r: number, place: BlockPlace): UNetBlock => new VideoBlock(i, o, embDim, r, c, place);
+    const block = (i: number, o: number, r: number, place: BlockPlace): UNetBlock =>
+      new VideoBlock(i, o, embDim, r, c, place);
     this.core = this.registerModule('core', new UNetCore(c, block));
   }
 
@@ -88,7 +95,9 @@ export class VideoUNet extends Module {
     });
     const [b, ch, f, h, w] = x.shape as [number, number, number, number, number];
     if (f > c.frames) {
-      throw new Error(`refract VideoUNet.forward: x must have F ≤ frames = ${c.frames}, got F = ${f} — raise config.frames`);
+      throw new Error(
+        `refract VideoUNet.forward: x must have F ≤ frames = ${c.frames}, got F = ${f} — raise config.frames`,
+      );
     }
     return torch.scope(() => {
       const emb = perFrame(this.timeEmbed.forward(t).add(this.pooledProj.forward(cond.pooled)), f);

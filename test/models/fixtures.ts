@@ -6,7 +6,14 @@ import type { TextToImageConfig } from '../../src/models/text-to-image.js';
 import type { TextToVideoConfig } from '../../src/models/text-to-video.js';
 import type { PromptEncoderConfig } from '../../src/models/prompt-encoder.js';
 
-export const TINY_ENCODER: PromptEncoderConfig = { vocabSize: 16, maxTokens: 8, dim: 32, layers: 1, heads: 2, mlpRatio: 2 };
+export const TINY_ENCODER: PromptEncoderConfig = {
+  vocabSize: 16,
+  maxTokens: 8,
+  dim: 32,
+  layers: 1,
+  heads: 2,
+  mlpRatio: 2,
+};
 
 /** 16×16, levels at 16 and 8, cross-attention at both, self-attention in the middle. */
 export const TINY_T2I: TextToImageConfig = {

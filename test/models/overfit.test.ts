@@ -5,6 +5,8 @@ import { AdamW } from '../../src/torch/optim/adamw.js';
 import { TextToImageModel } from '../../src/models/text-to-image.js';
 import { TINY_T2I, tokens } from './fixtures.js';
 
+torch.setNumThreads(1); // tiny tensors: a second thread only adds synchronisation
+
 test('AdamW overfits a tiny flow-matching batch: the loss falls by a clear factor', () => {
   torch.manualSeed(11);
   const m = new TextToImageModel(TINY_T2I);

@@ -1,9 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/torch/index.js';
-import { PromptEncoder, SHAPES_PROMPT_ENCODER_CONFIG, nullTokens, parsePromptEncoderConfig } from '../../src/models/prompt-encoder.js';
+import {
+  PromptEncoder,
+  SHAPES_PROMPT_ENCODER_CONFIG,
+  nullTokens,
+  parsePromptEncoderConfig,
+} from '../../src/models/prompt-encoder.js';
 import { MAX_TOKENS, VOCAB, tokenize } from '../../src/data/shapes/vocab.js';
 import { TINY_ENCODER, maxAbsDiff, tokens } from './fixtures.js';
+
+torch.setNumThreads(1); // tiny tensors: a second thread only adds synchronisation
 
 test('PromptEncoder: context [B, L+1, D] with a start token, mask true at real positions, pooled [B, D]', () => {
   torch.manualSeed(0);

@@ -8,6 +8,8 @@ import type { VelocityModel } from '../../src/generate/types.js';
 import { guidedModel } from '../../src/generate/guidance.js';
 import { TINY_T2I, maxAbs, maxAbsDiff, perturb, tokens } from './fixtures.js';
 
+torch.setNumThreads(1); // small tensors: a second thread only adds synchronisation
+
 test('TextToImageModel: prediction has the shape of x; the untrained model predicts exactly 0', () => {
   torch.manualSeed(0);
   const m = new TextToImageModel(TINY_T2I);
@@ -61,8 +63,28 @@ test('TextToImageModel: extra trailing pad tokens leave the prediction unchanged
     torch.scope(() => {
       const x = torch.randn([2, 3, 32, 32]);
       const t = torch.tensor([0.2, 0.7]);
-      const short = m.forward(x, t, tokens([[2, 9, 21], [3, 4]], 3));
-      const long = m.forward(x, t, tokens([[2, 9, 21], [3, 4]], 12));
+      const short = m.forward(
+        x,
+        t,
+        tokens(
+          [
+            [2, 9, 21],
+            [3, 4],
+          ],
+          3,
+        ),
+      );
+      const long = m.forward(
+        x,
+        t,
+        tokens(
+          [
+            [2, 9, 21],
+            [3, 4],
+          ],
+          12,
+        ),
+      );
       assert.ok(maxAbsDiff(short, long) < 1e-5, `difference ${maxAbsDiff(short, long)}`);
     }),
   );
@@ -148,8 +170,14 @@ test('TextToImageModel: a forward pass inside scope() leaks no tensors', () => {
 test('UNet config: validation names the field and what it must be', () => {
   const c = SHAPES_UNET_CONFIG;
   assert.throws(() => parseUNetConfig({ ...c, groups: 7 }), /field "groups" must divide every level's channels/);
-  assert.throws(() => parseUNetConfig({ ...c, imageSize: 30 }), /field "imageSize" must be divisible by 2\^\(levels-1\) = 4/);
-  assert.throws(() => parseUNetConfig({ ...c, crossAttentionResolutions: [12] }), /field "crossAttentionResolutions" must hold level resolutions \[32, 16, 8\] only/);
+  assert.throws(
+    () => parseUNetConfig({ ...c, imageSize: 30 }),
+    /field "imageSize" must be divisible by 2\^\(levels-1\) = 4/,
+  );
+  assert.throws(
+    () => parseUNetConfig({ ...c, crossAttentionResolutions: [12] }),
+    /field "crossAttentionResolutions" must hold level resolutions \[32, 16, 8\] only/,
+  );
   assert.throws(() => parseUNetConfig({ ...c, heads: 3 }), /field "heads" must divide the channels/);
   assert.throws(() => parseUNetConfig({ ...c, dropout: 1 }), /field "dropout"/);
   assert.throws(() => parseUNetConfig({ ...c, channelMult: [] }), /field "channelMult"/);
@@ -163,7 +191,10 @@ test('ConditionalUNet.forward: wrong shapes fail naming the input', () => {
   const m = new TextToImageModel(TINY_T2I);
   torch.scope(() => {
     const cond = m.encode(tokens([[1]], 2));
-    assert.throws(() => m.predict(torch.randn([1, 4, 16, 16]), torch.rand([1]), cond), /x must be \[B, C, H, W\] with C = 3/);
+    assert.throws(
+      () => m.predict(torch.randn([1, 4, 16, 16]), torch.rand([1]), cond),
+      /x must be \[B, C, H, W\] with C = 3/,
+    );
     assert.throws(() => m.predict(torch.randn([1, 3, 15, 16]), torch.rand([1]), cond), /divisible by 2/);
     assert.throws(() => m.predict(torch.randn([1, 3, 16, 16]), torch.rand([2]), cond), /t must be \[B\] = \[1\]/);
   });

@@ -29,4 +29,4 @@ export {
   type GlyphPrompt,
   type GlyphSampleOptions,
 } from './prompts.js';
-export { renderGlyphPrompt, sampleGlyphExample, type GlyphExample } from './examples.js';
+export { renderGlyphPrompt, sampleGlyphExample, EXAMPLE_FONTS, type GlyphExample } from './examples.js';

@@ -10,9 +10,9 @@
  * tesseract.js-core, also on disk.
  *
  * Engine choice: tesseract's legacy (pre-LSTM) classifier reads isolated characters far better than the LSTM
- * line recogniser (measured on clean DejaVu renders: 100% vs 87–94% for single characters at 64 px; see
- * test/eval/ocr.test.ts), so 'legacy' is the default. It needs the full traineddata in the package's 4.0.0
- * folder (the 4.0.0_best_int folder is LSTM-only).
+ * line recogniser — measured on the 324 clean single characters of 3 DejaVu fonts × 3 styles × 36 characters:
+ * 99.7% vs 88.9% exactly right — so 'legacy' is the default. It needs the full traineddata in the package's
+ * 4.0.0 folder (the 4.0.0_best_int folder is LSTM-only).
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';

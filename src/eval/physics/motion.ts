@@ -17,10 +17,10 @@
  */
 import { GRAVITY, lawOf } from '../../data/moving-shapes/types.js';
 import { fitPiecewise, type PiecewiseFit } from './fit.js';
-import { bestSplit, breakCandidates, collisionValid, contactLevel } from './collisions.js';
+import { bestSplit, breakCandidates, collisionValid, contactLevel, type CollisionTolerances } from './collisions.js';
 import type { Track } from './track.js';
 
-export interface MotionTolerances {
+export interface MotionTolerances extends CollisionTolerances {
   /** Largest RMS and single-frame position residual, px. */
   maxRms: number;
   maxResidual: number;
@@ -28,8 +28,6 @@ export interface MotionTolerances {
   maxAngleDeg: number;
   gMin: number;
   gMax: number;
-  maxContactGap: number;
-  maxRestitution: number;
 }
 
 export const DEFAULT_MOTION_TOLERANCES: Readonly<MotionTolerances> = Object.freeze({
@@ -73,9 +71,19 @@ interface Geometry {
   times: readonly number[];
 }
 
-/** Frames where `track` is present; the analysis runs on these. */
-function presentFrames(track: Track): number[] {
-  return track.present.flatMap((p, k) => (p ? [k] : []));
+/** The present frames of a track with their times and centroids: what the fits run on. */
+interface Samples {
+  name: string;
+  frames: number[];
+  t: number[];
+  x: number[];
+  y: number[];
+}
+
+/** Records a failed check; `law` marks a whole-clip property of the law (see MotionReport.lawOk). */
+function fail(report: MotionReport, reason: string, law = false): void {
+  report.reasons.push(reason);
+  if (law) report.lawOk = false;
 }
 
 export function analyzeMotion(
@@ -83,7 +91,6 @@ export function analyzeMotion(
   geo: Geometry,
   tol: Readonly<MotionTolerances> = DEFAULT_MOTION_TOLERANCES,
 ): MotionReport {
-  const frames = presentFrames(track);
   const F = geo.times.length;
   const report: MotionReport = {
     ok: false,
@@ -94,82 +101,99 @@ export function analyzeMotion(
     collisions: [],
     lawOk: true,
   };
-  const name = `${track.object.color} ${track.object.shape}`;
+  const frames = track.present.flatMap((p, k) => (p ? [k] : []));
+  const s: Samples = {
+    name: `${track.object.color} ${track.object.shape}`,
+    frames,
+    t: frames.map((k) => geo.times[k]),
+    x: frames.map((k) => track.cx[k]),
+    y: frames.map((k) => track.cy[k]),
+  };
   if (frames.length < 3) {
-    report.lawOk = false;
-    report.reasons.push(`${name}: seen in ${frames.length} frames, too few to judge motion`);
+    fail(report, `${s.name}: seen in ${frames.length} frames, too few to judge motion`, true);
     return report;
   }
-  const t = frames.map((k) => geo.times[k]);
-  const x = frames.map((k) => track.cx[k]);
-  const y = frames.map((k) => track.cy[k]);
-  const motion = track.object.motion;
-  let fx: PiecewiseFit;
-  let fy: PiecewiseFit;
-  if (lawOf(motion) === 'constant') {
-    fx = fitPiecewise(
-      t,
-      x,
-      t.map(() => 0),
-      0,
-    );
-    fy = fitPiecewise(
-      t,
-      y,
-      t.map(() => 0),
-      0,
-    );
-    report.velocity = [fx.b[0], fy.b[0]];
-    checkDirection(report, name, motion, tol);
-  } else {
-    const size = median(frames.map((k) => track.size[k]));
-    const shape = track.object.shape;
-    const best = (axis: 'x' | 'y'): { fit: PiecewiseFit; breaks: number[] } =>
-      bestSplit(t, axis === 'x' ? x : y, breakCandidates(t, axis === 'x' ? x : y, axis), axis === 'y' ? 'free' : 0);
-    const bx = best('x');
-    const by = best('y');
-    [fx, fy] = [bx.fit, by.fit];
-    report.accel = fy.accel;
-    if (!(fy.accel >= tol.gMin * GRAVITY && fy.accel <= tol.gMax * GRAVITY)) {
-      report.lawOk = false;
-      report.reasons.push(
-        `${name}: acceleration ${fy.accel.toFixed(2)} px/tick² is not gravity (${GRAVITY} downwards)`,
-      );
-    }
-    for (const [axis, b] of [
-      ['x', bx],
-      ['y', by],
-    ] as const) {
-      b.breaks.forEach((i, seg) => {
-        const level = contactLevel(axis, b.fit, seg, t[i - 1], size, shape, geo);
-        const v = collisionValid(b.fit, seg, t[i - 1], t[i], level, tol);
-        report.collisions.push({ axis, frame: frames[i], valid: v.ok });
-        if (!v.ok)
-          report.reasons.push(
-            `${name}: ${axis === 'y' ? 'vertical' : 'horizontal'} reversal before frame ${frames[i]} ${v.why}`,
-          );
-      });
-    }
-    if (motion === 'bouncing' && !report.collisions.some((c) => c.axis === 'y' && c.valid)) {
-      report.lawOk = false;
-      report.reasons.push(`${name}: prompted bouncing but never bounces off the floor`);
-    }
-    if (motion === 'falling' && y[y.length - 1] - y[0] < 2) {
-      report.lawOk = false;
-      report.reasons.push(`${name}: prompted falling but drops ${(y[y.length - 1] - y[0]).toFixed(1)} px`);
-    }
-  }
+  const [fx, fy] =
+    lawOf(track.object.motion) === 'constant'
+      ? fitConstant(s, track, report, tol)
+      : fitGravity(s, track, geo, report, tol);
   frames.forEach((k, i) => (report.residual[k] = Math.hypot(fx.residuals[i], fy.residuals[i])));
   const res = frames.map((k) => report.residual[k]);
-  const rms = Math.sqrt(res.reduce((s, r) => s + r * r, 0) / res.length);
+  const rms = Math.sqrt(res.reduce((a, r) => a + r * r, 0) / res.length);
   const worst = Math.max(...res);
   if (rms > tol.maxRms || worst > tol.maxResidual) {
-    report.reasons.push(
-      `${name}: track departs from ${lawOf(motion)} motion (rms ${rms.toFixed(2)} px, worst ${worst.toFixed(2)} px)`,
+    const law = lawOf(track.object.motion);
+    fail(
+      report,
+      `${s.name}: track departs from ${law} motion (rms ${rms.toFixed(2)} px, worst ${worst.toFixed(2)} px)`,
     );
   }
   report.ok = report.reasons.length === 0;
   return report;
+}
+
+/** One line per axis; then speed and heading against the prompted direction. */
+function fitConstant(s: Samples, track: Track, report: MotionReport, tol: Readonly<MotionTolerances>): PiecewiseFit[] {
+  const oneSegment = s.t.map(() => 0);
+  const fits = [fitPiecewise(s.t, s.x, oneSegment, 0), fitPiecewise(s.t, s.y, oneSegment, 0)];
+  report.velocity = [fits[0].b[0], fits[1].b[0]];
+  const [vx, vy] = report.velocity;
+  const motion = track.object.motion;
+  const speed = Math.hypot(vx, vy);
+  const [ax, ay] = AXIS_OF[motion];
+  if (speed < tol.minSpeed) {
+    fail(
+      report,
+      `${s.name}: prompted moving ${motion} but moves ${speed.toFixed(2)} px/tick (min ${tol.minSpeed})`,
+      true,
+    );
+    return fits;
+  }
+  const angle = (Math.acos(Math.max(-1, Math.min(1, (vx * ax + vy * ay) / speed))) * 180) / Math.PI;
+  if (angle > tol.maxAngleDeg)
+    fail(report, `${s.name}: prompted moving ${motion} but heads ${angle.toFixed(0)}° away`, true);
+  return fits;
+}
+
+/** Piecewise fits with collision breaks; then gravity, every collision, and the prompted verb. */
+function fitGravity(
+  s: Samples,
+  track: Track,
+  geo: Geometry,
+  report: MotionReport,
+  tol: Readonly<MotionTolerances>,
+): PiecewiseFit[] {
+  const size = median(s.frames.map((k) => track.size[k]));
+  const bx = bestSplit(s.t, s.x, breakCandidates(s.t, s.x, 'x'), 0);
+  const by = bestSplit(s.t, s.y, breakCandidates(s.t, s.y, 'y'), 'free');
+  report.accel = by.fit.accel;
+  if (!(report.accel >= tol.gMin * GRAVITY && report.accel <= tol.gMax * GRAVITY)) {
+    fail(
+      report,
+      `${s.name}: acceleration ${report.accel.toFixed(2)} px/tick² is not gravity (${GRAVITY} downwards)`,
+      true,
+    );
+  }
+  for (const [axis, b] of [
+    ['x', bx],
+    ['y', by],
+  ] as const) {
+    b.breaks.forEach((i, seg) => {
+      const level = contactLevel(axis, b.fit, seg, s.t[i - 1], size, track.object.shape, geo);
+      const v = collisionValid(b.fit, seg, s.t[i - 1], s.t[i], level, tol);
+      report.collisions.push({ axis, frame: s.frames[i], valid: v.ok });
+      const dir = axis === 'y' ? 'vertical' : 'horizontal';
+      if (!v.ok) fail(report, `${s.name}: ${dir} reversal before frame ${s.frames[i]} ${v.why}`);
+    });
+  }
+  const motion = track.object.motion;
+  if (motion === 'bouncing' && !report.collisions.some((c) => c.axis === 'y' && c.valid)) {
+    fail(report, `${s.name}: prompted bouncing but never bounces off the floor`, true);
+  }
+  const drop = s.y[s.y.length - 1] - s.y[0];
+  if (motion === 'falling' && drop < 2)
+    fail(report, `${s.name}: prompted falling but drops ${drop.toFixed(1)} px`, true);
+  return [bx.fit, by.fit];
 }
 
 const AXIS_OF: Readonly<Record<string, [number, number]>> = Object.freeze({
@@ -178,24 +202,6 @@ const AXIS_OF: Readonly<Record<string, [number, number]>> = Object.freeze({
   up: [0, -1],
   down: [0, 1],
 });
-
-function checkDirection(report: MotionReport, name: string, motion: string, tol: Readonly<MotionTolerances>): void {
-  const [vx, vy] = report.velocity;
-  const speed = Math.hypot(vx, vy);
-  const [ax, ay] = AXIS_OF[motion];
-  if (speed < tol.minSpeed) {
-    report.lawOk = false;
-    report.reasons.push(
-      `${name}: prompted moving ${motion} but moves ${speed.toFixed(2)} px/tick (min ${tol.minSpeed})`,
-    );
-    return;
-  }
-  const angle = (Math.acos(Math.max(-1, Math.min(1, (vx * ax + vy * ay) / speed))) * 180) / Math.PI;
-  if (angle > tol.maxAngleDeg) {
-    report.lawOk = false;
-    report.reasons.push(`${name}: prompted moving ${motion} but heads ${angle.toFixed(0)}° away`);
-  }
-}
 
 function median(v: number[]): number {
   const s = v.slice().sort((a, b) => a - b);
