@@ -10,6 +10,9 @@ export {
 export type { PromptEncoderConfig, PromptCondition } from './prompt-encoder.js';
 export { sinusoidalEmbedding, TimestepEmbedding } from './timestep-embedding.js';
 export { ResBlock, type ResBlockOptions } from './res-block.js';
+export { Pointwise, channelLayerNorm } from './pointwise.js';
+export { ConvAttention } from './conv-attention.js';
+export { TokenTransformerLayer } from './token-transformer.js';
 export { Downsample, Upsample } from './resample.js';
 export { AttentionBlock, type AttentionBlockOptions, type CrossContext } from './attention-block.js';
 export { UNetCore, type BlockInputs, type UNetBlock, type BlockFactory } from './unet-core.js';

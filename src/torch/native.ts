@@ -89,6 +89,10 @@ function addonPath(): string {
 function load(): NativeBinding {
   const require = createRequire(import.meta.url);
   const file = addonPath();
+  // libgomp reads OMP_WAIT_POLICY once, when libtorch loads it. Its default spin-waits between parallel regions,
+  // which collapses throughput whenever another process shares the cores (measured here: a 2-thread U-Net step
+  // took 5–8 s instead of 0.33 s beside one busy process). Passive waiting costs little on an idle machine.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   let binding: NativeBinding;
   try {
     binding = require(file) as NativeBinding;
