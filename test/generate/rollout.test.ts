@@ -61,7 +61,11 @@ test("per-sample generators: sample i's trajectory is the same in a batch of 1 a
     shape: SHAPE,
     stepsOffset: 1,
   });
-  assert.ok(maxAbsDiff(one.finalSample, sliceTrajectory(big, 4, 5).finalSample) < 1e-6, 'ddim sample 4');
+  // Relative: the stand-in's DDIM samples reach |x| ~ 10², where one float32 ulp is ~1e-5, and BLAS kernels
+  // (OpenBLAS picks its blocking by batch size) may round the 1-sample and 16-sample products differently.
+  const dd = maxAbsDiff(one.finalSample, sliceTrajectory(big, 4, 5).finalSample);
+  const scale = torch.scope(() => one.finalSample.abs().max().item());
+  assert.ok(dd <= 1e-6 * Math.max(1, scale), `ddim sample 4: final samples differ by ${dd} at scale ${scale}`);
 });
 
 test('the same seeds give the same rollout; other seeds give another', () => {
