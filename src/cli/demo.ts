@@ -1,54 +1,53 @@
-// `refract demo`: the main job on the embedded defaults. For now: fit a tiny conv net on Shapes-world images with
-// AdamW and print the loss falling — proof that the engine (libtorch via N-API), nn and optim work end to end.
+// `refract demo`: the main job on the embedded defaults — the shipped Shapes base model, sampled and evaluated
+// by the gold ShapesEval, with a sample grid per category written to runs/demo/. (Post-training joins this demo
+// when the algorithms land.)
 import type { Command } from 'commander';
+import path from 'node:path';
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import * as torch from '../torch/index.js';
-import { Conv2d } from '../torch/nn/conv.js';
-import { Module } from '../torch/nn/module.js';
-import { AdamW } from '../torch/optim/index.js';
-import { Rng } from '../data/rng.js';
-import { sampleTrainingBatch } from '../data/shapes/index.js';
+import { loadTextToImageCheckpoint } from '../models/checkpoint.js';
+import { evaluateShapesModel } from '../eval/shapes/model-eval.js';
+import { writeGridPng } from '../eval/report/png.js';
+import { CATEGORIES } from '../data/shapes/types.js';
+import { CliError } from './errors.js';
+import { progressBar } from './progress.js';
 
-class TinyDenoiser extends Module {
-  readonly c1 = this.registerModule('c1', new Conv2d(3, 32, 3, { padding: 1 }));
-  readonly c2 = this.registerModule('c2', new Conv2d(32, 32, 3, { padding: 1 }));
-  readonly c3 = this.registerModule('c3', new Conv2d(32, 3, 3, { padding: 1 }));
-  forward(x: torch.Tensor): torch.Tensor {
-    return this.c3.forward(this.c2.forward(this.c1.forward(x).silu()).silu());
-  }
-}
-
-function imagesTensor(rng: Rng, n: number): torch.Tensor {
-  const batch = sampleTrainingBatch(rng, n);
-  const data = new Float32Array(n * 3 * 32 * 32);
-  batch.forEach((ex, i) => data.set(ex.image.data, i * 3 * 32 * 32));
-  return torch.fromTypedArray(data, [n, 3, 32, 32]);
-}
+export const SHIPPED_SHAPES_BASE = 'assets/base/shapes';
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('train a tiny denoiser on Shapes-world images and print the loss falling')
-    .option('--steps <n>', 'training steps', '60')
-    .action((opts: { steps: string }) => {
-      torch.manualSeed(0);
-      const rng = new Rng(0);
-      const model = new TinyDenoiser();
-      const opt = new AdamW(model.parameters(), { lr: 2e-3 });
-      const steps = Number(opts.steps);
-      console.log(`refract demo: libtorch ${torch.versions().torch}, ${torch.getNumThreads()} threads, ${model.numParameters().total} parameters`);
-      for (let step = 1; step <= steps; step++) {
-        const loss = torch.scope(() => {
-          const clean = imagesTensor(rng, 32);
-          const noisy = clean.add(torch.randnLike(clean).mul(0.3));
-          const l = torch.F.mseLoss(model.forward(noisy), clean);
-          opt.zeroGrad();
-          l.backward();
-          opt.step();
-          return l.item();
-        });
-        if (step === 1 || step % 10 === 0) console.log(`step ${String(step).padStart(4)}  denoising loss ${loss.toFixed(5)}`);
+    .description('sample and evaluate the shipped Shapes base model; write sample grids and a JSON report')
+    .option('--checkpoint <dir>', 'model folder', SHIPPED_SHAPES_BASE)
+    .option('--per-category <k>', 'ShapesEval prompts per category', '20')
+    .option('--out <dir>', 'output folder', 'runs/demo')
+    .action((o: { checkpoint: string; perCategory: string; out: string }) => {
+      if (!existsSync(path.join(o.checkpoint, 'config.json'))) {
+        throw new CliError('demo', `--checkpoint must be a model folder with config.json, got ${o.checkpoint} — run from the repository root`);
       }
+      const perCategory = Number(o.perCategory);
+      const model = loadTextToImageCheckpoint(o.checkpoint);
+      model.eval();
+      console.log(
+        `refract demo: libtorch ${torch.versions().torch}, ${torch.getNumThreads()} threads; ` +
+          `model ${o.checkpoint} (${model.numParameters().total} parameters)`,
+      );
+      const bar = progressBar('ShapesEval', perCategory * CATEGORIES.length);
+      const t0 = Date.now();
+      const r = evaluateShapesModel(model, { perCategory, onProgress: (done) => bar.update(done) });
+      bar.stop();
+      mkdirSync(o.out, { recursive: true });
+      console.log(`\nShapesEval (${perCategory} prompts/category, gold evaluator), overall ${(r.score.overall * 100).toFixed(1)}%`);
+      for (const c of CATEGORIES) {
+        const first = r.images.filter((_, i) => Math.floor(i / perCategory) === CATEGORIES.indexOf(c)).slice(0, 16).map((x) => x[0]!);
+        const file = path.join(o.out, `samples-${c}.png`);
+        writeGridPng(file, first, { cols: 8 });
+        console.log(`  ${c.padEnd(14)} ${(r.score.categories[c] * 100).toFixed(1).padStart(5)}%   ${file}`);
+      }
+      const report = { checkpoint: o.checkpoint, seconds: (Date.now() - t0) / 1000, score: { ...r.score, perPrompt: undefined }, prompts: r.prompts };
+      writeFileSync(path.join(o.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+      console.log(`held-out combinations ${(r.score.heldOut.accuracy * 100).toFixed(1)}%, in-distribution ${(r.score.inDistribution.accuracy * 100).toFixed(1)}%`);
+      console.log(`report: ${path.join(o.out, 'report.json')}`);
       model.dispose();
-      opt.dispose();
     });
 }

@@ -1,7 +1,6 @@
 // Prompt text → images with a prompt-conditioned flow model: tokenize, encode once, sample (with CFG), decode.
 // The one place that joins a concrete model (models/), a sampler (generate/) and the testbed's vocabulary (data/).
 import * as torch from '../torch/index.js';
-import type { Tensor } from '../torch/index.js';
 import { sampleFlow, type SampleFlowOptions } from '../generate/sample-flow.js';
 import type { Trajectory } from '../generate/trajectory.js';
 import type { TextToImageModel } from '../models/text-to-image.js';

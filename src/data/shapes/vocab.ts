@@ -6,6 +6,7 @@
  * new words at the end) because trained checkpoints embed them.
  */
 import { COLORS, COUNT_WORDS, SHAPE_PLURALS, SHAPES } from './types.js';
+import { WordVocabulary } from '../vocabulary.js';
 
 export const PAD_ID = 0;
 export const UNK_ID = 1;
@@ -90,3 +91,6 @@ export function detokenize(ids: ArrayLike<number>): string {
   }
   return out.join(' ');
 }
+
+/** The same ids as a WordVocabulary (what the pipeline and the pretraining testbeds take). */
+export const SHAPES_VOCABULARY = new WordVocabulary('shapes', VOCAB, MAX_TOKENS);
