@@ -1,4 +1,5 @@
-// `refract eval shapes --checkpoint DIR [--json] [--per-category K]`: ShapesEval of a model.
+// `refract eval shapes --checkpoint DIR [--json] [--per-category K]`: ShapesEval of a model; the other testbeds'
+// suites (fashion-mnist, mnist, moving-shapes) are run by eval-testbeds.ts.
 import type { Command } from 'commander';
 import { loadTextToImageCheckpoint as loadCheckpoint } from '../models/checkpoint.js';
 import { evaluateShapesModel } from '../eval/shapes/model-eval.js';
@@ -7,6 +8,7 @@ import { measureGoldAccuracy } from '../eval/shapes/measure.js';
 import { writeGridPng } from '../eval/report/png.js';
 import { CliError } from './errors.js';
 import { progressBar } from './progress.js';
+import { isTestbedSuite, runTestbedEval, type TestbedEvalFlags } from './eval-testbeds.js';
 
 export function registerEval(program: Command): void {
   program
@@ -24,7 +26,7 @@ export function registerEval(program: Command): void {
   program
     .command('eval')
     .description('evaluate a model on a testbed benchmark')
-    .argument('<suite>', 'benchmark: shapes (ShapesEval)')
+    .argument('<suite>', 'benchmark: shapes (ShapesEval), fashion-mnist | mnist (class accuracy), moving-shapes (physics)')
     .requiredOption('--checkpoint <dir>', 'model folder (model.safetensors + config.json)')
     .option('--json', 'print { overall, categories, n, seed } as JSON')
     .option('--per-category <k>', `prompts per category (subset; full set is ${SHAPES_EVAL_PER_CATEGORY})`, String(SHAPES_EVAL_PER_CATEGORY))
@@ -32,10 +34,13 @@ export function registerEval(program: Command): void {
     .option('--steps <n>', 'sampler steps', '20')
     .option('--guidance <w>', 'classifier-free guidance scale', '3')
     .option('--seed <n>', 'sampling seed', '0')
-    .option('--grid <file>', 'also write a PNG grid of the first images of each category')
+    .option('--per-class <k>', 'fashion-mnist / mnist: samples per class', '50')
+    .option('--clips <n>', 'moving-shapes: clips to generate and judge', '60')
+    .option('--grid <file>', 'also write a PNG grid of the first images of each category (a GIF for moving-shapes)')
     .action(
-      (suite: string, o: { checkpoint: string; json?: boolean; perCategory: string; samples: string; steps: string; guidance: string; seed: string; grid?: string }) => {
-        if (suite !== 'shapes') throw new CliError('eval', `suite must be "shapes", got "${suite}"`);
+      (suite: string, o: TestbedEvalFlags & { perCategory: string; samples: string }) => {
+        if (isTestbedSuite(suite)) return runTestbedEval(suite, o);
+        if (suite !== 'shapes') throw new CliError('eval', `suite must be one of shapes, fashion-mnist, mnist, moving-shapes, got "${suite}"`);
         const perCategory = Number(o.perCategory);
         if (!Number.isInteger(perCategory) || perCategory < 1 || perCategory > SHAPES_EVAL_PER_CATEGORY) {
           throw new CliError('eval', `--per-category must be an integer in 1..${SHAPES_EVAL_PER_CATEGORY}, got "${o.perCategory}"`);

@@ -1,4 +1,4 @@
-// `refract pretrain CONFIG.yaml [--resume]`: train a base text-to-image flow model (src/pretrain/).
+// `refract pretrain CONFIG.yaml [--resume]`: train a base flow model on the config's testbed (src/pretrain/).
 import type { Command } from 'commander';
 import path from 'node:path';
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -6,8 +6,6 @@ import * as torch from '../torch/index.js';
 import { loadPretrainConfig } from '../pretrain/config.js';
 import { setupPretrain, runPretrain, emaModel } from '../pretrain/loop.js';
 import { saveCheckpoint, type JsonValue } from '../models/checkpoint.js';
-import { evaluateShapesModel } from '../eval/shapes/model-eval.js';
-import { writeGridPng } from '../eval/report/png.js';
 import { progressBar } from './progress.js';
 
 export function registerPretrain(program: Command): void {
@@ -36,12 +34,12 @@ export function registerPretrain(program: Command): void {
           bar.update(m.step, { loss: ema.toFixed(4), lr: m.lr.toExponential(2) });
         },
         onEval: (step, model) => {
-          const r = evaluateShapesModel(model, {
-            perCategory: config.eval.perCategory,
-            sampling: { steps: config.eval.steps, guidance: config.eval.guidance, sde: 'ode' },
+          const r = run.testbed.evaluate(model, {
+            n: config.eval.perCategory,
+            sampling: { steps: config.eval.steps, guidance: config.eval.guidance, sde: 'ode', vocabulary: run.testbed.vocabulary },
           });
-          log.push({ step, shapesEval: r.score.overall, categories: r.score.categories });
-          process.stdout.write(`\nstep ${step}: ShapesEval(subset ${config.eval.perCategory}/category) overall ${r.score.overall.toFixed(3)} ${JSON.stringify(r.score.categories)}\n`);
+          log.push({ step, eval: r.metric, overall: r.overall, details: r.details });
+          process.stdout.write(`\nstep ${step}: ${r.metric} (n ${config.eval.perCategory}) overall ${r.overall.toFixed(3)} ${JSON.stringify(r.details)}\n`);
         },
       });
       bar.stop();
@@ -49,9 +47,9 @@ export function registerPretrain(program: Command): void {
       writeFileSync(path.join(config.checkpoint.dir, 'log.json'), `${JSON.stringify(log, null, 1)}\n`);
       if (opts.export) {
         const m = emaModel(run);
-        saveCheckpoint(opts.export, m, { pretrain: JSON.parse(JSON.stringify(config)) as JsonValue, steps: total }, { dtype: 'float16' });
-        const r = evaluateShapesModel(m, { perCategory: 2, samplesPerPrompt: 2 });
-        writeGridPng(path.join(opts.export, 'preview.png'), r.images.flat(), { cols: 8 });
+        const extra = { pretrain: JSON.parse(JSON.stringify(config)) as JsonValue, steps: total, testbed: config.testbed };
+        saveCheckpoint(opts.export, m, extra, { dtype: 'float16' });
+        run.testbed.writePreview(m, opts.export);
         console.log(`refract pretrain: exported the EMA model to ${opts.export}`);
         m.dispose();
       }

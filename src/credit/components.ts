@@ -9,7 +9,7 @@
 //   flow_grpo's multi-score reward does (scale overrides weight: flow_grpo issues #188, #53).
 import type { Tensor } from '../torch/index.js';
 import { groupNormalize, type StdScope } from './group-relative.js';
-import { checkEps, groupIndex, meanStd, readVector, toTensor, type GroupIds } from './stats.js';
+import { checkEps, groupIndex, meanStd, readVector, toTensor, type GroupIds, type VectorLike } from './stats.js';
 
 export type CombineMode = 'normalize_then_combine' | 'combine_then_normalize';
 
@@ -27,7 +27,7 @@ export interface CombineOptions {
 
 /** Combines per-component rewards {name → [B]} with {name → weight} into advantages [B]. */
 export function combineComponents(
-  components: Readonly<Record<string, Tensor>>,
+  components: Readonly<Record<string, VectorLike>>,
   weights: Readonly<Record<string, number>>,
   opts: CombineOptions,
 ): Tensor {
@@ -38,7 +38,7 @@ export function combineComponents(
   if (names.length === 0) throw new Error(`refract ${fn}: components must be non-empty — pass at least one reward`);
   checkWeights(names, weights, fn);
   const first = components[names[0]!]!;
-  const batch = first.shape[0] ?? 0;
+  const batch = readVector(first, fn, `components["${names[0]}"]`).length;
   const values = names.map((n) => readVector(components[n]!, fn, `components["${n}"]`, batch));
   const groups = groupIndex(opts.groupIds, batch, fn);
   const std = opts.std ?? 'group';
@@ -62,7 +62,9 @@ function checkWeights(names: readonly string[], weights: Readonly<Record<string,
   for (const n of names) {
     const w = weights[n];
     if (w === undefined || !Number.isFinite(w)) {
-      throw new Error(`refract ${fn}: weights["${n}"] must be a finite number, got ${w} — give every component a weight`);
+      throw new Error(
+        `refract ${fn}: weights["${n}"] must be a finite number, got ${w} — give every component a weight`,
+      );
     }
   }
   for (const n of Object.keys(weights)) {

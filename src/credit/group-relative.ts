@@ -7,7 +7,7 @@
 // normalises one batch (use PerPromptStatTracker for a running buffer). Clipping follows scripts/train_sd3.py
 // (torch.clamp(advantages, −adv_clip_max, adv_clip_max)).
 import type { Tensor } from '../torch/index.js';
-import { checkEps, groupIndex, meanStd, readVector, toTensor, type GroupIds } from './stats.js';
+import { checkEps, groupIndex, meanStd, readVector, toTensor, type GroupIds, type VectorLike } from './stats.js';
 
 export type StdScope = 'group' | 'global';
 
@@ -19,7 +19,12 @@ export interface GroupRelativeOptions {
 }
 
 /** (r_i − mean_g)/(std + eps) over plain numbers; `groups` holds each group's sample indices. */
-export function groupNormalize(values: readonly number[], groups: readonly number[][], std: StdScope, eps: number): number[] {
+export function groupNormalize(
+  values: readonly number[],
+  groups: readonly number[][],
+  std: StdScope,
+  eps: number,
+): number[] {
   const out = new Array<number>(values.length).fill(0);
   const globalStd = meanStd(values).std;
   for (const g of groups) {
@@ -34,7 +39,11 @@ export function groupNormalize(values: readonly number[], groups: readonly numbe
  * Group-relative advantages A [B] from rewards [B] and one group id per sample (Flow-GRPO). A group of one sample
  * gets A = 0 (nothing to compare against).
  */
-export function groupRelativeAdvantages(rewards: Tensor, groupIds: GroupIds, opts: GroupRelativeOptions = {}): Tensor {
+export function groupRelativeAdvantages(
+  rewards: VectorLike,
+  groupIds: GroupIds,
+  opts: GroupRelativeOptions = {},
+): Tensor {
   const fn = 'groupRelativeAdvantages';
   const eps = opts.eps ?? 1e-4;
   checkEps(eps, fn);

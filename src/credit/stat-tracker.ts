@@ -4,9 +4,10 @@
 // first, then each sample is normalised by its prompt's buffer, A = (r − mean_buf)/(std_buf + eps) — or, while the
 // buffer holds fewer than `minCount` rewards, by the whole batch's mean and std. Population std (np.std).
 // Differences: the state can be saved and restored (stateDict / loadStateDict) so a resumed run continues with the
-// same buffers; eps is an option (ddpo-pytorch uses 1e−6).
+// same buffers; eps is an option (ddpo-pytorch uses 1e−6). flow_grpo's tracker is the special case minCount = 0,
+// eps = 1e−4, a bufferSize covering the epoch and clear() after each epoch.
 import type { Tensor } from '../torch/index.js';
-import { checkEps, meanStd, readVector, toTensor } from './stats.js';
+import { checkEps, meanStd, readVector, toTensor, type VectorLike } from './stats.js';
 
 export interface StatTrackerOptions {
   /** Rewards kept per prompt (oldest dropped first). */
@@ -54,7 +55,7 @@ export class PerPromptStatTracker {
   }
 
   /** Appends the batch's rewards to their prompts' buffers and returns the advantages [B]. */
-  update(prompts: readonly string[], rewards: Tensor): Tensor {
+  update(prompts: readonly string[], rewards: VectorLike): Tensor {
     const fn = 'PerPromptStatTracker.update';
     const r = readVector(rewards, fn, 'rewards');
     if (prompts.length !== r.length) {
@@ -105,7 +106,9 @@ export class PerPromptStatTracker {
     const next = new Map<string, number[]>();
     for (const [p, b] of Object.entries(state.buffers)) {
       if (!Array.isArray(b) || !b.every((x) => Number.isFinite(x))) {
-        throw new Error(`${where}: buffers["${p}"] must be an array of finite numbers — pass what stateDict() returned`);
+        throw new Error(
+          `${where}: buffers["${p}"] must be an array of finite numbers — pass what stateDict() returned`,
+        );
       }
       next.set(p, b.slice(-this.bufferSize));
     }

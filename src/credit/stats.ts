@@ -7,17 +7,24 @@ import type { Tensor } from '../torch/index.js';
 /** One id per sample; samples with equal ids form a group (e.g. the K images of one prompt). */
 export type GroupIds = readonly (string | number)[];
 
-/** A [B] tensor (or [B, 1]) as float64 numbers, checked. `fn` names the caller in errors. */
-export function readVector(t: Tensor, fn: string, what: string, batch?: number): number[] {
-  const shape = t.shape;
+/** Per-sample values: a [B] tensor, or the typed arrays of a RewardResult (rewards/types.ts), or plain numbers. */
+export type VectorLike = Tensor | Float32Array | Float64Array | readonly number[];
+
+/** A [B] tensor (or [B, 1]) or array as float64 numbers, checked. `fn` names the caller in errors. */
+export function readVector(t: VectorLike, fn: string, what: string, batch?: number): number[] {
+  const shape = t instanceof torch.Tensor ? t.shape : [t.length];
   const ok = shape.length === 1 || (shape.length === 2 && shape[1] === 1);
   if (!ok) {
-    throw new Error(`refract ${fn}: ${what} must have shape [B], got [${shape.join(', ')}] — pass one value per sample`);
+    throw new Error(
+      `refract ${fn}: ${what} must have shape [B], got [${shape.join(', ')}] — pass one value per sample`,
+    );
   }
   if (batch !== undefined && shape[0] !== batch) {
-    throw new Error(`refract ${fn}: ${what} must have B=${batch} elements, got ${shape[0]} — pass one value per sample`);
+    throw new Error(
+      `refract ${fn}: ${what} must have B=${batch} elements, got ${shape[0]} — pass one value per sample`,
+    );
   }
-  const v = t.toArray();
+  const v = t instanceof torch.Tensor ? t.toArray() : Array.from(t);
   const bad = v.findIndex((x) => !Number.isFinite(x));
   if (bad >= 0) {
     throw new Error(`refract ${fn}: ${what} must be finite, got ${v[bad]} at index ${bad} — check the reward`);
@@ -25,13 +32,14 @@ export function readVector(t: Tensor, fn: string, what: string, batch?: number):
   return v;
 }
 
-/** A float dtype for outputs: the input's if it is floating, else float32. */
-export function outDtype(like: Tensor): 'float32' | 'float64' {
-  return like.dtype === 'float64' ? 'float64' : 'float32';
+/** A float dtype for outputs: float64 for float64 input, else float32. */
+export function outDtype(like: VectorLike): 'float32' | 'float64' {
+  if (like instanceof torch.Tensor) return like.dtype === 'float64' ? 'float64' : 'float32';
+  return like instanceof Float64Array ? 'float64' : 'float32';
 }
 
 /** Numbers as a tensor of the given shape (default [n]) in `like`'s float dtype. */
-export function toTensor(values: readonly number[], like: Tensor, shape?: number[]): Tensor {
+export function toTensor(values: readonly number[], like: VectorLike, shape?: number[]): Tensor {
   const dtype = outDtype(like);
   const data = dtype === 'float64' ? Float64Array.from(values) : Float32Array.from(values);
   return torch.fromTypedArray(data, shape ?? [values.length]);

@@ -19,11 +19,16 @@ export function imagesToTensor(images: readonly RGBImage[]): Tensor {
   return torch.fromTypedArray(data, [images.length, 3, height, width]);
 }
 
-/** [B, 3, H, W] in [-1, 1] → images in [0, 1] (clamped). */
+/** [B, 3, H, W] (or greyscale [B, 1, H, W], replicated to RGB) in [-1, 1] → images in [0, 1] (clamped). */
 export function tensorToImages(x: Tensor): RGBImage[] {
   const [B, C, H, W] = x.shape as [number, number, number, number];
-  if (x.ndim !== 4 || C !== 3) throw new Error(`refract tensorToImages: x must be [B, 3, H, W], got [${x.shape.join(', ')}]`);
-  const flat = torch.scope(() => x.detach().float().add(1).div(2).clamp(0, 1).toTypedArray()) as Float32Array;
+  if (x.ndim !== 4 || (C !== 3 && C !== 1)) {
+    throw new Error(`refract tensorToImages: x must be [B, 3 or 1, H, W], got [${x.shape.join(', ')}]`);
+  }
+  const flat = torch.scope(() => {
+    const rgb = C === 1 ? x.expand(B, 3, H, W) : x;
+    return rgb.detach().float().add(1).div(2).clamp(0, 1).toTypedArray();
+  }) as Float32Array;
   const per = 3 * H * W;
   return Array.from({ length: B }, (_, i) => ({ width: W, height: H, data: flat.slice(i * per, (i + 1) * per) }));
 }

@@ -4,14 +4,25 @@ import * as torch from '../torch/index.js';
 import { sampleFlow, type SampleFlowOptions } from '../generate/sample-flow.js';
 import type { Trajectory } from '../generate/trajectory.js';
 import type { TextToImageModel } from '../models/text-to-image.js';
+import { TextToVideoModel } from '../models/text-to-video.js';
 import type { PromptCondition } from '../models/index.js';
-import { MAX_TOKENS } from '../data/shapes/vocab.js';
-import { tokenizePrompts } from '../data/shapes/batch.js';
+import { SHAPES_VOCABULARY } from '../data/shapes/vocab.js';
+import type { WordVocabulary } from '../data/vocabulary.js';
 import { tensorToImages } from '../data/image-tensor.js';
 import type { RGBImage } from '../data/image.js';
 
 /** A prompt-conditioned image model (its config gives the latent shape). */
 export type PromptModel = TextToImageModel;
+/** Any prompt-conditioned generator: images [B, C, H, W] or clips [B, C, F, H, W]. */
+export type PromptPolicy = TextToImageModel | TextToVideoModel;
+
+/** One sample's shape: [C, H, W] for an image model, [C, F, H, W] for a video model. */
+export function sampleShape(model: PromptPolicy): number[] {
+  const u = model.config.unet;
+  return model instanceof TextToVideoModel
+    ? [u.inChannels, model.config.unet.frames, u.imageSize, u.imageSize]
+    : [u.inChannels, u.imageSize, u.imageSize];
+}
 
 export interface FlowSamplingOptions {
   steps: number;
@@ -21,6 +32,8 @@ export interface FlowSamplingOptions {
   sde?: SampleFlowOptions<PromptCondition>['sde'];
   noiseLevel?: number;
   sdeWindow?: readonly [number, number];
+  /** The prompts' tokenizer; default the Shapes world's (a model trained on another testbed needs its own). */
+  vocabulary?: WordVocabulary;
 }
 
 export const DEFAULT_EVAL_SAMPLING: Readonly<FlowSamplingOptions> = Object.freeze({ steps: 20, guidance: 3, sde: 'ode' });
@@ -30,7 +43,7 @@ export const DEFAULT_EVAL_SAMPLING: Readonly<FlowSamplingOptions> = Object.freez
  * the caller disposes the trajectory's tensors (or uses a scope).
  */
 export function rolloutPrompts(
-  model: PromptModel,
+  model: PromptPolicy,
   prompts: readonly string[],
   seeds: readonly number[],
   o: FlowSamplingOptions,
@@ -40,10 +53,9 @@ export function rolloutPrompts(
   }
   return torch.noGrad(() =>
     torch.scope(() => {
-      const tokens = tokenizePrompts(prompts);
-      const cond = model.encode(tokens);
-      const uncond = o.guidance !== 1 ? model.encodeNull(prompts.length, MAX_TOKENS) : undefined;
-      const c = model.config;
+      const vocabulary = o.vocabulary ?? SHAPES_VOCABULARY;
+      const cond = model.encode(vocabulary.tokenizeBatch(prompts));
+      const uncond = o.guidance !== 1 ? model.encodeNull(prompts.length, vocabulary.maxTokens) : undefined;
       return sampleFlow<PromptCondition>({
         model: model.denoiser(),
         cond,
@@ -55,7 +67,7 @@ export function rolloutPrompts(
         noiseLevel: o.noiseLevel,
         sdeWindow: o.sdeWindow,
         seeds,
-        shape: [c.unet.inChannels, c.unet.imageSize, c.unet.imageSize],
+        shape: sampleShape(model),
         recordLatents: o.sde !== undefined && o.sde !== 'ode',
       });
     }),

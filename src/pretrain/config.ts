@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { parseConfig, loadConfigFile, deepFreeze } from '../config/load.js';
 import { CATEGORIES } from '../data/shapes/types.js';
+import { TESTBED_NAMES } from './testbeds/types.js';
 
 const posInt = z.number().int().positive();
 const nonNegInt = z.number().int().nonnegative();
@@ -11,9 +12,11 @@ export const pretrainConfigSchema = z
   .object({
     /** Every step's randomness (data, noise, σ, dropout) is a function of (seed, step): resume is exact. */
     seed: nonNegInt.default(0),
-    testbed: z.literal('shapes').default('shapes'),
-    /** Architecture overrides on SHAPES_TEXT_TO_IMAGE_CONFIG (validated by the model's own schema). */
+    /** What to train on; picks the data, the model kind and the evaluation (src/pretrain/testbeds/). */
+    testbed: z.enum(TESTBED_NAMES).default('shapes'),
+    /** Architecture overrides on the testbed's defaultModelConfig (validated by the model's own schema). */
     model: z.record(z.string(), z.unknown()).default({}),
+    /** Shapes-world data options (the other testbeds have none and ignore this section). */
     data: z
       .object({
         /** 'default' withholds DEFAULT_HELD_OUT combinations so the base has real compositional gaps. */
@@ -52,6 +55,7 @@ export const pretrainConfigSchema = z
     eval: z
       .object({
         every: nonNegInt.default(0),
+        /** Samples per category (shapes) or per class (fashion_mnist, mnist); clips in all (moving_shapes). */
         perCategory: z.number().int().min(1).max(120).default(10),
         steps: posInt.default(20),
         guidance: z.number().positive().default(3),

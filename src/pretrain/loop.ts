@@ -1,16 +1,14 @@
-// The pretraining loop of a base text-to-image flow model: batch → flow-matching loss → AdamW → EMA, with
-// checkpoints, exact resume and periodic ShapesEval. Every step's randomness is derived from (seed, step), so a
-// run resumed from step k continues exactly as the uninterrupted run would have.
+// The pretraining loop of a base flow model (image or video): batch → flow-matching loss → AdamW → EMA, with
+// checkpoints, exact resume and periodic evaluation. Every step's randomness is derived from (seed, step), so a
+// run resumed from step k continues exactly as the uninterrupted run would have. What is trained on — data, model,
+// benchmark — comes from the config's testbed (./testbeds/), so one loop serves every testbed.
 import * as torch from '../torch/index.js';
 import { AdamW, EMA, LRScheduler, clipGradNorm_, warmupCosine } from '../torch/optim/index.js';
 import { Rng, deriveSeed } from '../data/rng.js';
-import { shapesTensorBatch } from '../data/shapes/batch.js';
-import { DEFAULT_HELD_OUT } from '../data/shapes/held-out.js';
-import { DEFAULT_TRAINING_SAMPLE_OPTIONS } from '../data/shapes/dataset.js';
 import { flowMatchingLoss } from '../generate/flow-matching-loss.js';
-import { TextToImageModel, parseTextToImageConfig, SHAPES_TEXT_TO_IMAGE_CONFIG } from '../models/text-to-image.js';
 import { saveTrainingCheckpoint, loadTrainingCheckpoint, latestCheckpointStep } from '../store/training-checkpoint.js';
 import type { PretrainConfig } from './config.js';
+import { TESTBEDS, type PretrainModel, type TrainingTestbed } from './testbeds/index.js';
 
 export interface StepMetrics {
   step: number;
@@ -23,7 +21,7 @@ export interface StepMetrics {
 export interface PretrainHooks {
   onStep?: (m: StepMetrics) => void;
   /** Called every `eval.every` steps with the EMA model (weights swapped in for the call). */
-  onEval?: (step: number, emaModel: TextToImageModel) => void;
+  onEval?: (step: number, emaModel: PretrainModel) => void;
   onCheckpoint?: (step: number, folder: string) => void;
 }
 
@@ -38,7 +36,8 @@ export interface PretrainState {
 }
 
 export interface PretrainRun {
-  model: TextToImageModel;
+  testbed: TrainingTestbed;
+  model: PretrainModel;
   ema: EMA;
   optimizer: AdamW;
   scheduler: LRScheduler;
@@ -49,14 +48,14 @@ export interface PretrainRun {
 
 /** Builds model, optimizer, schedule and EMA — fresh, or restored from the latest checkpoint when resuming. */
 export function setupPretrain(config: Readonly<PretrainConfig>, resume: boolean): PretrainRun {
-  const modelConfig = parseTextToImageConfig(mergeDeep(SHAPES_TEXT_TO_IMAGE_CONFIG, config.model), 'refract pretrain: model');
+  const testbed = TESTBEDS[config.testbed];
   torch.manualSeed(deriveSeed(config.seed, 0));
-  const model = new TextToImageModel(modelConfig);
+  const model = testbed.createModel(mergeDeep(testbed.defaultModelConfig, config.model), 'refract pretrain: model');
   const t = config.training;
   const optimizer = new AdamW(model.parameters(), { lr: t.lr, weightDecay: t.weightDecay });
   const scheduler = new LRScheduler(optimizer, warmupCosine({ warmupSteps: t.warmupSteps, totalSteps: t.steps, minLrRatio: t.minLrRatio }));
   const ema = new EMA(model, t.emaDecay, { warmup: true });
-  const run: PretrainRun = { model, ema, optimizer, scheduler, startStep: 1, skippedSteps: 0 };
+  const run: PretrainRun = { testbed, model, ema, optimizer, scheduler, startStep: 1, skippedSteps: 0 };
   if (resume && latestCheckpointStep(config.checkpoint.dir) !== null) {
     const ck = loadTrainingCheckpoint<PretrainState>(config.checkpoint.dir);
     torch.scope(() => {
@@ -81,14 +80,10 @@ export function pretrainStep(run: PretrainRun, config: Readonly<PretrainConfig>,
   const generator = new torch.Generator(stepSeed);
   try {
     return torch.scope(() => {
-      const batch = shapesTensorBatch(rng, t.batchSize, {
-        heldOut: config.data.heldOut === 'default' ? DEFAULT_HELD_OUT : null,
-        categoryWeights: { ...DEFAULT_TRAINING_SAMPLE_OPTIONS.categoryWeights, ...config.data.categoryWeights },
-        condDropout: t.condDropout,
-      });
+      const batch = run.testbed.batch(rng, t.batchSize, config);
       run.optimizer.zeroGrad();
       const cond = run.model.encode(batch.tokens);
-      const { loss } = flowMatchingLoss(run.model.denoiser(), batch.images, cond, { generator, sigmaSampling: t.sigmaSampling });
+      const { loss } = flowMatchingLoss(run.model.denoiser(), batch.x, cond, { generator, sigmaSampling: t.sigmaSampling });
       const lossValue = loss.item();
       const lr = run.scheduler.getLastLr()[0]!;
       if (!Number.isFinite(lossValue)) return { step, loss: lossValue, gradNorm: NaN, lr, skipped: true };
@@ -131,8 +126,8 @@ export function checkpointPretrain(run: PretrainRun, config: Readonly<PretrainCo
 }
 
 /** A copy of the model carrying the EMA weights (the weights one ships and evaluates). */
-export function emaModel(run: PretrainRun): TextToImageModel {
-  const m = new TextToImageModel(run.model.config);
+export function emaModel(run: PretrainRun): PretrainModel {
+  const m = run.testbed.createModel(run.model.config, 'refract pretrain: EMA model');
   run.ema.copyTo(m);
   m.eval();
   return m;

@@ -36,3 +36,4 @@ export {
   type MovingSample,
 } from './sampler.js';
 export { renderClip, clipScenes, packFrames } from './render.js';
+export { movingTensorBatch, MOVING_VOCABULARY, MOVING_MAX_TOKENS, type MovingTensorBatch } from './batch.js';

@@ -19,3 +19,11 @@ export {
   type SaveClassifierOptions,
 } from './io.js';
 export { RECIPES, trainRecipe, type Recipe, type RecipeName, type RecipeResult } from './recipes.js';
+export {
+  evaluateClassConditional,
+  CLASS_CONDITIONAL_TASKS,
+  DEFAULT_CLASS_CONDITIONAL_EVAL,
+  type ClassConditionalDataset,
+  type ClassConditionalEvalOptions,
+  type ClassConditionalResult,
+} from './class-conditional.js';

@@ -18,3 +18,10 @@ export {
   type ObjectVerdict,
 } from './evaluate.js';
 export { makeNegative, NEGATIVE_KINDS, type NegativeKind } from './negatives.js';
+export {
+  evaluateMovingShapesModel,
+  DEFAULT_MOVING_EVAL,
+  MOVING_EVAL_SEED,
+  type MovingEvalOptions,
+  type MovingEvalResult,
+} from './model-eval.js';

@@ -1,0 +1,82 @@
+// `refract eval fashion-mnist|mnist|moving-shapes --checkpoint DIR [--json]`: the benchmarks of the other testbeds
+// — class-conditional accuracy under the shipped classifier, and the physics evaluator's pass rate on clips.
+import { loadCheckpoint, type LoadedCheckpoint } from '../models/checkpoint.js';
+import { evaluateClassConditional } from '../eval/classifier/class-conditional.js';
+import { evaluateMovingShapesModel } from '../eval/physics/model-eval.js';
+import { writeGridPng } from '../eval/report/png.js';
+import { writeClipGridGif } from '../eval/report/gif.js';
+import type { FlowSamplingOptions } from '../pipeline/text-to-image.js';
+import { testbedOfCheckpoint } from '../pretrain/testbeds/of-checkpoint.js';
+import type { TestbedName } from '../pretrain/testbeds/index.js';
+import { CliError } from './errors.js';
+import { progressBar } from './progress.js';
+
+export const TESTBED_SUITES = { 'fashion-mnist': 'fashion_mnist', mnist: 'mnist', 'moving-shapes': 'moving_shapes' } as const;
+export type TestbedSuite = keyof typeof TESTBED_SUITES;
+
+export function isTestbedSuite(s: string): s is TestbedSuite {
+  return Object.hasOwn(TESTBED_SUITES, s);
+}
+
+export interface TestbedEvalFlags {
+  checkpoint: string;
+  json?: boolean;
+  perClass: string;
+  clips: string;
+  steps: string;
+  guidance: string;
+  seed: string;
+  grid?: string;
+}
+
+function positiveInt(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new CliError('eval', `${flag} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+/** Loads the checkpoint and checks it was trained on the suite's testbed (else its prompts mean nothing to it). */
+function loadFor(suite: TestbedSuite, dir: string): LoadedCheckpoint {
+  const ck = loadCheckpoint(dir);
+  const want: TestbedName = TESTBED_SUITES[suite];
+  const got = testbedOfCheckpoint(ck.kind, ck.extra).name;
+  if (got !== want) {
+    ck.model.dispose();
+    throw new CliError('eval', `--checkpoint must hold a ${want} model for "eval ${suite}", got a ${got} model (${ck.kind}) — pick the matching suite`);
+  }
+  return ck;
+}
+
+export function runTestbedEval(suite: TestbedSuite, o: TestbedEvalFlags): void {
+  const sampling: FlowSamplingOptions = { steps: positiveInt('--steps', o.steps), guidance: Number(o.guidance), sde: 'ode' };
+  if (!(sampling.guidance > 0)) throw new CliError('eval', `--guidance must be a positive number, got "${o.guidance}"`);
+  const samplingSeed = Number(o.seed);
+  const ck = loadFor(suite, o.checkpoint);
+  try {
+    if (ck.kind === 'text-to-video') {
+      const clips = positiveInt('--clips', o.clips);
+      const bar = o.json ? null : progressBar('physics', clips);
+      const r = evaluateMovingShapesModel(ck.model, { clips, sampling, samplingSeed, onProgress: (d) => bar?.update(d) });
+      bar?.stop();
+      const { passRate, score, byObjects, n } = r;
+      if (o.json) console.log(JSON.stringify({ passRate, score, byObjects, n, seed: samplingSeed }));
+      else console.log(`physics pass rate ${(passRate * 100).toFixed(1)}% (n=${n}), mean per-frame score ${score.toFixed(3)}, one object ${(byObjects.one * 100).toFixed(1)}%, two ${(byObjects.two * 100).toFixed(1)}%`);
+      if (o.grid) writeClipGridGif(o.grid, r.clips.slice(0, 16), { cols: 4 });
+      return;
+    }
+    const dataset = suite === 'mnist' ? 'mnist' : 'fashion-mnist';
+    const perClass = positiveInt('--per-class', o.perClass);
+    const bar = o.json ? null : progressBar(dataset, perClass * 10);
+    const r = evaluateClassConditional(ck.model, { dataset, perClass, sampling, samplingSeed, onProgress: (d) => bar?.update(d) });
+    bar?.stop();
+    const { accuracy, perClass: classes, meanProb, n } = r;
+    if (o.json) console.log(JSON.stringify({ accuracy, perClass: classes, meanProb, n, seed: samplingSeed }));
+    else {
+      console.log(`${dataset} class-conditional accuracy ${(accuracy * 100).toFixed(1)}% (n=${n}), mean prompted-class probability ${meanProb.toFixed(3)}`);
+      for (const [c, a] of Object.entries(classes)) console.log(`  ${c.padEnd(12)} ${(a * 100).toFixed(1)}%`);
+    }
+    if (o.grid) writeGridPng(o.grid, r.images.flatMap((imgs) => imgs.slice(0, 8)), { cols: Math.min(8, perClass) });
+  } finally {
+    ck.model.dispose();
+  }
+}

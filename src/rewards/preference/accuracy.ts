@@ -1,0 +1,26 @@
+// Held-out pairwise accuracy of a reward model: the fraction of pairs where it scores the chosen image above the
+// rejected one (ties count half) — the metric ImageReward and HPS v2 report for preference prediction.
+import type { RGBImage } from '../../data/image.js';
+import type { RewardModel } from '../types.js';
+import type { PreferencePair } from './pairs.js';
+
+/** Accuracy on `pairs`, scored in chunks of `batchSize` pairs; pass pairs with true (unflipped) labels. */
+export async function heldOutPairwiseAccuracy(
+  rm: RewardModel,
+  pairs: readonly PreferencePair[],
+  batchSize = 256,
+): Promise<number> {
+  if (pairs.length === 0) throw new Error('refract preference accuracy: pairs must be non-empty, got none');
+  let correct = 0;
+  for (let start = 0; start < pairs.length; start += batchSize) {
+    const chunk = pairs.slice(start, start + batchSize);
+    const rgb: RGBImage[] = [...chunk.map((p) => p.chosen), ...chunk.map((p) => p.rejected)];
+    const prompts = [...chunk, ...chunk].map((p) => p.prompt);
+    const { total } = await rm.score({ rgb, prompts });
+    chunk.forEach((_, i) => {
+      const d = total[i]! - total[i + chunk.length]!;
+      correct += d > 0 ? 1 : d === 0 ? 0.5 : 0;
+    });
+  }
+  return correct / pairs.length;
+}

@@ -1,0 +1,13 @@
+// Learned preference reward models (Bradley–Terry CNN, bootstrap ensembles) and synthetic gold-labelled pairs.
+export { PAIR_KINDS, DEFAULT_SYNTHETIC_PAIRS, syntheticShapesPairs, withLabelNoise, boxBlur, type PairKind, type PreferencePair, type SyntheticPairOptions } from './pairs.js';
+export { PreferenceNet, DEFAULT_PREFERENCE_NET, type PreferenceNetConfig } from './net.js';
+export {
+  BradleyTerryRewardModel,
+  DEFAULT_BT_TRAIN,
+  pairTensors,
+  promptTokens,
+  type BradleyTerryTrainOptions,
+  type PairTensors,
+} from './bt-model.js';
+export { RewardEnsemble, type EnsembleOptions } from './ensemble.js';
+export { heldOutPairwiseAccuracy } from './accuracy.js';

@@ -1,0 +1,50 @@
+// Files the run store writes beside its database (sample PNGs, exported JSONL), and the translation of SQLite
+// constraint errors into messages that say what to do.
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Writes `data` under a temporary name and renames it into place (a reader never sees half a file). */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
+
+/**
+ * Writes a sample's PNG to `<samplesDir>/run-<runId>/step-<step>-<sampleId>.png`; returns its path relative to
+ * `baseDir` (the database's folder), so the database and its samples can move together.
+ */
+export function writeSamplePng(
+  samplesDir: string,
+  baseDir: string,
+  runId: number,
+  step: number,
+  id: number,
+  png: Uint8Array,
+): string {
+  const dir = path.join(samplesDir, `run-${runId}`);
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `step-${String(step).padStart(6, '0')}-${id}.png`);
+  writeFileAtomic(file, png);
+  return path.relative(baseDir, file);
+}
+
+export function noRunError(where: string, runId: number): Error {
+  return new Error(`refract ${where}: runId must name an existing run, got ${runId} — create it with createRun`);
+}
+
+/** Runs a write, turning SQLite foreign-key and primary-key violations into actionable errors. */
+export function withConstraintErrors<T>(where: string, runId: number, what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw noRunError(where, runId);
+    if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+      throw new Error(
+        `refract ${where}: ${what} must be logged once per run, got a duplicate for run ${runId} — resume from lastStep(runId) + 1`,
+      );
+    }
+    throw err;
+  }
+}
