@@ -11,7 +11,11 @@ import type { TestbedName } from '../pretrain/testbeds/index.js';
 import { CliError } from './errors.js';
 import { progressBar } from './progress.js';
 
-export const TESTBED_SUITES = { 'fashion-mnist': 'fashion_mnist', mnist: 'mnist', 'moving-shapes': 'moving_shapes' } as const;
+export const TESTBED_SUITES = {
+  'fashion-mnist': 'fashion_mnist',
+  mnist: 'mnist',
+  'moving-shapes': 'moving_shapes',
+} as const;
 export type TestbedSuite = keyof typeof TESTBED_SUITES;
 
 export function isTestbedSuite(s: string): s is TestbedSuite {
@@ -42,13 +46,20 @@ function loadFor(suite: TestbedSuite, dir: string): LoadedCheckpoint {
   const got = testbedOfCheckpoint(ck.kind, ck.extra).name;
   if (got !== want) {
     ck.model.dispose();
-    throw new CliError('eval', `--checkpoint must hold a ${want} model for "eval ${suite}", got a ${got} model (${ck.kind}) — pick the matching suite`);
+    throw new CliError(
+      'eval',
+      `--checkpoint must hold a ${want} model for "eval ${suite}", got a ${got} model (${ck.kind}) — pick the matching suite`,
+    );
   }
   return ck;
 }
 
 export function runTestbedEval(suite: TestbedSuite, o: TestbedEvalFlags): void {
-  const sampling: FlowSamplingOptions = { steps: positiveInt('--steps', o.steps), guidance: Number(o.guidance), sde: 'ode' };
+  const sampling: FlowSamplingOptions = {
+    steps: positiveInt('--steps', o.steps),
+    guidance: Number(o.guidance),
+    sde: 'ode',
+  };
   if (!(sampling.guidance > 0)) throw new CliError('eval', `--guidance must be a positive number, got "${o.guidance}"`);
   const samplingSeed = Number(o.seed);
   const ck = loadFor(suite, o.checkpoint);
@@ -56,26 +67,47 @@ export function runTestbedEval(suite: TestbedSuite, o: TestbedEvalFlags): void {
     if (ck.kind === 'text-to-video') {
       const clips = positiveInt('--clips', o.clips);
       const bar = o.json ? null : progressBar('physics', clips);
-      const r = evaluateMovingShapesModel(ck.model, { clips, sampling, samplingSeed, onProgress: (d) => bar?.update(d) });
+      const r = evaluateMovingShapesModel(ck.model, {
+        clips,
+        sampling,
+        samplingSeed,
+        onProgress: (d) => bar?.update(d),
+      });
       bar?.stop();
       const { passRate, score, byObjects, n } = r;
       if (o.json) console.log(JSON.stringify({ passRate, score, byObjects, n, seed: samplingSeed }));
-      else console.log(`physics pass rate ${(passRate * 100).toFixed(1)}% (n=${n}), mean per-frame score ${score.toFixed(3)}, one object ${(byObjects.one * 100).toFixed(1)}%, two ${(byObjects.two * 100).toFixed(1)}%`);
+      else
+        console.log(
+          `physics pass rate ${(passRate * 100).toFixed(1)}% (n=${n}), mean per-frame score ${score.toFixed(3)}, one object ${(byObjects.one * 100).toFixed(1)}%, two ${(byObjects.two * 100).toFixed(1)}%`,
+        );
       if (o.grid) writeClipGridGif(o.grid, r.clips.slice(0, 16), { cols: 4 });
       return;
     }
     const dataset = suite === 'mnist' ? 'mnist' : 'fashion-mnist';
     const perClass = positiveInt('--per-class', o.perClass);
     const bar = o.json ? null : progressBar(dataset, perClass * 10);
-    const r = evaluateClassConditional(ck.model, { dataset, perClass, sampling, samplingSeed, onProgress: (d) => bar?.update(d) });
+    const r = evaluateClassConditional(ck.model, {
+      dataset,
+      perClass,
+      sampling,
+      samplingSeed,
+      onProgress: (d) => bar?.update(d),
+    });
     bar?.stop();
     const { accuracy, perClass: classes, meanProb, n } = r;
     if (o.json) console.log(JSON.stringify({ accuracy, perClass: classes, meanProb, n, seed: samplingSeed }));
     else {
-      console.log(`${dataset} class-conditional accuracy ${(accuracy * 100).toFixed(1)}% (n=${n}), mean prompted-class probability ${meanProb.toFixed(3)}`);
+      console.log(
+        `${dataset} class-conditional accuracy ${(accuracy * 100).toFixed(1)}% (n=${n}), mean prompted-class probability ${meanProb.toFixed(3)}`,
+      );
       for (const [c, a] of Object.entries(classes)) console.log(`  ${c.padEnd(12)} ${(a * 100).toFixed(1)}%`);
     }
-    if (o.grid) writeGridPng(o.grid, r.images.flatMap((imgs) => imgs.slice(0, 8)), { cols: Math.min(8, perClass) });
+    if (o.grid)
+      writeGridPng(
+        o.grid,
+        r.images.flatMap((imgs) => imgs.slice(0, 8)),
+        { cols: Math.min(8, perClass) },
+      );
   } finally {
     ck.model.dispose();
   }

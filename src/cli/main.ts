@@ -6,6 +6,7 @@ import { registerDemo } from './demo.js';
 import { registerPretrain } from './pretrain.js';
 import { registerSample } from './sample.js';
 import { registerEval } from './eval.js';
+import { registerTrain } from './train.js';
 import { CliError } from './errors.js';
 
 const program = new Command()
@@ -18,6 +19,7 @@ registerDemo(program);
 registerPretrain(program);
 registerSample(program);
 registerEval(program);
+registerTrain(program);
 registerBench(program);
 
 try {

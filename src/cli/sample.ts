@@ -47,11 +47,18 @@ export function registerSample(program: Command): void {
         const { vocabulary } = testbedOfCheckpoint(ck.kind, ck.extra);
         const unknown = vocabulary.unknownWords(o.prompt);
         if (unknown.length > 0) {
-          throw new CliError('sample', `--prompt must use the ${vocabulary.name} vocabulary, got unknown word(s) ${unknown.map((w) => `"${w}"`).join(', ')} — known: ${vocabulary.words.slice(2).join(' ')}`);
+          throw new CliError(
+            'sample',
+            `--prompt must use the ${vocabulary.name} vocabulary, got unknown word(s) ${unknown.map((w) => `"${w}"`).join(', ')} — known: ${vocabulary.words.slice(2).join(' ')}`,
+          );
         }
         const seed = Number(o.seed);
         const sampling: FlowSamplingOptions & { seeds: number[] } = {
-          steps, guidance, sde: 'ode', vocabulary, seeds: Array.from({ length: n }, (_, i) => seed + i),
+          steps,
+          guidance,
+          sde: 'ode',
+          vocabulary,
+          seeds: Array.from({ length: n }, (_, i) => seed + i),
         };
         const prompts = Array<string>(n).fill(o.prompt);
         if (ck.kind === 'text-to-video') {
@@ -59,10 +66,16 @@ export function registerSample(program: Command): void {
           if (gif) writeClipGridGif(o.out, clips);
           else writeGridPng(o.out, clips.flat(), { cols: clips[0]!.length });
         } else {
-          if (gif) throw new CliError('sample', `--out must end in .png for an image model, got "${o.out}" — GIFs are for video checkpoints`);
+          if (gif)
+            throw new CliError(
+              'sample',
+              `--out must end in .png for an image model, got "${o.out}" — GIFs are for video checkpoints`,
+            );
           writeGridPng(o.out, generateImages(ck.model, prompts, sampling));
         }
-        console.log(`refract sample: wrote ${n} ${ck.kind === 'text-to-video' ? 'clips' : 'samples'} of "${o.prompt}" to ${o.out}`);
+        console.log(
+          `refract sample: wrote ${n} ${ck.kind === 'text-to-video' ? 'clips' : 'samples'} of "${o.prompt}" to ${o.out}`,
+        );
       } finally {
         ck.model.dispose();
       }

@@ -30,7 +30,25 @@ export const FASHION_MNIST_PROMPTS: readonly string[] = Object.freeze([
 
 export const FASHION_MNIST_VOCABULARY = new WordVocabulary(
   'fashion-mnist',
-  ['<pad>', '<unk>', 'a', 'an', 'pair', 'of', 't-shirt', 'trousers', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle', 'boot'],
+  [
+    '<pad>',
+    '<unk>',
+    'a',
+    'an',
+    'pair',
+    'of',
+    't-shirt',
+    'trousers',
+    'pullover',
+    'dress',
+    'coat',
+    'sandal',
+    'shirt',
+    'sneaker',
+    'bag',
+    'ankle',
+    'boot',
+  ],
   4,
 );
 
@@ -63,11 +81,17 @@ export function classConditionalBatch(
   condDropout = 0,
 ): ClassConditionalBatch {
   if (prompts.length !== ds.classNames.length) {
-    throw new Error(`refract data: prompts must give one prompt per class of ${ds.name} (${ds.classNames.length}), got ${prompts.length}`);
+    throw new Error(
+      `refract data: prompts must give one prompt per class of ${ds.name} (${ds.classNames.length}), got ${prompts.length}`,
+    );
   }
   const indices = Int32Array.from({ length: batchSize }, () => rng.int(0, ds.count - 1));
   const labels = Int32Array.from(indices, (i) => ds.labels[i]!);
-  const texts = dropPrompts(Array.from(labels, (c) => prompts[c]!), condDropout, () => rng.uniform());
+  const texts = dropPrompts(
+    Array.from(labels, (c) => prompts[c]!),
+    condDropout,
+    () => rng.uniform(),
+  );
   return torch.scope(() => {
     const b = makeBatch(ds, indices, { size: 32, fit: 'pad', range: 'signed' });
     b.labels.dispose();

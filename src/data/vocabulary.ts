@@ -22,7 +22,9 @@ export class WordVocabulary {
     readonly maxTokens: number,
   ) {
     if (words[0] !== PAD_WORD || words[1] !== UNK_WORD) {
-      throw new Error(`refract vocabulary ${name}: words must start with '${PAD_WORD}', '${UNK_WORD}', got ${JSON.stringify(words.slice(0, 2))}`);
+      throw new Error(
+        `refract vocabulary ${name}: words must start with '${PAD_WORD}', '${UNK_WORD}', got ${JSON.stringify(words.slice(0, 2))}`,
+      );
     }
     if (new Set(words).size !== words.length) throw new Error(`refract vocabulary ${name}: words must be distinct`);
     this.#ids = new Map(words.map((w, i) => [w, i]));
@@ -35,7 +37,11 @@ export class WordVocabulary {
 
   /** Lower-cased words of a prompt (whitespace-separated; the grammars emit no punctuation). */
   split(text: string): string[] {
-    return text.trim().toLowerCase().split(/\s+/).filter((w) => w.length > 0);
+    return text
+      .trim()
+      .toLowerCase()
+      .split(/\s+/)
+      .filter((w) => w.length > 0);
   }
 
   /** Words of `text` that are not in the vocabulary. */

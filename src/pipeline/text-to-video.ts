@@ -26,7 +26,10 @@ export function generateClips(
   const out: RGBImage[][] = [];
   for (let s = 0; s < prompts.length; s += bs) {
     torch.scope(() => {
-      const traj = rolloutPrompts(model, prompts.slice(s, s + bs), seeds.slice(s, s + bs), { ...o, sde: o.sde ?? 'ode' });
+      const traj = rolloutPrompts(model, prompts.slice(s, s + bs), seeds.slice(s, s + bs), {
+        ...o,
+        sde: o.sde ?? 'ode',
+      });
       out.push(...tensorToClips(traj.finalSample));
       torch.disposeAll(traj);
     });

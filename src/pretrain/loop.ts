@@ -58,6 +58,17 @@ export function setupPretrain(config: Readonly<PretrainConfig>, resume: boolean)
   const run: PretrainRun = { testbed, model, ema, optimizer, scheduler, startStep: 1, skippedSteps: 0 };
   if (resume && latestCheckpointStep(config.checkpoint.dir) !== null) {
     const ck = loadTrainingCheckpoint<PretrainState>(config.checkpoint.dir);
+    const saved = ck.state.config.testbed ?? 'shapes'; // checkpoints from before testbeds were all Shapes
+    if (saved !== config.testbed) {
+      for (const group of Object.values(ck.tensors)) torch.disposeAll(group);
+      ema.dispose();
+      optimizer.dispose();
+      model.dispose();
+      throw new Error(
+        `refract pretrain: testbed must match the checkpoint in ${config.checkpoint.dir} ("${saved}"), got ` +
+          `"${config.testbed}" — set another checkpoint.dir, or drop --resume`,
+      );
+    }
     torch.scope(() => {
       model.loadStateDict(ck.tensors.model!);
       optimizer.loadStateDict({ tensors: ck.tensors.optimizer ?? new Map(), scalars: ck.state.optimizer });

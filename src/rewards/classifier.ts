@@ -11,19 +11,36 @@
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import type { ImageClassifier } from '../eval/classifier/classifier.js';
+import { FASHION_MNIST_PROMPTS, MNIST_PROMPTS } from '../data/class-prompts.js';
 import { batchImageTensor } from './batch.js';
 import type { DifferentiableRewardModel, RewardBatch, RewardPrompt, RewardResult } from './types.js';
 
 export interface ClassifierRewardOptions {
   /** Reward name (default `classifier_<classifier name>`). */
   name?: string;
+  /**
+   * The testbed's prompt of each class, in label order (src/data/class-prompts.ts); defaults to the shipped
+   * testbed's list for classifiers named 'fashion-mnist' or 'mnist'.
+   */
+  classPrompts?: readonly string[];
 }
 
+const SHIPPED_PROMPTS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  'fashion-mnist': FASHION_MNIST_PROMPTS,
+  mnist: MNIST_PROMPTS,
+});
+
 /**
- * The prompted class: `classIndex`, else the class whose name occurs in the text (case-insensitive, longest name
- * first so "Ankle boot" wins over "boot"-like overlaps).
+ * The prompted class: `classIndex`; else the class whose testbed prompt equals the text (case and surrounding
+ * space ignored: "a t-shirt" must not read as "Shirt"); else the class whose name occurs in the text
+ * (case-insensitive, longest name first so "Ankle boot" wins over shorter overlaps).
  */
-export function promptedClass(p: RewardPrompt, classNames: readonly string[], i = 0): number {
+export function promptedClass(
+  p: RewardPrompt,
+  classNames: readonly string[],
+  i = 0,
+  classPrompts: readonly string[] = [],
+): number {
   if (p.classIndex !== undefined) {
     if (!Number.isInteger(p.classIndex) || p.classIndex < 0 || p.classIndex >= classNames.length) {
       throw new Error(
@@ -32,7 +49,9 @@ export function promptedClass(p: RewardPrompt, classNames: readonly string[], i 
     }
     return p.classIndex;
   }
-  const text = p.text.toLowerCase();
+  const text = p.text.trim().toLowerCase();
+  const exact = classPrompts.findIndex((c) => c.trim().toLowerCase() === text);
+  if (exact >= 0) return exact;
   const order = classNames.map((n, k) => ({ n: n.toLowerCase(), k })).sort((a, b) => b.n.length - a.n.length);
   const hit = order.find(({ n }) => text.includes(n));
   if (hit === undefined) {
@@ -49,12 +68,14 @@ export class ClassifierReward implements DifferentiableRewardModel {
   readonly version = '1';
   readonly components = ['log_prob', 'prob', 'correct'] as const;
   readonly differentiable = true;
+  readonly classPrompts: readonly string[];
 
   constructor(
     readonly classifier: ImageClassifier,
     opts: ClassifierRewardOptions = {},
   ) {
     this.name = opts.name ?? `classifier_${classifier.info.name}`;
+    this.classPrompts = opts.classPrompts ?? SHIPPED_PROMPTS[classifier.info.name] ?? [];
     // A reward is frozen: back-propagating it into the policy must not accumulate gradients in the classifier.
     classifier.net.requiresGrad_(false);
   }
@@ -63,9 +84,13 @@ export class ClassifierReward implements DifferentiableRewardModel {
   scoreDifferentiable(images: Tensor, prompts: readonly RewardPrompt[]): Tensor {
     const B = images.shape[0];
     if (B !== prompts.length) {
-      throw new Error(`refract reward classifier: images and prompts must have one entry per sample, got ${B} and ${prompts.length}`);
+      throw new Error(
+        `refract reward classifier: images and prompts must have one entry per sample, got ${B} and ${prompts.length}`,
+      );
     }
-    const labels = Int32Array.from(prompts, (p, i) => promptedClass(p, this.classifier.info.classNames, i));
+    const labels = Int32Array.from(prompts, (p, i) =>
+      promptedClass(p, this.classifier.info.classNames, i, this.classPrompts),
+    );
     this.classifier.net.eval();
     return torch.scope(() => {
       // The classifier reads [0, 1] images (src/eval/classifier/classifier.ts): undo the model range first.
@@ -79,7 +104,9 @@ export class ClassifierReward implements DifferentiableRewardModel {
     const x = batchImageTensor(batch, `reward ${this.name}`);
     try {
       const B = batch.prompts.length;
-      const labels = batch.prompts.map((p, i) => promptedClass(p, this.classifier.info.classNames, i));
+      const labels = batch.prompts.map((p, i) =>
+        promptedClass(p, this.classifier.info.classNames, i, this.classPrompts),
+      );
       const { logp, argmax } = torch.scope(() =>
         torch.noGrad(() => {
           const lp = this.classifier.logits(x.add(1).div(2)).logSoftmax(1);

@@ -35,10 +35,13 @@ export class CompositeReward implements RewardModel {
     const names = opts.rewards.map((r) => r.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup !== undefined) {
-      throw new Error(`refract reward composite: member names must be unique, got '${dup}' twice — give one a name option`);
+      throw new Error(
+        `refract reward composite: member names must be unique, got '${dup}' twice — give one a name option`,
+      );
     }
     for (const k of Object.keys(opts.weights ?? {})) {
-      if (!names.includes(k)) throw new Error(`refract reward composite: weights keys must name members (${names.join(', ')}), got '${k}'`);
+      if (!names.includes(k))
+        throw new Error(`refract reward composite: weights keys must name members (${names.join(', ')}), got '${k}'`);
     }
     this.rewards = opts.rewards;
     this.weights = Object.freeze(Object.fromEntries(names.map((n) => [n, opts.weights?.[n] ?? 1])));
@@ -77,7 +80,9 @@ export class CompositeReward implements RewardModel {
   scoreDifferentiable(images: Tensor, prompts: readonly RewardPrompt[]): Tensor {
     if (!this.differentiable) {
       const off = this.rewards.filter((r) => !r.differentiable).map((r) => r.name);
-      throw new Error(`refract reward composite: every member must be differentiable, got non-differentiable ${off.join(', ')}`);
+      throw new Error(
+        `refract reward composite: every member must be differentiable, got non-differentiable ${off.join(', ')}`,
+      );
     }
     return torch.scope(() => {
       let sum: Tensor | null = null;

@@ -64,7 +64,9 @@ export class ConstraintReward implements RewardModel {
     this.#colors = this.options.forbiddenColors.map((c) => (typeof c === 'string' ? PALETTE[c] : c));
     for (const [i, b] of this.options.forbiddenRegions.entries()) {
       if (b.length !== 4 || !(b[2] > b[0] && b[3] > b[1])) {
-        throw new Error(`refract reward constraint: forbiddenRegions[${i}] must be [x0, y0, x1, y1] with x1 > x0, y1 > y0, got [${b.join(', ')}]`);
+        throw new Error(
+          `refract reward constraint: forbiddenRegions[${i}] must be [x0, y0, x1, y1] with x1 > x0, y1 > y0, got [${b.join(', ')}]`,
+        );
       }
     }
   }
@@ -108,7 +110,15 @@ export class ConstraintReward implements RewardModel {
         color_fraction: Float32Array.from(checks, (c, i) => c.colorPixels / (images[i]!.width * images[i]!.height)),
         region_fraction: Float32Array.from(checks, (c) => (c.regionArea > 0 ? c.regionPixels / c.regionArea : 0)),
       },
-      dense: first ? { violation: pixelMap(checks.map((c) => c.map), first.height, first.width) } : {},
+      dense: first
+        ? {
+            violation: pixelMap(
+              checks.map((c) => c.map),
+              first.height,
+              first.width,
+            ),
+          }
+        : {},
       meta: { name: this.name, version: this.version },
     };
   }

@@ -24,7 +24,8 @@ function filter3(I: Float32Array, W: number, H: number, k: readonly number[]): F
   for (let y = 1; y < H - 1; y++) {
     for (let x = 1; x < W - 1; x++) {
       let s = 0;
-      for (let j = -1; j <= 1; j++) for (let i = -1; i <= 1; i++) s += k[(j + 1) * 3 + i + 1]! * I[(y + j) * W + x + i]!;
+      for (let j = -1; j <= 1; j++)
+        for (let i = -1; i <= 1; i++) s += k[(j + 1) * 3 + i + 1]! * I[(y + j) * W + x + i]!;
       out[n++] = s;
     }
   }
@@ -69,7 +70,10 @@ export function noiseSigma(img: RGBImage): number {
 export function blockiness(img: RGBImage, block = 8): number {
   const I = intensity(img);
   const { width: W, height: H } = img;
-  let sb = 0, nb = 0, si = 0, ni = 0;
+  let sb = 0,
+    nb = 0,
+    si = 0,
+    ni = 0;
   const add = (d: number, boundary: boolean): void => {
     if (boundary) {
       sb += d;
@@ -79,8 +83,10 @@ export function blockiness(img: RGBImage, block = 8): number {
       ni++;
     }
   };
-  for (let y = 0; y < H; y++) for (let x = 0; x + 1 < W; x++) add(Math.abs(I[y * W + x + 1]! - I[y * W + x]!), (x + 1) % block === 0);
-  for (let y = 0; y + 1 < H; y++) for (let x = 0; x < W; x++) add(Math.abs(I[(y + 1) * W + x]! - I[y * W + x]!), (y + 1) % block === 0);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x + 1 < W; x++) add(Math.abs(I[y * W + x + 1]! - I[y * W + x]!), (x + 1) % block === 0);
+  for (let y = 0; y + 1 < H; y++)
+    for (let x = 0; x < W; x++) add(Math.abs(I[(y + 1) * W + x]! - I[y * W + x]!), (y + 1) % block === 0);
   return (nb > 0 ? sb / nb : 0) - (ni > 0 ? si / ni : 0);
 }
 
@@ -119,7 +125,8 @@ export function backgroundCleanliness(img: RGBImage, opts: Partial<BackgroundOpt
     for (let x = 0; x < W; x++) {
       let nearFg = false;
       for (let j = Math.max(0, y - 2); j <= Math.min(H - 1, y + 2) && !nearFg; j++) {
-        for (let i = Math.max(0, x - 2); i <= Math.min(W - 1, x + 2) && !nearFg; i++) nearFg = dev[j * W + i]! > o.foreground;
+        for (let i = Math.max(0, x - 2); i <= Math.min(W - 1, x + 2) && !nearFg; i++)
+          nearFg = dev[j * W + i]! > o.foreground;
       }
       if (nearFg) continue;
       bg++;

@@ -4,9 +4,22 @@ export * from './types.js';
 export { batchSize, batchImages, batchImageTensor, batchClips, selectBatch, disposeBatch } from './batch.js';
 export { validateResult, sampleOf, joinSamples, pixelMap, frameMap, type SampleReward } from './result.js';
 export { LruCache, CachedReward, cachedReward, sampleKeys } from './cache.js';
-export { ShapesGoldReward, shapesGoldReward, partialCredit, DEFAULT_SHAPES_GOLD_REWARD, type ShapesGoldRewardOptions } from './shapes-gold.js';
+export {
+  ShapesGoldReward,
+  shapesGoldReward,
+  partialCredit,
+  DEFAULT_SHAPES_GOLD_REWARD,
+  type ShapesGoldRewardOptions,
+} from './shapes-gold.js';
 export * from './image-stats.js';
-export { QualityReward, qualityReward, QUALITY_COMPONENTS, DEFAULT_QUALITY_REWARD, type QualityComponent, type QualityRewardOptions } from './quality.js';
+export {
+  QualityReward,
+  qualityReward,
+  QUALITY_COMPONENTS,
+  DEFAULT_QUALITY_REWARD,
+  type QualityComponent,
+  type QualityRewardOptions,
+} from './quality.js';
 export { ClassifierReward, classifierReward, promptedClass, type ClassifierRewardOptions } from './classifier.js';
 export { OcrReward, ocrReward, ocrTarget } from './ocr.js';
 export { PhysicsReward, physicsReward, DEFAULT_PHYSICS_REWARD, type PhysicsRewardOptions } from './physics.js';
@@ -17,6 +30,11 @@ export {
   DEFAULT_CONSTRAINT_REWARD,
   type ConstraintRewardOptions,
 } from './constraint.js';
-export { TorchScriptReward, torchscriptReward, DEFAULT_TORCHSCRIPT_REWARD, type TorchScriptRewardOptions } from './torchscript.js';
+export {
+  TorchScriptReward,
+  torchscriptReward,
+  DEFAULT_TORCHSCRIPT_REWARD,
+  type TorchScriptRewardOptions,
+} from './torchscript.js';
 export { CompositeReward, compositeReward, type CompositeRewardOptions } from './composite.js';
 export * from './preference/index.js';

@@ -36,7 +36,11 @@ export class OcrReward implements RewardModel {
     return {
       total: Float32Array.from(accuracy),
       components: { accuracy, confidence: Float32Array.from(scores, (s) => s.confidence / 100) },
-      meta: { name: this.name, version: this.version, model: `tesseract-${this.scorer.options.engine.recognizer ?? 'legacy'}` },
+      meta: {
+        name: this.name,
+        version: this.version,
+        model: `tesseract-${this.scorer.options.engine.recognizer ?? 'legacy'}`,
+      },
     };
   }
 

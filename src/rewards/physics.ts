@@ -34,7 +34,9 @@ export class PhysicsReward implements RewardModel {
 
   async score(batch: RewardBatch): Promise<RewardResult> {
     const clips = batchClips(batch, 'reward physics');
-    const verdicts = clips.map((frames, i) => evaluateClip(frames, movingPromptOf(batch.prompts[i]!), this.options.eval));
+    const verdicts = clips.map((frames, i) =>
+      evaluateClip(frames, movingPromptOf(batch.prompts[i]!), this.options.eval),
+    );
     const pass = Float32Array.from(verdicts, (v) => (v.pass ? 1 : 0));
     const score = Float32Array.from(verdicts, (v) => v.score);
     return {

@@ -50,7 +50,9 @@ export class QualityReward implements RewardModel {
     }
     for (const k of Object.keys(this.options.weights)) {
       if (!(QUALITY_COMPONENTS as readonly string[]).includes(k)) {
-        throw new Error(`refract reward quality: weights keys must be among ${QUALITY_COMPONENTS.join(', ')}, got '${k}'`);
+        throw new Error(
+          `refract reward quality: weights keys must be among ${QUALITY_COMPONENTS.join(', ')}, got '${k}'`,
+        );
       }
     }
   }

@@ -55,7 +55,8 @@ export function joinSamples(samples: readonly SampleReward[], meta: RewardMeta):
   const B = samples.length;
   const first = samples[0];
   const components: Record<string, Float32Array> = {};
-  for (const k of Object.keys(first?.components ?? {})) components[k] = Float32Array.from(samples, (s) => s.components[k]!);
+  for (const k of Object.keys(first?.components ?? {}))
+    components[k] = Float32Array.from(samples, (s) => s.components[k]!);
   const r: RewardResult = { total: Float32Array.from(samples, (s) => s.total), components, meta };
   if (first?.uncertainty !== undefined) r.uncertainty = Float32Array.from(samples, (s) => s.uncertainty ?? 0);
   if (first?.dense !== undefined) {

@@ -106,7 +106,12 @@ export class ShapesGoldReward implements RewardModel {
 }
 
 /** wrongPixelMap (gold.ts) on detections already made, so each image is parsed once. */
-function wrongMap(prompt: ShapesPrompt, img: RGBImage, detected: readonly DetectedObject[], o: GoldOptions): Float32Array {
+function wrongMap(
+  prompt: ShapesPrompt,
+  img: RGBImage,
+  detected: readonly DetectedObject[],
+  o: GoldOptions,
+): Float32Array {
   const wrong = unaccountedObjects(prompt, detected, o.positionThreshold);
   const map = new Float32Array(img.width * img.height);
   detected.forEach((d, i) => {

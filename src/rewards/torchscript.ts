@@ -93,7 +93,9 @@ export class TorchScriptReward implements RewardModel {
   async score(batch: RewardBatch): Promise<RewardResult> {
     const x = batchImageTensor(batch, `reward ${this.name}`);
     try {
-      const s = torch.scope(() => torch.noGrad(() => this.#forward(x, batch.prompts).float().toTypedArray())) as Float32Array;
+      const s = torch.scope(() =>
+        torch.noGrad(() => this.#forward(x, batch.prompts).float().toTypedArray()),
+      ) as Float32Array;
       return {
         total: Float32Array.from(s),
         components: { score: Float32Array.from(s) },

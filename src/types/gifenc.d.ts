@@ -16,8 +16,16 @@ declare module 'gifenc' {
   }
   interface Gifenc {
     GIFEncoder(opts?: { auto?: boolean; initialCapacity?: number }): Encoder;
-    quantize(rgba: Uint8Array | Uint8ClampedArray, maxColors: number, opts?: { format?: 'rgb565' | 'rgb444' | 'rgba4444' }): Palette;
-    applyPalette(rgba: Uint8Array | Uint8ClampedArray, palette: Palette, format?: 'rgb565' | 'rgb444' | 'rgba4444'): Uint8Array;
+    quantize(
+      rgba: Uint8Array | Uint8ClampedArray,
+      maxColors: number,
+      opts?: { format?: 'rgb565' | 'rgb444' | 'rgba4444' },
+    ): Palette;
+    applyPalette(
+      rgba: Uint8Array | Uint8ClampedArray,
+      palette: Palette,
+      format?: 'rgb565' | 'rgb444' | 'rgba4444',
+    ): Uint8Array;
   }
   const gifenc: Gifenc;
   export default gifenc;

@@ -17,7 +17,10 @@ torch.setNumThreads(1);
 const inUnit = (x: number): boolean => x >= 0 && x <= 1;
 const FAST = { steps: 2, guidance: 2, sde: 'ode' as const };
 
-for (const [name, dataset] of [['fashion_mnist', 'fashion-mnist'], ['mnist', 'mnist']] as const) {
+for (const [name, dataset] of [
+  ['fashion_mnist', 'fashion-mnist'],
+  ['mnist', 'mnist'],
+] as const) {
   test(`evaluateClassConditional (${dataset}): accuracy and per-class numbers in [0, 1]`, () => {
     torch.manualSeed(0);
     const tb = TESTBEDS[name];
@@ -29,7 +32,10 @@ for (const [name, dataset] of [['fashion_mnist', 'fashion-mnist'], ['mnist', 'mn
     assert.ok(inUnit(r.accuracy) && inUnit(r.meanProb), `accuracy ${r.accuracy}, meanProb ${r.meanProb}`);
     assert.equal(Object.keys(r.perClass).length, 10);
     assert.ok(Object.values(r.perClass).every(inUnit));
-    assert.deepEqual(r.images.map((c) => c.length), Array(10).fill(2));
+    assert.deepEqual(
+      r.images.map((c) => c.length),
+      Array(10).fill(2),
+    );
     assert.equal(r.images[0]![0]!.width, 32);
     model.dispose();
   });
@@ -38,11 +44,17 @@ for (const [name, dataset] of [['fashion_mnist', 'fashion-mnist'], ['mnist', 'mn
 test('evaluateMovingShapesModel: pass rate and score in [0, 1]; clips have the model frame count', () => {
   torch.manualSeed(0);
   const tb = TESTBEDS.moving_shapes;
-  const model = tb.createModel(mergeDeep(tb.defaultModelConfig, tinyModel('moving_shapes')), 'test') as TextToVideoModel;
+  const model = tb.createModel(
+    mergeDeep(tb.defaultModelConfig, tinyModel('moving_shapes')),
+    'test',
+  ) as TextToVideoModel;
   const r = evaluateMovingShapesModel(model, { clips: 3, sampling: FAST });
   assert.equal(r.n, 3);
   assert.ok(inUnit(r.passRate) && inUnit(r.score), `passRate ${r.passRate}, score ${r.score}`);
-  assert.deepEqual(r.clips.map((c) => c.length), [8, 8, 8]);
+  assert.deepEqual(
+    r.clips.map((c) => c.length),
+    [8, 8, 8],
+  );
   const again = generateClips(model, r.prompts.slice(0, 1), { ...FAST, vocabulary: tb.vocabulary, seeds: [0] });
   assert.deepEqual(again[0]![3]!.data, r.clips[0]![3]!.data, 'clip 0 reproduces from its seed');
   model.dispose();

@@ -49,7 +49,12 @@ for (const name of TESTBED_NAMES) {
       const split = tinyConfig(name, path.join(root, 'split'));
       const b1 = setupPretrain(split, false);
       assert.throws(
-        () => runPretrain(b1, split, { onCheckpoint: (step) => { if (step === 2) throw new Interrupt('stop'); } }),
+        () =>
+          runPretrain(b1, split, {
+            onCheckpoint: (step) => {
+              if (step === 2) throw new Interrupt('stop');
+            },
+          }),
         Interrupt,
       );
       dispose(b1);
@@ -68,3 +73,21 @@ for (const name of TESTBED_NAMES) {
     }
   });
 }
+
+test('resume refuses a checkpoint of another testbed', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'refract-pretrain-mismatch-'));
+  try {
+    const mnist = tinyConfig('mnist', dir, 1);
+    const run = setupPretrain(mnist, false);
+    runPretrain(run, mnist);
+    dispose(run);
+    const before = torch.memoryStats().liveTensors;
+    assert.throws(
+      () => setupPretrain(tinyConfig('fashion_mnist', dir, 1), true),
+      /testbed must match the checkpoint in .* \("mnist"\), got "fashion_mnist"/,
+    );
+    assert.equal(torch.memoryStats().liveTensors, before, 'a refused resume frees what it built');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -10,6 +10,7 @@ import { FASHION_MNIST_PROMPTS, MNIST_PROMPTS } from '../../src/data/class-promp
 import { parseMovingPrompt } from '../../src/data/moving-shapes/grammar.js';
 import { TESTBEDS, type TestbedName } from '../../src/pretrain/testbeds/index.js';
 import { mergeDeep } from '../../src/pretrain/loop.js';
+import { testbedOfCheckpoint } from '../../src/pretrain/testbeds/of-checkpoint.js';
 import { tinyConfig } from './fixtures.js';
 
 torch.setNumThreads(1);
@@ -73,7 +74,10 @@ test('shapes batch: [B, 3, 32, 32] in [−1, 1] with Shapes tokens', () => {
   assert.deepEqual(s.tokenShape, [3, SHAPES_VOCABULARY.maxTokens]);
 });
 
-for (const [name, prompts] of [['fashion_mnist', FASHION_MNIST_PROMPTS], ['mnist', MNIST_PROMPTS]] as const) {
+for (const [name, prompts] of [
+  ['fashion_mnist', FASHION_MNIST_PROMPTS],
+  ['mnist', MNIST_PROMPTS],
+] as const) {
   test(`${name} batch: 1-channel 32×32 (28 padded with black), in [−1, 1], class prompts`, () => {
     const tb = TESTBEDS[name];
     const s = draw(name, 2, 6);
@@ -92,8 +96,10 @@ for (const [name, prompts] of [['fashion_mnist', FASHION_MNIST_PROMPTS], ['mnist
 }
 
 test('class prompts tokenize within their vocabularies', () => {
-  for (const p of FASHION_MNIST_PROMPTS) assert.equal(TESTBEDS.fashion_mnist.vocabulary.detokenize(TESTBEDS.fashion_mnist.vocabulary.tokenize(p)), p);
-  for (const p of MNIST_PROMPTS) assert.equal(TESTBEDS.mnist.vocabulary.detokenize(TESTBEDS.mnist.vocabulary.tokenize(p)), p);
+  for (const p of FASHION_MNIST_PROMPTS)
+    assert.equal(TESTBEDS.fashion_mnist.vocabulary.detokenize(TESTBEDS.fashion_mnist.vocabulary.tokenize(p)), p);
+  for (const p of MNIST_PROMPTS)
+    assert.equal(TESTBEDS.mnist.vocabulary.detokenize(TESTBEDS.mnist.vocabulary.tokenize(p)), p);
 });
 
 test('moving_shapes batch: clips [B, 3, 8, 32, 32] in [−1, 1], prompts in the moving-shapes grammar', () => {
@@ -112,7 +118,10 @@ test('batches are a function of the rng seed; condDropout 1 gives null prompts',
     const b = draw(name, 11, 2);
     assert.deepEqual(a.x, b.x, name);
     assert.deepEqual(a.tokens, b.tokens, name);
-    assert.ok(draw(name, 11, 2, 1).tokens.every((t) => t === 0), `${name}: all pad with condDropout 1`);
+    assert.ok(
+      draw(name, 11, 2, 1).tokens.every((t) => t === 0),
+      `${name}: all pad with condDropout 1`,
+    );
   }
 });
 
@@ -120,4 +129,11 @@ test('createModel refuses an encoder too small for the vocabulary', () => {
   const tb = TESTBEDS.moving_shapes;
   const config = mergeDeep(tb.defaultModelConfig, { encoder: { vocabSize: 8 } });
   assert.throws(() => tb.createModel(config, 'refract pretrain: model'), /encoder must hold vocabSize ≥ 22 .* got 8/);
+});
+
+test('testbedOfCheckpoint: recorded testbed first, then the pretrain config, then by kind', () => {
+  assert.equal(testbedOfCheckpoint('text-to-image', { testbed: 'mnist' }).name, 'mnist');
+  assert.equal(testbedOfCheckpoint('text-to-image', { pretrain: { testbed: 'fashion_mnist' } }).name, 'fashion_mnist');
+  assert.equal(testbedOfCheckpoint('text-to-image', {}).name, 'shapes');
+  assert.equal(testbedOfCheckpoint('text-to-video', { testbed: 'no-such' }).name, 'moving_shapes');
 });

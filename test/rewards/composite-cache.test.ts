@@ -34,14 +34,24 @@ class MeanReward implements RewardModel {
     const imgs = batchImages(batch);
     this.scored += imgs.length;
     const mean = Float32Array.from(imgs, (im) => im.data.reduce((a, b) => a + b, 0) / im.data.length);
-    return { total: mean, components: { mean }, uncertainty: mean.map(() => 0.1), meta: { name: this.name, version: this.version } };
+    return {
+      total: mean,
+      components: { mean },
+      uncertainty: mean.map(() => 0.1),
+      meta: { name: this.name, version: this.version },
+    };
   }
 }
 
 test('composite: member totals and prefixed components, total = Σ w·total, uncertainty combined', async () => {
   const samples = shapesSamples(6, 8);
   const batch: RewardBatch = { rgb: samples.map((s) => s.image), prompts: samples.map((s) => rewardPrompt(s.prompt)) };
-  const members = [shapesGoldReward(), qualityReward({ weights: { sharpness: 1 } }), constraintReward({ forbiddenColors: ['red'] }), new MeanReward()];
+  const members = [
+    shapesGoldReward(),
+    qualityReward({ weights: { sharpness: 1 } }),
+    constraintReward({ forbiddenColors: ['red'] }),
+    new MeanReward(),
+  ];
   const weights = { shapes_gold: 2, quality: 0.5, mean: 3 };
   const comp = compositeReward({ rewards: members, weights });
   assert.deepEqual(comp.weights, { shapes_gold: 2, quality: 0.5, constraint: 1, mean: 3 });
@@ -57,19 +67,35 @@ test('composite: member totals and prefixed components, total = Σ w·total, unc
   }
   assert.deepEqual(Object.keys(r.dense!).sort(), ['constraint.violation', 'shapes_gold.wrong_pixels']);
   r.uncertainty!.forEach((u) => assert.ok(Math.abs(u - 3 * 0.1) < 1e-6, 'sqrt(Σ w²u²) with one uncertain member'));
-  assert.throws(() => comp.scoreDifferentiable(torch.zeros([1, 3, 32, 32]), batch.prompts.slice(0, 1)), /every member must be differentiable, got non-differentiable shapes_gold/);
+  assert.throws(
+    () => comp.scoreDifferentiable(torch.zeros([1, 3, 32, 32]), batch.prompts.slice(0, 1)),
+    /every member must be differentiable, got non-differentiable shapes_gold/,
+  );
   assert.throws(() => compositeReward({ rewards: members, weights: { gold: 1 } }), /weights keys must name members/);
-  assert.throws(() => compositeReward({ rewards: [new MeanReward(), new MeanReward()] }), /member names must be unique, got 'mean' twice/);
+  assert.throws(
+    () => compositeReward({ rewards: [new MeanReward(), new MeanReward()] }),
+    /member names must be unique, got 'mean' twice/,
+  );
 });
 
 test('a composite of differentiable rewards back-propagates the weighted sum', () => {
   const clf = loadShippedClassifier('fashion-mnist');
   const ts = torchscriptReward(fixture('tiny_reward.pt'), { name: 'tiny' });
-  const comp = compositeReward({ rewards: [classifierReward(clf, { name: 'clf' }), ts], weights: { clf: 0.5, tiny: 2 } });
+  const comp = compositeReward({
+    rewards: [classifierReward(clf, { name: 'clf' }), ts],
+    weights: { clf: 0.5, tiny: 2 },
+  });
   assert.equal(comp.differentiable, true);
-  const prompts = [{ text: '', classIndex: 1 }, { text: '', classIndex: 7 }];
+  const prompts = [
+    { text: '', classIndex: 1 },
+    { text: '', classIndex: 7 },
+  ];
   torch.scope(() => {
-    const x = torch.rand([2, 3, 32, 32], { generator: new torch.Generator(1) }).mul(2).sub(1).requiresGrad_();
+    const x = torch
+      .rand([2, 3, 32, 32], { generator: new torch.Generator(1) })
+      .mul(2)
+      .sub(1)
+      .requiresGrad_();
     const s = comp.scoreDifferentiable(x, prompts);
     const a = comp.rewards[0]!.scoreDifferentiable!(x, prompts);
     const b = comp.rewards[1]!.scoreDifferentiable!(x, prompts);
@@ -90,10 +116,17 @@ test('cache: repeated samples are hits, only misses reach the reward, order and 
   const cached = cachedReward(inner, { capacity: 100 });
   const first = await cached.score({ rgb: rgb.slice(0, 4), prompts: prompts.slice(0, 4) });
   assert.equal(inner.scored, 4);
-  const again = await cached.score({ rgb: [rgb[3]!, rgb[4]!, rgb[0]!, rgb[5]!], prompts: [prompts[3]!, prompts[4]!, prompts[0]!, prompts[5]!] });
+  const again = await cached.score({
+    rgb: [rgb[3]!, rgb[4]!, rgb[0]!, rgb[5]!],
+    prompts: [prompts[3]!, prompts[4]!, prompts[0]!, prompts[5]!],
+  });
   assert.equal(inner.scored, 6, 'only the two new samples were scored');
   assert.equal(cached.cache.hits, 2);
-  assert.deepEqual([again.total[0], again.total[2]], [first.total[3], first.total[0]], 'hits come back in the caller order');
+  assert.deepEqual(
+    [again.total[0], again.total[2]],
+    [first.total[3], first.total[0]],
+    'hits come back in the caller order',
+  );
   assert.deepEqual([...again.uncertainty!], [0.1, 0.1, 0.1, 0.1].map(Math.fround));
   // Same image, other prompt: a different key.
   await cached.score({ rgb: [rgb[0]!], prompts: [prompts[1]!] });

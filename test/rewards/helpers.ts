@@ -33,7 +33,11 @@ export function assertResultShapes(r: RewardResult, B: number, components: reado
   for (const [k, v] of Object.entries(r.components)) assert.equal(v.length, B, `components.${k} is [B]`);
   for (const [k, d] of Object.entries(r.dense ?? {})) {
     assert.equal(d.shape[0], B, `dense.${k} has B rows`);
-    assert.equal(d.data.length, d.shape.reduce((a, b) => a * b, 1), `dense.${k} data matches its shape`);
+    assert.equal(
+      d.data.length,
+      d.shape.reduce((a, b) => a * b, 1),
+      `dense.${k} data matches its shape`,
+    );
   }
   assert.ok(r.meta.name.length > 0 && r.meta.version.length > 0, 'meta names the reward and version');
   for (const v of r.total) assert.ok(Number.isFinite(v), 'totals are finite');

@@ -9,7 +9,12 @@ test('OCR reward (Flow-GRPO): a correct glyph scores above a wrong one; the targ
   assert.equal(ocrTarget({ text: 'ignored', glyph: { kind: 'word', target: 'CAT', text: 'the word "CAT"' } }), 'CAT');
   const rm = await ocrReward();
   try {
-    const prompts = [{ text: 'the letter "K"' }, { text: 'the letter "K"' }, { text: 'the word "CAT"' }, { text: 'the word "CAT"' }];
+    const prompts = [
+      { text: 'the letter "K"' },
+      { text: 'the letter "K"' },
+      { text: 'the word "CAT"' },
+      { text: 'the word "CAT"' },
+    ];
     const rgb = [renderText('K'), renderText('W'), renderText('CAT', { width: 64 }), renderText('COT', { width: 64 })];
     // Words are 64 wide, letters 32: score them as two batches of one size each.
     const letters = await rm.score({ rgb: rgb.slice(0, 2), prompts: prompts.slice(0, 2) });

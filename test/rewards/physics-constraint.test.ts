@@ -32,7 +32,9 @@ test('physics reward: gold clips pass with per-frame scores [B, F]; a teleport l
   const B = frames.length;
   const data = new Float32Array(B * 8 * 3 * 32 * 32);
   frames.forEach((f, b) => data.set(packFrames(f), b * 8 * 3 * 32 * 32));
-  const x = torch.scope(() => torch.fromTypedArray(data, [B, 8, 3, 32, 32]).permute(0, 2, 1, 3, 4).contiguous().mul(2).sub(1));
+  const x = torch.scope(() =>
+    torch.fromTypedArray(data, [B, 8, 3, 32, 32]).permute(0, 2, 1, 3, 4).contiguous().mul(2).sub(1),
+  );
   const t = await rm.score({ clips: x, prompts });
   x.dispose();
   assert.deepEqual([...t.components.pass!], [...r.components.pass!]);
@@ -53,8 +55,14 @@ test('constraint reward: forbidden colours and regions raise the violation flag 
   assert.ok(r.components.region_fraction![2]! > 0.2 && r.components.region_fraction![1] === 0);
   const map = r.dense!.violation!;
   assert.deepEqual(map.shape, [3, 32, 32]);
-  assert.equal(map.data.slice(0, 1024).reduce((a, b) => a + b, 0), 0);
+  assert.equal(
+    map.data.slice(0, 1024).reduce((a, b) => a + b, 0),
+    0,
+  );
   assert.equal(map.data[1024 + 16 * 32 + 8], 1, 'the red square centre is marked');
   assert.equal(map.data[2048 + 16 * 32 + 24], 1, 'the square in the strip is marked');
-  assert.throws(() => constraintReward({ forbiddenRegions: [[5, 5, 2, 9]] }), /forbiddenRegions\[0\] must be \[x0, y0, x1, y1\]/);
+  assert.throws(
+    () => constraintReward({ forbiddenRegions: [[5, 5, 2, 9]] }),
+    /forbiddenRegions\[0\] must be \[x0, y0, x1, y1\]/,
+  );
 });

@@ -17,9 +17,14 @@ import { assertResultShapes } from './helpers.js';
 torch.setNumThreads(1);
 
 // Tiny on purpose (a few seconds per model on one core); the report's numbers use the defaults.
-const TINY: Partial<BradleyTerryTrainOptions> = { steps: 200, batchSize: 16, seed: 3, net: { channels: [8, 16, 16], hidden: 32 } };
-const train = syntheticShapesPairs({ count: 384, seed: 1 });
-const heldOut = syntheticShapesPairs({ count: 256, seed: 999 });
+const TINY: Partial<BradleyTerryTrainOptions> = {
+  steps: 150,
+  batchSize: 16,
+  seed: 3,
+  net: { channels: [8, 16, 16], hidden: 32 },
+};
+const train = syntheticShapesPairs({ count: 256, seed: 1 });
+const heldOut = syntheticShapesPairs({ count: 200, seed: 999 });
 
 function trainBT(pairs: readonly PreferencePair[]): BradleyTerryRewardModel {
   const data = pairTensors(pairs);
@@ -38,11 +43,15 @@ test('synthetic pairs: gold-labelled, every kind, label noise flips the stated f
   const prompts = semantic.map((p) => p.prompt);
   const chosen = await strict.score({ rgb: semantic.map((p) => p.chosen), prompts });
   const rejected = await strict.score({ rgb: semantic.map((p) => p.rejected), prompts });
-  chosen.total.forEach((g, i) => assert.ok(g >= rejected.total[i]!, `pair ${i}: the gold evaluator prefers the chosen image`));
+  chosen.total.forEach((g, i) =>
+    assert.ok(g >= rejected.total[i]!, `pair ${i}: the gold evaluator prefers the chosen image`),
+  );
   const noisy = withLabelNoise(train, 0.4, 7);
   const rate = noisy.filter((p) => p.flipped).length / noisy.length;
   assert.ok(Math.abs(rate - 0.4) < 0.07, `flip rate ${rate}`);
-  noisy.forEach((p, i) => assert.equal(p.chosen, p.flipped ? train[i]!.rejected : train[i]!.chosen, 'same images, swapped when flipped'));
+  noisy.forEach((p, i) =>
+    assert.equal(p.chosen, p.flipped ? train[i]!.rejected : train[i]!.chosen, 'same images, swapped when flipped'),
+  );
   assert.throws(() => withLabelNoise(train, 1.5, 0), /labelNoise must be in \[0, 1\], got 1.5/);
 });
 
@@ -54,11 +63,17 @@ test('Bradley–Terry RM beats chance on held-out pairs; label noise lowers its 
   const accNoisy = await heldOutPairwiseAccuracy(noisy, heldOut);
   assert.ok(accClean > 0.75, `held-out accuracy at noise 0: ${accClean} (chance 0.5)`);
   assert.ok(accNoisy < accClean, `noise 0.4 lowers accuracy: ${accNoisy} < ${accClean}`);
-  const r = await clean.score({ rgb: heldOut.slice(0, 5).map((p) => p.chosen), prompts: heldOut.slice(0, 5).map((p) => p.prompt) });
+  const r = await clean.score({
+    rgb: heldOut.slice(0, 5).map((p) => p.chosen),
+    prompts: heldOut.slice(0, 5).map((p) => p.prompt),
+  });
   assertResultShapes(r, 5, ['score']);
   // The differentiable path gives the same scores and a gradient to the images.
   const x = torch.scope(() => pairTensors(heldOut.slice(0, 5)).chosen.requiresGrad_());
-  const s = clean.scoreDifferentiable(x, heldOut.slice(0, 5).map((p) => p.prompt));
+  const s = clean.scoreDifferentiable(
+    x,
+    heldOut.slice(0, 5).map((p) => p.prompt),
+  );
   s.toArray().forEach((v, i) => assert.ok(Math.abs(v - r.total[i]!) < 1e-4));
   const sum = s.sum();
   sum.backward();
@@ -78,7 +93,10 @@ test('bootstrap ensemble: mean beats chance, std is its uncertainty, members dis
   const r = await ens.score(batch);
   assertResultShapes(r, 8, ['mean', 'std']);
   assert.deepEqual([...r.uncertainty!], [...r.components.std!]);
-  assert.ok(r.uncertainty!.some((u) => u > 0), 'members trained on different resamples disagree');
+  assert.ok(
+    r.uncertainty!.some((u) => u > 0),
+    'members trained on different resamples disagree',
+  );
   const each = await Promise.all(ens.members.map((m) => m.score(batch)));
   r.total.forEach((v, i) => {
     const xs = each.map((e) => e.total[i]!);

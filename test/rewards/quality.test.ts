@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addGaussianNoise, cloneImage, createImage, type RGBImage } from '../../src/data/image.js';
 import { Rng } from '../../src/data/rng.js';
-import { boxBlur, blockiness, laplacianVariance, noiseSigma, qualityReward, QUALITY_COMPONENTS } from '../../src/rewards/index.js';
+import {
+  boxBlur,
+  blockiness,
+  laplacianVariance,
+  noiseSigma,
+  qualityReward,
+  QUALITY_COMPONENTS,
+} from '../../src/rewards/index.js';
 import { assertResultShapes, rewardPrompt, shapesSamples } from './helpers.js';
 
 /** Every pixel replaced by the mean of its `b`×`b` block (what a blocky decoder produces). */
@@ -14,7 +21,8 @@ function pixelate(img: RGBImage, b: number): RGBImage {
       for (let bx = 0; bx < W; bx += b) {
         let s = 0;
         for (let y = by; y < by + b; y++) for (let x = bx; x < bx + b; x++) s += img.data[c * W * H + y * W + x]!;
-        for (let y = by; y < by + b; y++) for (let x = bx; x < bx + b; x++) out.data[c * W * H + y * W + x] = s / (b * b);
+        for (let y = by; y < by + b; y++)
+          for (let x = bx; x < bx + b; x++) out.data[c * W * H + y * W + x] = s / (b * b);
       }
     }
   }
@@ -28,14 +36,21 @@ test('noise estimate: 0 on a flat image, close to the true std on pure noise (Im
   const noisy = addGaussianNoise(flat, 0.1, new Rng(1));
   // The estimator reads the channel mean, whose std is 0.1/√3.
   const sigma = noiseSigma(noisy);
-  assert.ok(Math.abs(sigma - 0.1 / Math.sqrt(3)) < 0.012, `σ̂ = ${sigma}, expected ≈ ${(0.1 / Math.sqrt(3)).toFixed(4)}`);
+  assert.ok(
+    Math.abs(sigma - 0.1 / Math.sqrt(3)) < 0.012,
+    `σ̂ = ${sigma}, expected ≈ ${(0.1 / Math.sqrt(3)).toFixed(4)}`,
+  );
 });
 
 test('quality components rank blurred, noisy and blocky renders below the clean one, sample by sample', async () => {
   const rng = new Rng(4);
   const samples = shapesSamples(12, 21);
   const clean = samples.map((s) => s.image);
-  const variants = { blurred: clean.map(boxBlur), noisy: clean.map((i) => addGaussianNoise(i, 0.15, rng)), blocky: clean.map((i) => pixelate(i, 8)) };
+  const variants = {
+    blurred: clean.map(boxBlur),
+    noisy: clean.map((i) => addGaussianNoise(i, 0.15, rng)),
+    blocky: clean.map((i) => pixelate(i, 8)),
+  };
   const rm = qualityReward();
   const prompts = samples.map((s) => rewardPrompt(s.prompt));
   const base = await rm.score({ rgb: clean, prompts });

@@ -16,7 +16,10 @@ torch.setNumThreads(1);
 test('gold reward: 1 on clean renders of the prompt, 0 on renders of contradicting prompts, shapes as DESIGN §2', async () => {
   const rm = shapesGoldReward();
   const samples = shapesSamples(24, 5);
-  const good = await rm.score({ rgb: samples.map((s) => s.image), prompts: samples.map((s) => rewardPrompt(s.prompt)) });
+  const good = await rm.score({
+    rgb: samples.map((s) => s.image),
+    prompts: samples.map((s) => rewardPrompt(s.prompt)),
+  });
   assertResultShapes(good, 24, ['gold', 'partial']);
   assert.deepEqual(good.dense!.wrong_pixels!.shape, [24, 32, 32]);
   assert.deepEqual([...good.total], Array(24).fill(1));
@@ -32,7 +35,11 @@ test('gold reward: 1 on clean renders of the prompt, 0 on renders of contradicti
 
 test('partial credit counts requirements: the right shape in the wrong colour earns half', async () => {
   const prompt = makePrompt('colors', [{ shape: 'circle', color: 'red', count: 1 }]);
-  const img = renderScene({ width: 32, height: 32, objects: [{ shape: 'circle', color: 'blue', cx: 16, cy: 16, size: 6 }] });
+  const img = renderScene({
+    width: 32,
+    height: 32,
+    objects: [{ shape: 'circle', color: 'blue', cx: 16, cy: 16, size: 6 }],
+  });
   const r = await shapesGoldReward({ total: 'partial' }).score({ rgb: [img], prompts: [rewardPrompt(prompt)] });
   assert.equal(r.components.gold![0], 0);
   assert.equal(r.components.partial![0], 0.5);
@@ -58,12 +65,17 @@ test('the dense map marks exactly the pixels of an unprompted object, and matche
   for (let y = 0; y < 32; y++) {
     for (let x = 0; x < 32; x++) {
       const inSquare = x >= 19 && x < 29 && y >= 11 && y < 21;
-      if (map[y * 32 + x] === 1) inSquare ? onSquare++ : elsewhere++;
+      if (map[y * 32 + x] !== 1) continue;
+      if (inSquare) onSquare++;
+      else elsewhere++;
     }
   }
   assert.ok(onSquare >= 90, `the square's pixels are marked (${onSquare})`);
   assert.equal(elsewhere, 0, 'the prompted circle and the background are not');
-  const strict = await shapesGoldReward({ gold: { mode: 'strict' } }).score({ rgb: [img], prompts: [rewardPrompt(prompt)] });
+  const strict = await shapesGoldReward({ gold: { mode: 'strict' } }).score({
+    rgb: [img],
+    prompts: [rewardPrompt(prompt)],
+  });
   assert.equal(strict.total[0], 0, 'strict mode fails on the extra object');
   assert.equal(strict.components.partial![0], 0.5);
 });
@@ -78,6 +90,12 @@ test('tensor images in [−1, 1] score like RGBImages; a prompt without structur
   x.dispose();
   assert.deepEqual([...a.total], [...b.total]);
   assert.deepEqual([...a.components.partial!], [...b.components.partial!]);
-  await assert.rejects(rm.score({ rgb: [samples[0]!.image], prompts: [{ text: 'a circle' }] }), /prompts\[0\]\.shapes must hold the parsed prompt/);
-  await assert.rejects(rm.score({ rgb: [samples[0]!.image], prompts: [] }), /batch\.rgb must hold one sample per prompt \(0\), got 1/);
+  await assert.rejects(
+    rm.score({ rgb: [samples[0]!.image], prompts: [{ text: 'a circle' }] }),
+    /prompts\[0\]\.shapes must hold the parsed prompt/,
+  );
+  await assert.rejects(
+    rm.score({ rgb: [samples[0]!.image], prompts: [] }),
+    /batch\.rgb must hold one sample per prompt \(0\), got 1/,
+  );
 });

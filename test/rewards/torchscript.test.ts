@@ -30,7 +30,13 @@ test('the TorchScript adapter reproduces the fixture scores (Python PyTorch) and
 
   const signed = torchscriptReward(fixture('tiny_reward.pt'), { inputRange: 'signed', differentiable: false });
   assert.equal(signed.differentiable, false, 'an explicit flag overrides the probe');
-  assertClose((await signed.score({ images: u, prompts })).total, ref.expected, 1e-5, 1e-4, "'signed' passes images through");
+  assertClose(
+    (await signed.score({ images: u, prompts })).total,
+    ref.expected,
+    1e-5,
+    1e-4,
+    "'signed' passes images through",
+  );
 
   const xg = x.detach().requiresGrad_();
   const s = rm.scoreDifferentiable(xg, prompts);

@@ -14,7 +14,22 @@ export const MOVING_MAX_TOKENS = 12;
 
 export const MOVING_VOCABULARY = new WordVocabulary(
   'moving-shapes',
-  ['<pad>', '<unk>', 'a', 'an', 'and', ...COLORS, ...MOVING_SHAPES, 'moving', 'left', 'right', 'up', 'down', 'bouncing', 'falling'],
+  [
+    '<pad>',
+    '<unk>',
+    'a',
+    'an',
+    'and',
+    ...COLORS,
+    ...MOVING_SHAPES,
+    'moving',
+    'left',
+    'right',
+    'up',
+    'down',
+    'bouncing',
+    'falling',
+  ],
   MOVING_MAX_TOKENS,
 );
 
@@ -36,7 +51,11 @@ export function movingTensorBatch(
   opts: Partial<MovingSampleOptions> & { condDropout?: number } = {},
 ): MovingTensorBatch {
   const samples = Array.from({ length: batchSize }, () => sampleMovingClip(rng, opts));
-  const prompts = dropPrompts(samples.map((s) => s.prompt.text), opts.condDropout ?? 0, () => rng.uniform());
+  const prompts = dropPrompts(
+    samples.map((s) => s.prompt.text),
+    opts.condDropout ?? 0,
+    () => rng.uniform(),
+  );
   const F = samples[0]?.clip.frames ?? 0;
   const { width: W, height: H } = samples[0]?.clip ?? { width: 0, height: 0 };
   const data = new Float32Array(batchSize * F * 3 * H * W);

@@ -7,11 +7,21 @@
  * 0.73 on Shirt) bounds what a per-class number can mean.
  */
 import type { RGBImage } from '../../data/image.js';
-import { FASHION_MNIST_PROMPTS, FASHION_MNIST_VOCABULARY, MNIST_PROMPTS, MNIST_VOCABULARY } from '../../data/class-prompts.js';
+import {
+  FASHION_MNIST_PROMPTS,
+  FASHION_MNIST_VOCABULARY,
+  MNIST_PROMPTS,
+  MNIST_VOCABULARY,
+} from '../../data/class-prompts.js';
 import { FASHION_MNIST_CLASSES } from '../../data/fashion-mnist.js';
 import { MNIST_CLASSES } from '../../data/mnist.js';
 import type { WordVocabulary } from '../../data/vocabulary.js';
-import { generateImages, DEFAULT_EVAL_SAMPLING, type FlowSamplingOptions, type PromptModel } from '../../pipeline/text-to-image.js';
+import {
+  generateImages,
+  DEFAULT_EVAL_SAMPLING,
+  type FlowSamplingOptions,
+  type PromptModel,
+} from '../../pipeline/text-to-image.js';
 import type { ImageClassifier } from './classifier.js';
 import { loadShippedClassifier } from './io.js';
 
@@ -19,9 +29,16 @@ export type ClassConditionalDataset = 'fashion-mnist' | 'mnist';
 
 /** What each dataset's class-conditional task is: class names, their prompts, the vocabulary. */
 export const CLASS_CONDITIONAL_TASKS: Readonly<
-  Record<ClassConditionalDataset, { classNames: readonly string[]; prompts: readonly string[]; vocabulary: WordVocabulary }>
+  Record<
+    ClassConditionalDataset,
+    { classNames: readonly string[]; prompts: readonly string[]; vocabulary: WordVocabulary }
+  >
 > = Object.freeze({
-  'fashion-mnist': { classNames: FASHION_MNIST_CLASSES, prompts: FASHION_MNIST_PROMPTS, vocabulary: FASHION_MNIST_VOCABULARY },
+  'fashion-mnist': {
+    classNames: FASHION_MNIST_CLASSES,
+    prompts: FASHION_MNIST_PROMPTS,
+    vocabulary: FASHION_MNIST_VOCABULARY,
+  },
   mnist: { classNames: MNIST_CLASSES, prompts: MNIST_PROMPTS, vocabulary: MNIST_VOCABULARY },
 });
 
@@ -72,7 +89,12 @@ export function evaluateClassConditional(
   const seeds = labels.map((c, i) => o.samplingSeed * 1_000_003 + c * 10_007 + (i % o.perClass));
   const flat: RGBImage[] = [];
   for (let s = 0; s < prompts.length; s += o.batchSize) {
-    const sampling = { ...o.sampling, vocabulary: task.vocabulary, seeds: seeds.slice(s, s + o.batchSize), batchSize: o.batchSize };
+    const sampling = {
+      ...o.sampling,
+      vocabulary: task.vocabulary,
+      seeds: seeds.slice(s, s + o.batchSize),
+      batchSize: o.batchSize,
+    };
     flat.push(...generateImages(model, prompts.slice(s, s + o.batchSize), sampling));
     o.onProgress?.(flat.length, prompts.length);
   }

@@ -46,7 +46,10 @@ export interface MovingEvalResult {
   clips: RGBImage[][];
 }
 
-export function evaluateMovingShapesModel(model: TextToVideoModel, opts: Partial<MovingEvalOptions> = {}): MovingEvalResult {
+export function evaluateMovingShapesModel(
+  model: TextToVideoModel,
+  opts: Partial<MovingEvalOptions> = {},
+): MovingEvalResult {
   const o = { ...DEFAULT_MOVING_EVAL, ...opts };
   if (!Number.isInteger(o.clips) || o.clips < 1) {
     throw new Error(`refract eval moving-shapes: clips must be a positive integer, got ${o.clips}`);
@@ -59,7 +62,12 @@ export function evaluateMovingShapesModel(model: TextToVideoModel, opts: Partial
   const seeds = prompts.map((_, i) => o.samplingSeed * 1_000_003 + i);
   const clips: RGBImage[][] = [];
   for (let s = 0; s < prompts.length; s += o.batchSize) {
-    const sampling = { ...o.sampling, vocabulary: MOVING_VOCABULARY, seeds: seeds.slice(s, s + o.batchSize), batchSize: o.batchSize };
+    const sampling = {
+      ...o.sampling,
+      vocabulary: MOVING_VOCABULARY,
+      seeds: seeds.slice(s, s + o.batchSize),
+      batchSize: o.batchSize,
+    };
     clips.push(...generateClips(model, prompts.slice(s, s + o.batchSize), sampling));
     o.onProgress?.(clips.length, prompts.length);
   }

@@ -20,7 +20,13 @@ export interface ClipGridOptions {
 }
 
 /** Frame k of every clip laid out as one RGBA canvas. */
-function gridFrame(clips: readonly RGBImage[][], k: number, W: number, H: number, o: Required<ClipGridOptions>): Uint8Array {
+function gridFrame(
+  clips: readonly RGBImage[][],
+  k: number,
+  W: number,
+  H: number,
+  o: Required<ClipGridOptions>,
+): Uint8Array {
   const rgba = new Uint8Array(W * H * 4);
   rgba.fill(o.gapGrey);
   for (let p = 3; p < rgba.length; p += 4) rgba[p] = 255;
@@ -33,7 +39,8 @@ function gridFrame(clips: readonly RGBImage[][], k: number, W: number, H: number
       for (let x = 0; x < w * o.scale; x++) {
         const src = Math.floor(y / o.scale) * w + Math.floor(x / o.scale);
         const dst = ((oy + y) * W + ox + x) * 4;
-        for (let c = 0; c < 3; c++) rgba[dst + c] = Math.round(Math.min(1, Math.max(0, img.data[c * w * h + src]!)) * 255);
+        for (let c = 0; c < 3; c++)
+          rgba[dst + c] = Math.round(Math.min(1, Math.max(0, img.data[c * w * h + src]!)) * 255);
       }
     }
   });
@@ -47,7 +54,9 @@ export function encodeClipGridGif(clips: readonly RGBImage[][], opts: ClipGridOp
   const { width: w, height: h } = clips[0]![0]!;
   clips.forEach((c, i) => {
     if (c.length !== F || c.some((f) => f.width !== w || f.height !== h)) {
-      throw new Error(`refract gif: every clip must have ${F} frames of ${w}×${h} like clip 0, got clip ${i} with ${c.length} frames`);
+      throw new Error(
+        `refract gif: every clip must have ${F} frames of ${w}×${h} like clip 0, got clip ${i} with ${c.length} frames`,
+      );
     }
   });
   const o: Required<ClipGridOptions> = {
@@ -66,7 +75,14 @@ export function encodeClipGridGif(clips: readonly RGBImage[][], opts: ClipGridOp
   const palette = gifenc.quantize(all, 256);
   const gif = gifenc.GIFEncoder();
   // Only the first frame carries the (global) palette: later frames reuse it without a local colour table.
-  frames.forEach((f, k) => gif.writeFrame(gifenc.applyPalette(f, palette), W, H, k === 0 ? { palette, delay: o.delayMs, repeat: 0 } : { delay: o.delayMs }));
+  frames.forEach((f, k) =>
+    gif.writeFrame(
+      gifenc.applyPalette(f, palette),
+      W,
+      H,
+      k === 0 ? { palette, delay: o.delayMs, repeat: 0 } : { delay: o.delayMs },
+    ),
+  );
   gif.finish();
   return gif.bytes();
 }

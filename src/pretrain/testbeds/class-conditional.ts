@@ -46,7 +46,14 @@ export function classConditionalTestbed(spec: ClassConditionalSpec): TrainingTes
       return model;
     },
     batch(rng, batchSize, config) {
-      const b = classConditionalBatch(rng, batchSize, spec.load(), spec.prompts, vocabulary, config.training.condDropout);
+      const b = classConditionalBatch(
+        rng,
+        batchSize,
+        spec.load(),
+        spec.prompts,
+        vocabulary,
+        config.training.condDropout,
+      );
       return { x: b.images, tokens: b.tokens };
     },
     evaluate(model, o) {

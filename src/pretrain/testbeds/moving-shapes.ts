@@ -9,7 +9,9 @@ import { checkEncoderFits, type PretrainModel, type TrainingTestbed } from './ty
 
 function asVideoModel(model: PretrainModel): TextToVideoModel {
   if (!(model instanceof TextToVideoModel)) {
-    throw new Error(`refract pretrain (moving_shapes): model must be a TextToVideoModel, got ${model.constructor.name}`);
+    throw new Error(
+      `refract pretrain (moving_shapes): model must be a TextToVideoModel, got ${model.constructor.name}`,
+    );
   }
   return model;
 }
@@ -25,13 +27,18 @@ export const MOVING_SHAPES_TESTBED: TrainingTestbed = {
   },
   batch(rng, batchSize, config) {
     // Clips as long as the model's frame table, so a config that changes unet.frames trains on matching data.
-    const frames = (config.model.unet as { frames?: number } | undefined)?.frames ?? SHAPES_TEXT_TO_VIDEO_CONFIG.unet.frames;
+    const frames =
+      (config.model.unet as { frames?: number } | undefined)?.frames ?? SHAPES_TEXT_TO_VIDEO_CONFIG.unet.frames;
     const b = movingTensorBatch(rng, batchSize, { frames, condDropout: config.training.condDropout });
     return { x: b.clips, tokens: b.tokens };
   },
   evaluate(model, o) {
     const r = evaluateMovingShapesModel(asVideoModel(model), { clips: o.n, sampling: o.sampling });
-    return { metric: 'physics pass rate', overall: r.passRate, details: { score: r.score, oneObject: r.byObjects.one, twoObjects: r.byObjects.two } };
+    return {
+      metric: 'physics pass rate',
+      overall: r.passRate,
+      details: { score: r.score, oneObject: r.byObjects.one, twoObjects: r.byObjects.two },
+    };
   },
   writePreview(model, dir) {
     const r = evaluateMovingShapesModel(asVideoModel(model), { clips: 16 });

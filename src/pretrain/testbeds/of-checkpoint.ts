@@ -11,7 +11,10 @@ function isTestbedName(v: unknown): v is TestbedName {
 export function testbedOfCheckpoint(kind: CheckpointKind, extra: Readonly<Record<string, JsonValue>>): TrainingTestbed {
   const pretrain = extra.pretrain;
   const named =
-    extra.testbed ?? (typeof pretrain === 'object' && pretrain !== null && !Array.isArray(pretrain) ? (pretrain as Record<string, JsonValue>).testbed : undefined);
+    extra.testbed ??
+    (typeof pretrain === 'object' && pretrain !== null && !Array.isArray(pretrain)
+      ? (pretrain as Record<string, JsonValue>).testbed
+      : undefined);
   if (isTestbedName(named)) return TESTBEDS[named];
   return kind === 'text-to-video' ? TESTBEDS.moving_shapes : TESTBEDS.shapes;
 }

@@ -120,7 +120,10 @@ export class BradleyTerryRewardModel implements DifferentiableRewardModel {
     net.train();
     try {
       for (let step = 0; step < o.steps; step++) {
-        const idx = Int32Array.from({ length: Math.min(o.batchSize, rows.length) }, () => rows[rng.int(0, rows.length - 1)]!);
+        const idx = Int32Array.from(
+          { length: Math.min(o.batchSize, rows.length) },
+          () => rows[rng.int(0, rows.length - 1)]!,
+        );
         torch.scope(() => {
           const sel = torch.fromTypedArray(idx, [idx.length]).long();
           const images = torch.cat([data.chosen.indexSelect(0, sel), data.rejected.indexSelect(0, sel)]);

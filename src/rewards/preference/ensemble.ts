@@ -32,7 +32,8 @@ export class RewardEnsemble implements DifferentiableRewardModel {
   /** Trains `members` models on bootstrap resamples of `pairs`. */
   static train(pairs: readonly PreferencePair[], opts: Partial<EnsembleOptions> = {}): RewardEnsemble {
     const K = opts.members ?? 4;
-    if (!Number.isInteger(K) || K < 1) throw new Error(`refract reward ensemble: members must be a positive integer, got ${K}`);
+    if (!Number.isInteger(K) || K < 1)
+      throw new Error(`refract reward ensemble: members must be a positive integer, got ${K}`);
     const seed = opts.seed ?? 0;
     const data = pairTensors(pairs);
     try {

@@ -1,5 +1,14 @@
 // Learned preference reward models (Bradley–Terry CNN, bootstrap ensembles) and synthetic gold-labelled pairs.
-export { PAIR_KINDS, DEFAULT_SYNTHETIC_PAIRS, syntheticShapesPairs, withLabelNoise, boxBlur, type PairKind, type PreferencePair, type SyntheticPairOptions } from './pairs.js';
+export {
+  PAIR_KINDS,
+  DEFAULT_SYNTHETIC_PAIRS,
+  syntheticShapesPairs,
+  withLabelNoise,
+  boxBlur,
+  type PairKind,
+  type PreferencePair,
+  type SyntheticPairOptions,
+} from './pairs.js';
 export { PreferenceNet, DEFAULT_PREFERENCE_NET, type PreferenceNetConfig } from './net.js';
 export {
   BradleyTerryRewardModel,

@@ -22,7 +22,7 @@ export interface PreferenceNetConfig {
   hidden: number;
   tokenDim: number;
   conditioned: boolean;
-  /** Image side (a power of two ≥ 8). */
+  /** Image side (a multiple of 8). */
   imageSize: number;
 }
 
@@ -48,6 +48,11 @@ export class PreferenceNet extends Module {
     generator?: torch.Generator,
   ) {
     super();
+    if (!Number.isInteger(config.imageSize / 8) || config.imageSize < 8) {
+      throw new Error(
+        `refract preference net: imageSize must be a multiple of 8 (three stride-2 convs), got ${config.imageSize}`,
+      );
+    }
     const g = { generator };
     const [c1, c2, c3] = config.channels;
     this.convs = [
@@ -85,7 +90,8 @@ export class PreferenceNet extends Module {
       const f = torch.F.silu(this.imageProj.forward(x.flatten(1)));
       let joint = f;
       if (this.embed !== null) {
-        if (tokens === null) throw new Error('refract preference net: tokens must be given to a conditioned net, got null');
+        if (tokens === null)
+          throw new Error('refract preference net: tokens must be given to a conditioned net, got null');
         const e = this.embed.forward(tokens).add(this.pos!);
         const p = torch.F.silu(this.promptProj!.forward(e.flatten(1)));
         joint = torch.cat([f, p, f.mul(p)], 1);

@@ -17,7 +17,15 @@ import { Rng } from '../../data/rng.js';
 import { samplePrompt } from '../../data/shapes/grammar.js';
 import { renderScene } from '../../data/shapes/render.js';
 import { sampleScene } from '../../data/shapes/scene-sampler.js';
-import { COLORS, SHAPES, SIZE_MIN, objectBox, type Scene, type SceneObject, type ShapesPrompt } from '../../data/shapes/types.js';
+import {
+  COLORS,
+  SHAPES,
+  SIZE_MIN,
+  objectBox,
+  type Scene,
+  type SceneObject,
+  type ShapesPrompt,
+} from '../../data/shapes/types.js';
 import { detectObjects } from '../../eval/shapes/detect.js';
 import { DEFAULT_GOLD_OPTIONS, judgeDetections, type GoldOptions } from '../../eval/shapes/gold.js';
 import { contradictPrompt } from '../../eval/shapes/negatives.js';
@@ -103,7 +111,12 @@ function goldKey(prompt: ShapesPrompt, img: RGBImage, o: GoldOptions): [number, 
 }
 
 /** One correctly labelled pair, or null when the gold evaluator and perturbation order give no preference. */
-function drawPair(rng: Rng, kind: PairKind, o: SyntheticPairOptions, gold: GoldOptions): Omit<PreferencePair, 'flipped'> | null {
+function drawPair(
+  rng: Rng,
+  kind: PairKind,
+  o: SyntheticPairOptions,
+  gold: GoldOptions,
+): Omit<PreferencePair, 'flipped'> | null {
   const prompt = samplePrompt(rng);
   const scene = sampleScene(prompt, rng);
   const good = renderScene(scene);
@@ -146,9 +159,11 @@ export function syntheticShapesPairs(opts: Partial<SyntheticPairOptions> = {}): 
   const gold: GoldOptions = { ...DEFAULT_GOLD_OPTIONS, mode: 'strict' };
   const rng = new Rng(o.seed);
   const pairs: PreferencePair[] = [];
-  for (let tries = 0; pairs.length < o.count; ) {
+  for (let tries = 0; pairs.length < o.count;) {
     if (++tries > 20 * o.count + 100) {
-      throw new Error(`refract preference pairs: count must be reachable, got ${pairs.length} of ${o.count} pairs after ${tries} draws`);
+      throw new Error(
+        `refract preference pairs: count must be reachable, got ${pairs.length} of ${o.count} pairs after ${tries} draws`,
+      );
     }
     const p = drawPair(rng, o.kinds[pairs.length % o.kinds.length]!, o, gold);
     if (p !== null) pairs.push({ ...p, flipped: false });
