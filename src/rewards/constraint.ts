@@ -2,7 +2,8 @@
  * Hard constraints as a reward: forbidden colours anywhere, or any ink inside forbidden regions. The component
  * `violated` is a 0/1 flag per sample (VIOLATION_COMPONENT) for the credit layer's hard constraints — which
  * should veto or floor a violating sample rather than trade it off against other rewards. The fractions are
- * diagnostics; dense `violation` [B, H, W] marks the offending pixels. Total = 1 − violated.
+ * diagnostics; dense `pixel_violation` [B, H, W] is −1 on the offending pixels (higher is better, as for every
+ * dense map). Total = 1 − violated.
  *
  * A colour or region counts only from `minPixels` pixels on, so isolated noise pixels do not trip the flag.
  */
@@ -77,7 +78,7 @@ export class ConstraintReward implements RewardModel {
     let colorPixels = 0;
     for (let p = 0; p < W * H; p++) {
       if (this.#colors.some((rgb) => chebyshev(img, p, rgb) <= this.options.colorTolerance)) {
-        map[p] = 1;
+        map[p] = -1;
         colorPixels++;
       }
     }
@@ -89,7 +90,7 @@ export class ConstraintReward implements RewardModel {
           regionArea++;
           if (chebyshev(img, y * W + x, this.options.background) > this.options.inkThreshold) {
             regionPixels++;
-            map[y * W + x] = 1;
+            map[y * W + x] = -1;
           }
         }
       }
@@ -112,7 +113,7 @@ export class ConstraintReward implements RewardModel {
       },
       dense: first
         ? {
-            violation: pixelMap(
+            pixel_violation: pixelMap(
               checks.map((c) => c.map),
               first.height,
               first.width,

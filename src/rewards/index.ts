@@ -37,4 +37,13 @@ export {
   type TorchScriptRewardOptions,
 } from './torchscript.js';
 export { CompositeReward, compositeReward, type CompositeRewardOptions } from './composite.js';
+export {
+  REWARD_KINDS,
+  REWARD_BUILDERS,
+  rewardsConfigSchema,
+  parseRewardSpecs,
+  buildReward,
+  type RewardKind,
+  type RewardSpec,
+} from './config.js';
 export * from './preference/index.js';

@@ -5,8 +5,9 @@
  * - `partial`: the fraction of the prompt's requirements met — per object "enough of the shape", "enough in the
  *   named colour", for counting "not too many", for position "the relation holds", in strict mode "nothing
  *   extra" — a softer signal that still moves when `gold` is 0 for the whole group;
- * - dense `wrong_pixels` [B, H, W]: 1 on every pixel of an object the prompt does not account for (wrongPixelMap),
- *   0 elsewhere — a penalty map for per-pixel credit (it cannot mark a missing object: pair it with `gold`).
+ * - dense `pixel_alignment` [B, H, W]: −1 on every pixel of an object the prompt does not account for (the
+ *   negated wrongPixelMap), 0 elsewhere — higher is better, like every reward, so credit/dense.ts can normalise
+ *   it as one (it cannot mark a missing object: pair it with `gold`).
  * Total = `gold` by default (`total: 'partial'` picks the soft score).
  */
 import type { RGBImage } from '../data/image.js';
@@ -99,13 +100,13 @@ export class ShapesGoldReward implements RewardModel {
     };
     const first = images[0];
     if (this.options.dense && first !== undefined) {
-      r.dense = { wrong_pixels: pixelMap(maps, first.height, first.width) };
+      r.dense = { pixel_alignment: pixelMap(maps, first.height, first.width) };
     }
     return r;
   }
 }
 
-/** wrongPixelMap (gold.ts) on detections already made, so each image is parsed once. */
+/** −wrongPixelMap (gold.ts), on detections already made so each image is parsed once. */
 function wrongMap(
   prompt: ShapesPrompt,
   img: RGBImage,
@@ -115,7 +116,7 @@ function wrongMap(
   const wrong = unaccountedObjects(prompt, detected, o.positionThreshold);
   const map = new Float32Array(img.width * img.height);
   detected.forEach((d, i) => {
-    if (wrong[i]) for (const p of d.pixels) map[p] = 1;
+    if (wrong[i]) for (const p of d.pixels) map[p] = -1;
   });
   return map;
 }

@@ -48,7 +48,10 @@ export interface RewardBatch {
   metadata?: Readonly<Record<string, unknown>>;
 }
 
-/** A dense reward map: per pixel [B, H, W] or per frame [B, F], flattened row-major into `data`. */
+/**
+ * A dense reward map: per pixel [B, H, W] or per frame [B, F], flattened row-major into `data`. Oriented like
+ * every reward, higher is better (penalty maps are negative), because credit/dense.ts normalises it as a reward.
+ */
 export interface DenseMap {
   layout: 'pixel' | 'frame';
   /** [B, H, W] for 'pixel', [B, F] for 'frame'. */

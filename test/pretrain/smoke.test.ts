@@ -77,13 +77,13 @@ for (const name of TESTBED_NAMES) {
 test('resume refuses a checkpoint of another testbed', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'refract-pretrain-mismatch-'));
   try {
-    const mnist = tinyConfig('mnist', dir, 1);
+    const mnist = tinyConfig('mnist', dir, 2);
     const run = setupPretrain(mnist, false);
     runPretrain(run, mnist);
     dispose(run);
     const before = torch.memoryStats().liveTensors;
     assert.throws(
-      () => setupPretrain(tinyConfig('fashion_mnist', dir, 1), true),
+      () => setupPretrain(tinyConfig('fashion_mnist', dir, 2), true),
       /testbed must match the checkpoint in .* \("mnist"\), got "fashion_mnist"/,
     );
     assert.equal(torch.memoryStats().liveTensors, before, 'a refused resume frees what it built');

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/torch/index.js';
+import { imagesToTensor } from '../../src/data/image-tensor.js';
 import { loadShippedClassifier } from '../../src/eval/classifier/index.js';
 import {
   batchImages,
@@ -65,7 +66,7 @@ test('composite: member totals and prefixed components, total = Σ w·total, unc
     assert.ok(Math.abs(r.total[i]! - expected) < 1e-5, `total ${i}: ${r.total[i]} vs ${expected}`);
     assert.equal(r.components.shapes_gold![i], each[0]!.total[i]);
   }
-  assert.deepEqual(Object.keys(r.dense!).sort(), ['constraint.violation', 'shapes_gold.wrong_pixels']);
+  assert.deepEqual(Object.keys(r.dense!).sort(), ['constraint.pixel_violation', 'shapes_gold.pixel_alignment']);
   r.uncertainty!.forEach((u) => assert.ok(Math.abs(u - 3 * 0.1) < 1e-6, 'sqrt(Σ w²u²) with one uncertain member'));
   assert.throws(
     () => comp.scoreDifferentiable(torch.zeros([1, 3, 32, 32]), batch.prompts.slice(0, 1)),
@@ -142,6 +143,23 @@ test('cache: repeated samples are hits, only misses reach the reward, order and 
   await cg.score({ rgb: rgb.slice(0, 3), prompts: prompts.slice(0, 3) });
   const mixed = await cg.score({ rgb, prompts });
   assert.deepEqual(mixed, direct, 'a half-cached batch equals a fresh one, dense maps included');
+});
+
+test('cache with tensor images: misses are index-selected from the batch tensor, nothing leaks', async () => {
+  const samples = shapesSamples(4, 17);
+  const prompts = samples.map((s) => rewardPrompt(s.prompt));
+  const before = torch.memoryStats().liveTensors;
+  const x = imagesToTensor(samples.map((s) => s.image));
+  const gold = shapesGoldReward();
+  const cached = cachedReward(gold);
+  const direct = await gold.score({ images: x, prompts });
+  const firstTwo = torch.scope(() => x.narrow(0, 0, 2).contiguous());
+  await cached.score({ images: firstTwo, prompts: prompts.slice(0, 2) });
+  const all = await cached.score({ images: x, prompts });
+  assert.equal(cached.cache.hits, 2);
+  assert.deepEqual(all, direct);
+  torch.disposeAll([x, firstTwo]);
+  assert.equal(torch.memoryStats().liveTensors, before);
 });
 
 test('LRU: the least recently used entry goes first', () => {

@@ -53,14 +53,14 @@ test('constraint reward: forbidden colours and regions raise the violation flag 
   assert.deepEqual([...r.total], [1, 0, 0]);
   assert.ok(r.components.color_fraction![1]! > 0.08 && r.components.color_fraction![0] === 0);
   assert.ok(r.components.region_fraction![2]! > 0.2 && r.components.region_fraction![1] === 0);
-  const map = r.dense!.violation!;
+  const map = r.dense!.pixel_violation!;
   assert.deepEqual(map.shape, [3, 32, 32]);
   assert.equal(
     map.data.slice(0, 1024).reduce((a, b) => a + b, 0),
     0,
   );
-  assert.equal(map.data[1024 + 16 * 32 + 8], 1, 'the red square centre is marked');
-  assert.equal(map.data[2048 + 16 * 32 + 24], 1, 'the square in the strip is marked');
+  assert.equal(map.data[1024 + 16 * 32 + 8], -1, 'the red square centre is marked');
+  assert.equal(map.data[2048 + 16 * 32 + 24], -1, 'the square in the strip is marked');
   assert.throws(
     () => constraintReward({ forbiddenRegions: [[5, 5, 2, 9]] }),
     /forbiddenRegions\[0\] must be \[x0, y0, x1, y1\]/,

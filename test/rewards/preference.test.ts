@@ -27,12 +27,7 @@ const train = syntheticShapesPairs({ count: 256, seed: 1 });
 const heldOut = syntheticShapesPairs({ count: 200, seed: 999 });
 
 function trainBT(pairs: readonly PreferencePair[]): BradleyTerryRewardModel {
-  const data = pairTensors(pairs);
-  try {
-    return BradleyTerryRewardModel.train(data, TINY);
-  } finally {
-    torch.disposeAll(data);
-  }
+  return BradleyTerryRewardModel.fromPairs(pairs, TINY);
 }
 
 test('synthetic pairs: gold-labelled, every kind, label noise flips the stated fraction on the same images', async () => {
@@ -82,6 +77,10 @@ test('Bradley–Terry RM beats chance on held-out pairs; label noise lowers its 
   torch.disposeAll([x, s, sum, g]);
   await clean.close();
   await noisy.close();
+  assert.throws(
+    () => BradleyTerryRewardModel.fromPairs(train.slice(0, 2), { steps: 0 }),
+    /steps must be a positive integer, got 0/,
+  );
   assert.equal(torch.memoryStats().liveTensors, before, 'training and scoring leak no tensors');
 });
 

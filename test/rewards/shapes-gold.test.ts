@@ -21,7 +21,7 @@ test('gold reward: 1 on clean renders of the prompt, 0 on renders of contradicti
     prompts: samples.map((s) => rewardPrompt(s.prompt)),
   });
   assertResultShapes(good, 24, ['gold', 'partial']);
-  assert.deepEqual(good.dense!.wrong_pixels!.shape, [24, 32, 32]);
+  assert.deepEqual(good.dense!.pixel_alignment!.shape, [24, 32, 32]);
   assert.deepEqual([...good.total], Array(24).fill(1));
   assert.deepEqual([...good.components.partial!], Array(24).fill(1));
 
@@ -46,7 +46,7 @@ test('partial credit counts requirements: the right shape in the wrong colour ea
   assert.equal(r.total[0], 0.5, "total: 'partial' makes the soft score the total");
 });
 
-test('the dense map marks exactly the pixels of an unprompted object, and matches wrongPixelMap', async () => {
+test('the dense map marks exactly the pixels of an unprompted object (−1), matching wrongPixelMap', async () => {
   const prompt = makePrompt('single_object', [{ shape: 'circle', count: 1 }]);
   const img = renderScene({
     width: 32,
@@ -58,14 +58,18 @@ test('the dense map marks exactly the pixels of an unprompted object, and matche
   });
   const r = await shapesGoldReward().score({ rgb: [img], prompts: [rewardPrompt(prompt)] });
   assert.equal(r.total[0], 1, "GenEval's rules ignore the extra square");
-  const map = r.dense!.wrong_pixels!.data;
-  assert.deepEqual([...map], [...wrongPixelMap(prompt, img)]);
+  const map = r.dense!.pixel_alignment!.data;
+  assert.deepEqual(
+    [...map],
+    [...wrongPixelMap(prompt, img)].map((v) => -v + 0),
+    'the negated wrongPixelMap (higher is better)',
+  );
   let onSquare = 0;
   let elsewhere = 0;
   for (let y = 0; y < 32; y++) {
     for (let x = 0; x < 32; x++) {
       const inSquare = x >= 19 && x < 29 && y >= 11 && y < 21;
-      if (map[y * 32 + x] !== 1) continue;
+      if (map[y * 32 + x] !== -1) continue;
       if (inSquare) onSquare++;
       else elsewhere++;
     }

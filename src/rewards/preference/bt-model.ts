@@ -102,21 +102,35 @@ export class BradleyTerryRewardModel implements DifferentiableRewardModel {
     this.net.dispose();
   }
 
-  /** Trains a fresh model on `pairs` (or on the rows `indices` of them, with repeats — bootstrap resamples). */
+  /** Trains a fresh model on `pairs` (see `train`). */
+  static fromPairs(
+    pairs: readonly PreferencePair[],
+    opts: Partial<BradleyTerryTrainOptions> = {},
+  ): BradleyTerryRewardModel {
+    const data = pairTensors(pairs);
+    try {
+      return BradleyTerryRewardModel.train(data, opts);
+    } finally {
+      torch.disposeAll(data);
+    }
+  }
+
+  /**
+   * Trains a fresh model on the pair tensors, or on their rows `indices` (repeats allowed: bootstrap resamples).
+   * Minibatches are drawn with replacement from a seeded stream, so the same seed gives the same model.
+   */
   static train(
     data: PairTensors,
     opts: Partial<BradleyTerryTrainOptions> = {},
     indices?: Int32Array,
   ): BradleyTerryRewardModel {
-    const o = { ...DEFAULT_BT_TRAIN, ...opts };
-    const N = data.chosen.shape[0]!;
-    const rows = indices ?? Int32Array.from({ length: N }, (_, i) => i);
+    const o = validateTrain({ ...DEFAULT_BT_TRAIN, ...opts });
+    const rows = indices ?? Int32Array.from({ length: data.chosen.shape[0]! }, (_, i) => i);
     const gen = new torch.Generator(o.seed);
     const net = new PreferenceNet({ ...DEFAULT_PREFERENCE_NET, ...o.net }, gen);
     gen.dispose();
     const opt = new AdamW(net.parameters(), { lr: o.lr, weightDecay: o.weightDecay });
     const rng = new Rng(o.seed);
-    const tokensOf = (t: Tensor): Tensor | null => (net.config.conditioned ? t : null);
     net.train();
     try {
       for (let step = 0; step < o.steps; step++) {
@@ -124,33 +138,52 @@ export class BradleyTerryRewardModel implements DifferentiableRewardModel {
           { length: Math.min(o.batchSize, rows.length) },
           () => rows[rng.int(0, rows.length - 1)]!,
         );
-        torch.scope(() => {
-          const sel = torch.fromTypedArray(idx, [idx.length]).long();
-          const images = torch.cat([data.chosen.indexSelect(0, sel), data.rejected.indexSelect(0, sel)]);
-          const tok = data.tokens.indexSelect(0, sel);
-          const r = net.forward(images, tokensOf(torch.cat([tok, tok])));
-          const [rw, rl] = r.split(idx.length);
-          // −log σ(r_w − r_l), the Bradley–Terry negative log-likelihood.
-          const loss = torch.F.logSigmoid(rw!.sub(rl!)).mean().neg();
-          opt.zeroGrad();
-          loss.backward();
-          opt.step();
-        });
+        btStep(net, opt, data, idx);
       }
     } finally {
       opt.dispose();
     }
     net.eval();
     net.requiresGrad_(false); // trained: from here on a frozen reward
-    const offset = torch.scope(() =>
-      torch.noGrad(() => {
-        const sel = torch.fromTypedArray(rows, [rows.length]).long();
-        const tok = tokensOf(data.tokens.indexSelect(0, sel));
-        const a = net.forward(data.chosen.indexSelect(0, sel), tok);
-        const b = net.forward(data.rejected.indexSelect(0, sel), tok);
-        return a.add(b).mean().item() / 2;
-      }),
-    );
-    return new BradleyTerryRewardModel(net, offset, { version: `seed${o.seed}-steps${o.steps}` });
+    return new BradleyTerryRewardModel(net, meanScore(net, data, rows), { version: `seed${o.seed}-steps${o.steps}` });
   }
+}
+
+/** One AdamW step on the pairs `idx`: loss = −log σ(r_w − r_l), the Bradley–Terry negative log-likelihood. */
+function btStep(net: PreferenceNet, opt: AdamW, data: PairTensors, idx: Int32Array): void {
+  torch.scope(() => {
+    const sel = torch.fromTypedArray(idx, [idx.length]).long();
+    const images = torch.cat([data.chosen.indexSelect(0, sel), data.rejected.indexSelect(0, sel)]);
+    const tok = data.tokens.indexSelect(0, sel);
+    const r = net.forward(images, net.config.conditioned ? torch.cat([tok, tok]) : null);
+    const [rw, rl] = r.split(idx.length);
+    const loss = torch.F.logSigmoid(rw!.sub(rl!)).mean().neg();
+    opt.zeroGrad();
+    loss.backward();
+    opt.step();
+  });
+}
+
+/** Mean raw score over the chosen and rejected images of `rows`: the model's zero. */
+function meanScore(net: PreferenceNet, data: PairTensors, rows: Int32Array): number {
+  return torch.scope(() =>
+    torch.noGrad(() => {
+      const sel = torch.fromTypedArray(rows, [rows.length]).long();
+      const tok = net.config.conditioned ? data.tokens.indexSelect(0, sel) : null;
+      const a = net.forward(data.chosen.indexSelect(0, sel), tok);
+      const b = net.forward(data.rejected.indexSelect(0, sel), tok);
+      return a.add(b).mean().item() / 2;
+    }),
+  );
+}
+
+function validateTrain(o: BradleyTerryTrainOptions): BradleyTerryTrainOptions {
+  for (const k of ['steps', 'batchSize'] as const) {
+    if (!Number.isInteger(o[k]) || o[k] < 1) {
+      throw new Error(`refract bradley-terry: ${k} must be a positive integer, got ${o[k]}`);
+    }
+  }
+  if (!(o.lr > 0)) throw new Error(`refract bradley-terry: lr must be > 0, got ${o.lr}`);
+  if (!(o.weightDecay >= 0)) throw new Error(`refract bradley-terry: weightDecay must be >= 0, got ${o.weightDecay}`);
+  return o;
 }
