@@ -1,7 +1,9 @@
 // `refract bench engine`: the same training steps through Refract and through Python PyTorch (Debian's
 // python3-torch running bench/engine_pytorch.py, when installed). Prints one JSON object per case and thread
 // count: { case, threads, refract_ms, pytorch_ms, ratio }. Targets (issue: engine): ratio ≤ 1.10 for model
-// cases, ≤ 1.5 for per-op overhead. Medians after warm-up; the per-op case takes the best of three runs.
+// cases, ≤ 1.5 for per-op overhead. Each case runs in alternating rounds (Refract, then PyTorch, three times) so
+// that slow phases of a shared machine hit both sides; rows report the medians of the rounds and their ranges.
+// Within a round: median step time after warm-up; the per-op case takes the best of three loops.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +21,10 @@ export interface EngineBenchRow {
   refract_ms: number;
   pytorch_ms: number | null;
   ratio: number | null;
+  /** Alternating rounds (Refract, then PyTorch) whose medians are reported; the spread shows the machine's noise. */
+  rounds: number;
+  refract_range: [number, number];
+  pytorch_range: [number, number] | null;
 }
 
 export function he(o: number, i: number, k = 3): Tensor {
@@ -83,8 +89,8 @@ function opOverhead(iters: number): number {
 
 const CASES: Record<string, { iters: number; run: (iters: number) => number }> = {
   conv5_16: { iters: 25, run: (n) => timeSteps(...Object.values(conv5(16)) as [Tensor[], () => Tensor], n) },
-  conv5_32: { iters: 15, run: (n) => timeSteps(...Object.values(conv5(32)) as [Tensor[], () => Tensor], n) },
-  unet_attn_32: { iters: 10, run: (n) => timeSteps(...Object.values(unetAttnLoss()) as [Tensor[], () => Tensor], n) },
+  conv5_32: { iters: 20, run: (n) => timeSteps(...Object.values(conv5(32)) as [Tensor[], () => Tensor], n) },
+  unet_attn_32: { iters: 20, run: (n) => timeSteps(...Object.values(unetAttnLoss()) as [Tensor[], () => Tensor], n) },
   op_overhead: { iters: 100_000, run: opOverhead },
 };
 
@@ -120,16 +126,27 @@ export function* runEngineBench(opts: { threads?: number[]; cases?: string[]; qu
       const c = CASES[name];
       if (!c) throw new Error(`refract bench engine: case must be one of ${ENGINE_CASES.join(', ')}, got ${name}`);
       const iters = opts.quick ? Math.max(3, Math.ceil(c.iters / 5)) : c.iters;
-      torch.setNumThreads(threads);
-      torch.manualSeed(0);
-      const refract = c.run(iters);
-      const pytorch = py ? runPython(py, name, threads, iters) : null;
+      const rounds = opts.quick ? 1 : 3;
+      const ours: number[] = [];
+      const theirs: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        torch.setNumThreads(threads);
+        torch.manualSeed(0);
+        ours.push(c.run(iters));
+        const p = py ? runPython(py, name, threads, iters) : null;
+        if (p !== null) theirs.push(p);
+      }
+      const refract = median(ours);
+      const pytorch = theirs.length > 0 ? median(theirs) : null;
       yield {
         case: name,
         threads,
         refract_ms: round(refract),
         pytorch_ms: pytorch === null ? null : round(pytorch),
         ratio: pytorch === null ? null : round(refract / pytorch),
+        rounds,
+        refract_range: [round(Math.min(...ours)), round(Math.max(...ours))],
+        pytorch_range: theirs.length > 0 ? [round(Math.min(...theirs)), round(Math.max(...theirs))] : null,
       };
     }
   }

@@ -34,12 +34,17 @@ export function unetAttnLoss(): { params: Tensor[]; loss: () => Tensor } {
     return F.conv2d(h, g(`${name}.w`), g(`${name}.b`), { stride, padding: Math.floor(k / 2) });
   };
   const gn = (name: string, h: Tensor): Tensor => F.groupNorm(h, 8, g(`${name}.g`), g(`${name}.b`));
-  const rb = (name: string, h: Tensor): Tensor => {
-    let r = c(`${name}.c1`, gn(`${name}.n1`, h).silu());
-    r = c(`${name}.c2`, gn(`${name}.n2`, r).silu());
-    return (P.has(`${name}.skip.w`) ? c(`${name}.skip`, h) : h).add(r);
-  };
-  const attn = (h: Tensor): Tensor => {
+  // Each block runs in its own scope so its temporaries are freed as soon as it returns — what Python's
+  // reference counting does implicitly. Autograd keeps what backward needs; freeing the handles early lets the
+  // allocator reuse memory within the step instead of touching fresh pages for every activation.
+  const rb = (name: string, h: Tensor): Tensor =>
+    torch.scope(() => {
+      let r = c(`${name}.c1`, gn(`${name}.n1`, h).silu());
+      r = c(`${name}.c2`, gn(`${name}.n2`, r).silu());
+      return (P.has(`${name}.skip.w`) ? c(`${name}.skip`, h) : h).add(r);
+    });
+  const attn = (h: Tensor): Tensor => torch.scope(() => attnBlock(h));
+  const attnBlock = (h: Tensor): Tensor => {
     const [b, ch, hh, ww] = h.shape as [number, number, number, number];
     const qkv = c('attn.qkv', gn('attn.n', h)).reshape([b, 3, 4, ch / 4, hh * ww]).permute([1, 0, 2, 4, 3]);
     const o = F.scaledDotProductAttention(qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2));
