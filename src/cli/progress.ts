@@ -46,15 +46,19 @@ function lineProgress(label: string, total: number, start: number, everyMs = 10_
   };
   let lastFields: Record<string, string | number> = {};
   let lastValue = start;
+  let printedValue = -1;
   return {
     update: (value, fields) => {
       lastValue = value;
       lastFields = fields ?? lastFields;
       if (Date.now() - last >= everyMs) {
         last = Date.now();
+        printedValue = value;
         print(value, lastFields);
       }
     },
-    stop: () => print(lastValue, lastFields),
+    stop: () => {
+      if (printedValue !== lastValue) print(lastValue, lastFields);
+    },
   };
 }
