@@ -4,7 +4,24 @@
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import { Module } from '../torch/nn/module.js';
-import { nullTokens, type PromptCondition, type PromptEncoder } from './prompt-encoder.js';
+import { z } from 'zod';
+import { nullTokens, promptEncoderConfigSchema, type PromptCondition, type PromptEncoder } from './prompt-encoder.js';
+
+/**
+ * The config schema of a prompt-conditioned model: `{ encoder, unet }`, where the backbone's cross-attention
+ * width must equal the encoder's output width. Shared by the image and the video model.
+ */
+export function promptModelConfigSchema<U extends z.ZodType<{ contextDim: number }>>(unet: U) {
+  return z
+    .object({ encoder: promptEncoderConfigSchema, unet })
+    .strict()
+    .superRefine((raw, ctx) => {
+      const c = raw as { encoder: { dim: number }; unet: { contextDim: number } };
+      if (c.unet.contextDim !== c.encoder.dim) {
+        ctx.addIssue({ code: 'custom', path: ['unet', 'contextDim'], message: `must equal encoder.dim (${c.encoder.dim})` });
+      }
+    });
+}
 
 /** A denoiser conditioned on a prompt: what ConditionalUNet and VideoUNet are. */
 export interface PromptBackbone extends Module {

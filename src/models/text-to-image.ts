@@ -1,15 +1,13 @@
 // TextToImageModel: PromptEncoder + ConditionalUNet, with one config object that checkpoints store whole.
-import { z } from 'zod';
 import { parseConfig, deepFreeze } from '../config/load.js';
 import {
   PromptEncoder,
-  promptEncoderConfigSchema,
   SHAPES_PROMPT_ENCODER_CONFIG,
   type PromptEncoderConfig,
 } from './prompt-encoder.js';
 import { ConditionalUNet } from './unet.js';
 import { SHAPES_UNET_CONFIG, unetConfigSchema, type UNetConfig } from './unet-config.js';
-import { PromptConditionedModel } from './prompt-conditioned.js';
+import { PromptConditionedModel, promptModelConfigSchema } from './prompt-conditioned.js';
 
 export interface TextToImageConfig {
   readonly encoder: PromptEncoderConfig;
@@ -22,18 +20,7 @@ export const SHAPES_TEXT_TO_IMAGE_CONFIG: TextToImageConfig = deepFreeze({
   unet: SHAPES_UNET_CONFIG,
 });
 
-export const textToImageConfigSchema = z
-  .object({ encoder: promptEncoderConfigSchema, unet: unetConfigSchema })
-  .strict()
-  .superRefine((c, ctx) => {
-    if (c.unet.contextDim !== c.encoder.dim) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['unet', 'contextDim'],
-        message: `must equal encoder.dim (${c.encoder.dim})`,
-      });
-    }
-  });
+export const textToImageConfigSchema = promptModelConfigSchema(unetConfigSchema);
 
 export function parseTextToImageConfig(raw: unknown, where = 'refract TextToImageModel config'): TextToImageConfig {
   return parseConfig(textToImageConfigSchema, raw, where);

@@ -1,15 +1,13 @@
 // TextToVideoModel: PromptEncoder + VideoUNet, with one config object that checkpoints store whole.
-import { z } from 'zod';
 import { parseConfig, deepFreeze } from '../config/load.js';
 import {
   PromptEncoder,
-  promptEncoderConfigSchema,
   SHAPES_PROMPT_ENCODER_CONFIG,
   type PromptEncoderConfig,
 } from './prompt-encoder.js';
 import { VideoUNet } from './video-unet.js';
 import { SHAPES_VIDEO_UNET_CONFIG, videoUNetConfigSchema, type VideoUNetConfig } from './video-unet-config.js';
-import { PromptConditionedModel } from './prompt-conditioned.js';
+import { PromptConditionedModel, promptModelConfigSchema } from './prompt-conditioned.js';
 
 export interface TextToVideoConfig {
   readonly encoder: PromptEncoderConfig;
@@ -21,18 +19,7 @@ export const SHAPES_TEXT_TO_VIDEO_CONFIG: TextToVideoConfig = deepFreeze({
   unet: SHAPES_VIDEO_UNET_CONFIG,
 });
 
-export const textToVideoConfigSchema = z
-  .object({ encoder: promptEncoderConfigSchema, unet: videoUNetConfigSchema })
-  .strict()
-  .superRefine((c, ctx) => {
-    if (c.unet.contextDim !== c.encoder.dim) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['unet', 'contextDim'],
-        message: `must equal encoder.dim (${c.encoder.dim})`,
-      });
-    }
-  });
+export const textToVideoConfigSchema = promptModelConfigSchema(videoUNetConfigSchema);
 
 export function parseTextToVideoConfig(raw: unknown, where = 'refract TextToVideoModel config'): TextToVideoConfig {
   return parseConfig(textToVideoConfigSchema, raw, where);
