@@ -8,6 +8,7 @@ import { registerSample } from './sample.js';
 import { registerEval } from './eval.js';
 import { registerTrain } from './train.js';
 import { CliError } from './errors.js';
+import { ConfigError } from '../config/load.js';
 
 const program = new Command()
   .name('refract')
@@ -26,7 +27,7 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode);
-  if (err instanceof CliError) {
+  if (err instanceof CliError || err instanceof ConfigError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }
