@@ -2,6 +2,7 @@
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import type { StepResult } from './types.js';
+import { standardNormal } from './per-sample.js';
 
 export interface RecordOptions {
   recordLatents: boolean;
@@ -50,5 +51,43 @@ export class RolloutRecord {
       transitionStds: torch.stack(this.#transitionStds, 1), // [B, T]
       finalSample,
     };
+  }
+}
+
+export interface RolloutLoopOptions {
+  seeds: readonly number[];
+  /** One sample's latent shape. */
+  shape: readonly number[];
+  dtype: 'float32' | 'float64';
+  steps: number;
+  record: RecordOptions;
+  /** Caller name for error messages. */
+  fn: string;
+  /** Step i from latent x; draws its noise from `gens` (one Generator per sample). */
+  step: (i: number, x: Tensor, gens: readonly torch.Generator[]) => StepResult;
+}
+
+/**
+ * The loop every sampler shares: x_T ~ N(0, I) from one Generator per seed, then `steps` transitions, each
+ * recorded, under noGrad. Generators are freed even if a step throws.
+ */
+export function runRolloutLoop(o: RolloutLoopOptions): ReturnType<RolloutRecord['finish']> {
+  const gens = o.seeds.map((s) => new torch.Generator(s));
+  try {
+    return torch.noGrad(() =>
+      torch.scope(() => {
+        const noise = standardNormal([o.seeds.length, ...o.shape], o.dtype, gens, o.fn); // x_T ~ N(0, I), per sample
+        const record = new RolloutRecord(noise, o.record);
+        let x: Tensor = noise;
+        for (let i = 0; i < o.steps; i++) {
+          const step = torch.scope(() => o.step(i, x, gens));
+          record.add(step);
+          x = step.prevSample;
+        }
+        return record.finish(x);
+      }),
+    );
+  } finally {
+    for (const g of gens) g.dispose();
   }
 }

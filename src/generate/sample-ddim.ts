@@ -1,13 +1,11 @@
 // Rollout of a diffusion policy with DDIM(η) steps, recorded as a Trajectory (DDPO's sampler).
 import * as torch from '../torch/index.js';
-import type { Tensor } from '../torch/index.js';
 import type { EpsilonModel, PredictionType } from './types.js';
 import type { ConditioningOps } from './conditioning.js';
 import { guidedModel } from './guidance.js';
 import { ddimSchedule, type DdimScheduleOptions } from './ddpm-schedule.js';
-import { standardNormal } from './per-sample.js';
 import { ddimTransition, isDdimStepStochastic } from './ddim-transition.js';
-import { RolloutRecord } from './rollout-record.js';
+import { runRolloutLoop } from './rollout-record.js';
 import type { DdimSamplerConfig, Trajectory } from './trajectory.js';
 
 export interface SampleDdimOptions<C> extends DdimScheduleOptions {
@@ -59,48 +57,29 @@ export function sampleDdim<C>(opts: SampleDdimOptions<C>): Trajectory<C> {
     opts.uncond === undefined
       ? opts.model
       : guidedModel(opts.model, { uncond: opts.uncond, scale: config.guidance, ops: opts.conditioningOps });
-  const gens = opts.seeds.map((s) => new torch.Generator(s));
   const B = opts.seeds.length;
   const dtype = opts.dtype ?? 'float32';
   const stochastic = schedule.alphaProdTPrev.map((a, i) => isDdimStepStochastic(config, schedule.alphaProdT[i]!, a));
-  try {
-    const recorded = torch.noGrad(() =>
-      torch.scope(() => {
-        const noise = standardNormal([B, ...opts.shape], dtype, gens, 'sampleDdim'); // x_T ~ N(0, I), per sample
-        const record = new RolloutRecord(noise, {
-          recordLatents: opts.recordLatents ?? true,
-          recordMeans: opts.recordMeans ?? true,
-        });
-        let x: Tensor = noise;
-        for (let i = 0; i < config.steps; i++) {
-          const step = torch.scope(() => {
-            const modelOutput = model(x, torch.full([B], schedule.timesteps[i]!, { dtype }), opts.cond); // ε̂ or v̂
-            const alphas = { alphaProdT: schedule.alphaProdT[i]!, alphaProdTPrev: schedule.alphaProdTPrev[i]! };
-            return ddimTransition({
-              config,
-              stochastic: stochastic[i]!,
-              modelOutput,
-              sample: x,
-              ...alphas,
-              generator: gens,
-            });
-          });
-          record.add(step);
-          x = step.prevSample;
-        }
-        return record.finish(x);
-      }),
-    );
-    return {
-      sampler: config,
-      schedule: { kind: 'ddim', ...schedule },
-      seeds: [...opts.seeds],
-      cond: opts.cond,
-      uncond: opts.uncond,
-      stochastic,
-      ...recorded,
-    };
-  } finally {
-    for (const g of gens) g.dispose();
-  }
+  const recorded = runRolloutLoop({
+    seeds: opts.seeds,
+    shape: opts.shape,
+    dtype,
+    steps: config.steps,
+    record: { recordLatents: opts.recordLatents ?? true, recordMeans: opts.recordMeans ?? true },
+    fn: 'sampleDdim',
+    step: (i, x, gens) => {
+      const modelOutput = model(x, torch.full([B], schedule.timesteps[i]!, { dtype }), opts.cond); // ε̂ or v̂
+      const alphas = { alphaProdT: schedule.alphaProdT[i]!, alphaProdTPrev: schedule.alphaProdTPrev[i]! };
+      return ddimTransition({ config, stochastic: stochastic[i]!, modelOutput, sample: x, ...alphas, generator: gens });
+    },
+  });
+  return {
+    sampler: config,
+    schedule: { kind: 'ddim', ...schedule },
+    seeds: [...opts.seeds],
+    cond: opts.cond,
+    uncond: opts.uncond,
+    stochastic,
+    ...recorded,
+  };
 }

@@ -1,13 +1,11 @@
 // Rollout of a flow-matching policy: σ from 1 to 0 with SDE / CPS / ODE steps, recorded as a Trajectory.
 import * as torch from '../torch/index.js';
-import type { Tensor } from '../torch/index.js';
 import type { VelocityModel } from './types.js';
 import type { ConditioningOps } from './conditioning.js';
 import { guidedModel } from './guidance.js';
 import { flowSigmas, sigmaMaxOf } from './flow-schedule.js';
-import { standardNormal } from './per-sample.js';
 import { flowTransition, isFlowStepStochastic } from './flow-transition.js';
-import { RolloutRecord } from './rollout-record.js';
+import { runRolloutLoop } from './rollout-record.js';
 import type { FlowSamplerConfig, FlowSdeKind, Trajectory } from './trajectory.js';
 
 export interface SampleFlowOptions<C> {
@@ -86,41 +84,29 @@ export function sampleFlow<C>(opts: SampleFlowOptions<C>): Trajectory<C> {
     opts.uncond === undefined
       ? opts.model
       : guidedModel(opts.model, { uncond: opts.uncond, scale: config.guidance, ops: opts.conditioningOps });
-  const gens = opts.seeds.map((s) => new torch.Generator(s));
   const B = opts.seeds.length;
   const dtype = opts.dtype ?? 'float32';
   const stochastic = sigmas.slice(0, -1).map((_, i) => isFlowStepStochastic(config, i, sigmas[i + 1]!));
-  try {
-    const recorded = torch.noGrad(() =>
-      torch.scope(() => {
-        const noise = standardNormal([B, ...opts.shape], dtype, gens, 'sampleFlow'); // x_T ~ N(0, I), per sample
-        const record = new RolloutRecord(noise, {
-          recordLatents: opts.recordLatents ?? true,
-          recordMeans: opts.recordMeans ?? true,
-        });
-        let x: Tensor = noise;
-        for (let i = 0; i < config.steps; i++) {
-          const step = torch.scope(() => {
-            const velocity = model(x, torch.full([B], sigmas[i]!, { dtype }), opts.cond); // v̂(x_σ, σ)
-            const args = { config, stochastic: stochastic[i]!, velocity, sample: x, sigmaMax, generator: gens };
-            return flowTransition({ ...args, sigma: sigmas[i]!, sigmaNext: sigmas[i + 1]! });
-          });
-          record.add(step);
-          x = step.prevSample;
-        }
-        return record.finish(x);
-      }),
-    );
-    return {
-      sampler: config,
-      schedule: { kind: 'flow', sigmas, sigmaMax },
-      seeds: [...opts.seeds],
-      cond: opts.cond,
-      uncond: opts.uncond,
-      stochastic,
-      ...recorded,
-    };
-  } finally {
-    for (const g of gens) g.dispose();
-  }
+  const recorded = runRolloutLoop({
+    seeds: opts.seeds,
+    shape: opts.shape,
+    dtype,
+    steps: config.steps,
+    record: { recordLatents: opts.recordLatents ?? true, recordMeans: opts.recordMeans ?? true },
+    fn: 'sampleFlow',
+    step: (i, x, gens) => {
+      const velocity = model(x, torch.full([B], sigmas[i]!, { dtype }), opts.cond); // v̂(x_σ, σ)
+      const args = { config, stochastic: stochastic[i]!, velocity, sample: x, sigmaMax, generator: gens };
+      return flowTransition({ ...args, sigma: sigmas[i]!, sigmaNext: sigmas[i + 1]! });
+    },
+  });
+  return {
+    sampler: config,
+    schedule: { kind: 'flow', sigmas, sigmaMax },
+    seeds: [...opts.seeds],
+    cond: opts.cond,
+    uncond: opts.uncond,
+    stochastic,
+    ...recorded,
+  };
 }
