@@ -87,7 +87,6 @@ export function generateImages(
     torch.scope(() => {
       const traj = rolloutPrompts(model, prompts.slice(s, s + bs), seeds.slice(s, s + bs), { ...o, sde: o.sde ?? 'ode' });
       out.push(...tensorToImages(traj.finalSample));
-      torch.disposeAll(traj);
     });
   }
   return out;
