@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as refract from '../src/index.js';
 
 test("'refract' exports the samplers' pure steps, the torch namespace and the trainers", () => {
-  for (const name of ['sdeStepWithLogProb', 'ddimStepWithLogProb', 'cpsStepWithLogProb', 'odeEulerStep', 'replayLogProbs', 'sampleFlow', 'sampleDdim', 'flowMatchingLoss', 'clippedPolicyLoss', 'trainGrpo'] as const) {
+  for (const name of ['sdeStepWithLogProb', 'ddimStepWithLogProb', 'cpsStepWithLogProb', 'odeEulerStep', 'replayLogProbs', 'sampleFlow', 'sampleDdim', 'flowMatchingLoss', 'clippedPolicyLoss', 'runTraining', 'createGrpo'] as const) {
     assert.equal(typeof refract[name], 'function', name);
   }
   assert.equal(typeof refract.torch.randn, 'function');

@@ -48,3 +48,40 @@ export function clippedPolicyLoss(input: ClippedPolicyLossInput): ClippedPolicyL
     return { loss, ratio: ratio.detach(), clipFraction, approxKl };
   });
 }
+
+export interface DenseClippedPolicyLossInput {
+  /** Per-element log-densities ℓ_θ,e of the replayed transitions, [B, K, ...latent] (generate/gaussian-log-prob). */
+  logDensities: Tensor;
+  /** The same under the rollout policy (detached), same shape. */
+  oldLogDensities: Tensor;
+  /** Per-element advantages A_{i,e}, broadcastable to [B, 1, ...latent] without the step dim: [B, 1, H, W] etc. */
+  advantages: Tensor;
+  clipRange: number;
+}
+
+/**
+ * The clipped surrogate with credit per element (credit/dense.ts): ratio_e = exp(ℓ_θ,e − ℓ_old,e) and
+ *   L = mean_{i,k,e} max(−A_{i,e}·ratio_e, −A_{i,e}·clip(ratio_e, 1−ε, 1+ε)).
+ * With A_{i,e} = A_i and ratio_e = 1 (first inner epoch) its gradient equals the scalar surrogate's, −A_i·∇mean_e ℓ_e:
+ * the dense form only moves credit between pixels (or frames), it does not change the step size.
+ */
+export function denseClippedPolicyLoss(input: DenseClippedPolicyLossInput): Omit<ClippedPolicyLoss, 'ratio'> {
+  const { logDensities, oldLogDensities, clipRange } = input;
+  if (logDensities.ndim < 3 || oldLogDensities.shape.join() !== logDensities.shape.join()) {
+    throw new Error(
+      `refract denseClippedPolicyLoss: logDensities and oldLogDensities must both be [B, K, ...], got [${logDensities.shape}] and [${oldLogDensities.shape}]`,
+    );
+  }
+  if (!(clipRange > 0)) throw new Error(`refract denseClippedPolicyLoss: clipRange must be > 0, got ${clipRange}`);
+  return torch.scope(() => {
+    const A = input.advantages.unsqueeze(1); // [B, 1(step), ...]
+    const logRatio = logDensities.sub(oldLogDensities);
+    const ratio = logRatio.exp();
+    const unclipped = A.neg().mul(ratio);
+    const clipped = A.neg().mul(ratio.clamp(1 - clipRange, 1 + clipRange));
+    const loss = unclipped.maximum(clipped).mean();
+    const clipFraction = ratio.detach().sub(1).abs().gt(clipRange).float().mean().item();
+    const approxKl = logRatio.detach().square().mean().item() / 2;
+    return { loss, clipFraction, approxKl };
+  });
+}

@@ -1,53 +1,56 @@
-// `refract demo`: the main job on the embedded defaults — the shipped Shapes base model, sampled and evaluated
-// by the gold ShapesEval, with a sample grid per category written to runs/demo/. (Post-training joins this demo
-// when the algorithms land.)
+// `refract demo` (`npm run demo`): the main job on the embedded defaults (configs/demo.yaml) — a few minutes of
+// GRPO post-training of the shipped Shapes base against the gold reward in the shared training loop, ShapesEval
+// before and after, and the run report (curves, sample grids before/after) in runs/demo/.
 import type { Command } from 'commander';
 import path from 'node:path';
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import * as torch from '../torch/index.js';
-import { loadTextToImageCheckpoint } from '../models/checkpoint.js';
-import { evaluateShapesModel } from '../eval/shapes/model-eval.js';
-import { writeGridPng } from '../eval/report/png.js';
+import { loadRunConfig } from '../train/config.js';
+import { runStoreFile } from '../train/trainer.js';
+import { RunStore } from '../store/run-store.js';
 import { CATEGORIES } from '../data/shapes/types.js';
 import { CliError } from './errors.js';
-import { progressBar } from './progress.js';
+import { trainWithConsole } from './train.js';
 
 export const SHIPPED_SHAPES_BASE = 'assets/base/shapes';
+export const DEMO_CONFIG = 'configs/demo.yaml';
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('sample and evaluate the shipped Shapes base model; write sample grids and a JSON report')
-    .option('--checkpoint <dir>', 'model folder', SHIPPED_SHAPES_BASE)
-    .option('--per-category <k>', 'ShapesEval prompts per category', '20')
-    .option('--out <dir>', 'output folder', 'runs/demo')
-    .action((o: { checkpoint: string; perCategory: string; out: string }) => {
-      if (!existsSync(path.join(o.checkpoint, 'config.json'))) {
-        throw new CliError('demo', `--checkpoint must be a model folder with config.json, got ${o.checkpoint} — run from the repository root`);
+    .description('post-train the shipped Shapes base with GRPO for a few minutes; ShapesEval before/after and a report')
+    .option('--config <file>', 'run config of the demo', DEMO_CONFIG)
+    .action(async (o: { config: string }) => {
+      if (!existsSync(o.config)) throw new CliError('demo', `--config must be a YAML run config, got ${o.config} (no such file) — run from the repository root`);
+      const config = loadRunConfig(o.config, 'refract demo');
+      if (!existsSync(path.join(config.base, 'config.json'))) {
+        throw new CliError('demo', `base must be a model folder with config.json, got ${config.base} — run from the repository root`);
       }
-      const perCategory = Number(o.perCategory);
-      const model = loadTextToImageCheckpoint(o.checkpoint);
-      model.eval();
+      rmSync(config.out, { recursive: true, force: true }); // the demo replaces its previous run
       console.log(
-        `refract demo: libtorch ${torch.versions().torch}, ${torch.getNumThreads()} threads; ` +
-          `model ${o.checkpoint} (${model.numParameters().total} parameters)`,
+        `refract demo: libtorch ${torch.versions().torch}; ${config.algorithm} on ${config.base} for ${config.iterations} iterations ` +
+          `(${config.grpo.promptsPerIteration}×${config.grpo.groupSize} samples each), ShapesEval every ${config.eval.every}`,
       );
-      const bar = progressBar('ShapesEval', perCategory * CATEGORIES.length);
-      const t0 = Date.now();
-      const r = evaluateShapesModel(model, { perCategory, onProgress: (done) => bar.update(done) });
-      bar.stop();
-      mkdirSync(o.out, { recursive: true });
-      console.log(`\nShapesEval (${perCategory} prompts/category, gold evaluator), overall ${(r.score.overall * 100).toFixed(1)}%`);
-      for (const c of CATEGORIES) {
-        const first = r.images.filter((_, i) => Math.floor(i / perCategory) === CATEGORIES.indexOf(c)).slice(0, 16).map((x) => x[0]!);
-        const file = path.join(o.out, `samples-${c}.png`);
-        writeGridPng(file, first, { cols: 8 });
-        console.log(`  ${c.padEnd(14)} ${(r.score.categories[c] * 100).toFixed(1).padStart(5)}%   ${file}`);
-      }
-      const report = { checkpoint: o.checkpoint, seconds: (Date.now() - t0) / 1000, score: { ...r.score, perPrompt: undefined }, prompts: r.prompts };
-      writeFileSync(path.join(o.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-      console.log(`held-out combinations ${(r.score.heldOut.accuracy * 100).toFixed(1)}%, in-distribution ${(r.score.inDistribution.accuracy * 100).toFixed(1)}%`);
-      console.log(`report: ${path.join(o.out, 'report.json')}`);
-      model.dispose();
+      const result = await trainWithConsole(config, false);
+      if (result.status === 'failed') return;
+      printBeforeAfter(runStoreFile(config.out), result.runId);
     });
+}
+
+/** ShapesEval at the first and the last evaluation of the run, overall and per category. */
+function printBeforeAfter(file: string, runId: number): void {
+  const store = RunStore.open(file);
+  try {
+    const evals = store.evaluations(runId).filter((e) => e.suite === 'shapes_eval');
+    const before = evals[0];
+    const after = evals.at(-1);
+    if (before === undefined || after === undefined) return;
+    const cats = (e: typeof before): Record<string, number> => ((e.details as { categories?: Record<string, number> }).categories ?? {});
+    const pct = (x: number | undefined): string => (x === undefined ? '—' : `${(x * 100).toFixed(1)}%`.padStart(6));
+    console.log(`\nShapesEval (gold evaluator)   before (iteration ${before.step})   after (iteration ${after.step})`);
+    console.log(`  ${'overall'.padEnd(14)} ${pct(before.overall)}   ${pct(after.overall)}`);
+    for (const c of CATEGORIES) console.log(`  ${c.padEnd(14)} ${pct(cats(before)[c])}   ${pct(cats(after)[c])}`);
+  } finally {
+    store.close();
+  }
 }

@@ -7,6 +7,10 @@ import { registerPretrain } from './pretrain.js';
 import { registerSample } from './sample.js';
 import { registerEval } from './eval.js';
 import { registerTrain } from './train.js';
+import { registerCompare } from './compare.js';
+import { registerAudit } from './audit.js';
+import { registerOveropt } from './overopt.js';
+import { registerReport } from './report.js';
 import { CliError } from './errors.js';
 import { ConfigError } from '../config/load.js';
 
@@ -21,6 +25,10 @@ registerPretrain(program);
 registerSample(program);
 registerEval(program);
 registerTrain(program);
+registerCompare(program);
+registerAudit(program);
+registerReport(program);
+registerOveropt(program);
 registerBench(program);
 
 try {

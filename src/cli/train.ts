@@ -1,30 +1,94 @@
-// `refract train CONFIG.yaml`: GRPO post-training of the Shapes base against the gold reward (src/algorithms/grpo/).
+// `refract train CONFIG.yaml [--resume]`: post-train a model with any registered algorithm (src/train/registry.ts)
+// in the shared loop (src/train/trainer.ts). The run is recorded in <out>/runs.sqlite, checkpointed in
+// <out>/checkpoints, and summarised by a report at the end.
 import type { Command } from 'commander';
-import { loadGrpoConfig } from '../algorithms/grpo/config.js';
-import { trainGrpo } from '../algorithms/grpo/trainer.js';
-import { progressBar } from './progress.js';
+import { loadRunConfig, type RunConfig } from '../train/config.js';
+import { runTraining, type TrainingHooks, type TrainingResult } from '../train/trainer.js';
+import type { EvalSnapshot, TrainingMonitor } from '../train/monitor.js';
+import { ALGORITHM_NAMES } from '../train/registry.js';
+import { progressBar, type Progress } from './progress.js';
+import { writeTrainingReport } from '../eval/report/training-report.js';
+
+/** Progress bar (reward, KL, ETA), evaluation lines and monitor actions on stdout. */
+export function consoleHooks(config: Readonly<RunConfig>, label = config.algorithm): TrainingHooks & { stop(): void } {
+  let bar: Progress | undefined;
+  return {
+    onStart: (s) => {
+      if (s.resumed) process.stdout.write(`resuming run ${s.runId} at iteration ${s.firstIteration} (${s.samplesUsed} samples so far)\n`);
+      bar = progressBar(label, config.iterations, 'reward {reward} kl {kl} samples {samples} {skipped}', s.firstIteration - 1);
+    },
+    onStep: (it, log, p) => {
+      bar?.update(it, {
+        reward: fmt(log.reward, 3),
+        kl: Number.isFinite(log.klToReference) ? log.klToReference.toExponential(2) : '—',
+        samples: p.samplesUsed,
+        skipped: log.skippedUpdate ? `SKIPPED(${p.consecutiveSkips} in a row)` : '',
+      });
+    },
+    onEval: (s) => process.stdout.write(`\n${evalLine(s)}\n`),
+    onMonitorAction: (it, name, a, outcome) => process.stdout.write(`\nmonitor ${name} at iteration ${it}: ${a.kind} — ${a.reason} → ${outcome}\n`),
+    stop: () => bar?.stop(),
+  };
+}
+
+export function evalLine(s: EvalSnapshot): string {
+  const gold = s.gold
+    ? `ShapesEval ${pct(s.gold.overall)} (held-out ${pct(s.gold.heldOut)}) ` +
+      Object.entries(s.gold.categories).map(([c, v]) => `${c} ${pct(v)}`).join(' ')
+    : '';
+  return `iteration ${s.iteration}: ${gold}${gold ? '  ' : ''}proxy ${fmt(s.proxy, 3)}`;
+}
+
+function pct(x: number): string {
+  return Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '—';
+}
+
+function fmt(x: number, digits: number): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : 'NaN';
+}
+
+/** Runs `config` with console progress, then the report; sets a non-zero exit code when the run failed. */
+export async function trainWithConsole(config: Readonly<RunConfig>, resume: boolean, monitors: readonly TrainingMonitor[] = []): Promise<TrainingResult> {
+  const hooks = consoleHooks(config);
+  let result: TrainingResult;
+  try {
+    result = await runTraining(config, { ...hooks, monitors }, { resume });
+  } finally {
+    hooks.stop();
+  }
+  process.stdout.write(
+    `\nrun ${result.runId} ${result.status} after iteration ${result.lastIteration} (${result.samplesUsed} samples, ${result.seconds.toFixed(0)} s); store ${result.storeFile}\n`,
+  );
+  if (result.status === 'failed') {
+    process.stderr.write(`${result.reason ?? 'refract train: the run failed'}\n`);
+    process.exitCode = 3;
+    return result;
+  }
+  if (result.reason) process.stdout.write(`${result.reason}\n`);
+  await reportRun(config.out, result.runId);
+  return result;
+}
+
+/** Writes the run's report (src/eval/report/training-report.ts); a report failure is printed, not thrown. */
+export async function reportRun(out: string, runId: number): Promise<string | undefined> {
+  try {
+    const r = await writeTrainingReport(out, { runId });
+    process.stdout.write(`report: ${r.html}\n`);
+    return r.html;
+  } catch (err) {
+    process.stderr.write(`refract train: the run finished but its report could not be written: ${(err as Error).message}\n`);
+    return undefined;
+  }
+}
 
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('post-train a model with GRPO from a YAML config (runs recorded in SQLite under `out`)')
-    .argument('<config>', 'YAML config, e.g. configs/grpo-shapes.yaml')
-    .action(async (file: string) => {
-      const config = loadGrpoConfig(file);
-      const bar = progressBar('grpo', config.iterations, '');
-      await trainGrpo(config, {
-        onIteration: (l) => {
-          bar.update(l.iteration, {
-            reward: l.reward.toFixed(3),
-            kl: l.update.kl.toExponential(2),
-            clip: l.update.clipFraction.toFixed(3),
-            ratioDev: l.update.firstEpochRatioMaxDev.toExponential(1),
-          });
-        },
-        onEval: (it, overall, cats) => {
-          process.stdout.write(`\niteration ${it}: ShapesEval overall ${(overall * 100).toFixed(1)}% ${JSON.stringify(cats)}\n`);
-        },
-      });
-      bar.stop();
+    .description(`post-train a model (${ALGORITHM_NAMES.join(', ')}) from a YAML run config; exit code 3 when a NaN/Inf stop failed the run`)
+    .argument('<config>', 'YAML run config, e.g. configs/grpo-shapes.yaml')
+    .option('--resume', 'continue the run in the config\'s out folder from its latest checkpoint')
+    .action(async (file: string, o: { resume?: boolean }) => {
+      const config = loadRunConfig(file);
+      await trainWithConsole(config, o.resume === true);
     });
 }

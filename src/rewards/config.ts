@@ -19,6 +19,7 @@ import { classifierReward } from './classifier.js';
 import { compositeReward } from './composite.js';
 import { constraintReward } from './constraint.js';
 import { ocrReward } from './ocr.js';
+import { NSFW_MODELS, nsfwReward } from './nsfw.js';
 import { physicsReward } from './physics.js';
 import { QUALITY_COMPONENTS, qualityReward } from './quality.js';
 import { shapesGoldReward } from './shapes-gold.js';
@@ -56,6 +57,14 @@ const OPTION_SCHEMAS = {
     .object({ charset: z.enum(['auto', 'alnum', 'any']).optional(), workers: z.number().int().positive().optional() })
     .strict(),
   classifier: z.object({ classifier: z.enum(['fashion-mnist', 'mnist']) }).strict(),
+  nsfw: z
+    .object({
+      model: z.enum(NSFW_MODELS).optional(),
+      total: z.enum(['safe', 'constraint']).optional(),
+      threshold: z.number().gt(0).lt(1).optional(),
+      batchSize: z.number().int().positive().optional(),
+    })
+    .strict(),
   torchscript: z
     .object({
       path: z.string().min(1),
@@ -80,6 +89,7 @@ const specSchema = z.discriminatedUnion('kind', [
   specOf('physics'),
   specOf('ocr'),
   specOf('classifier'),
+  specOf('nsfw'),
   specOf('torchscript'),
 ]);
 
@@ -103,6 +113,7 @@ export const REWARD_BUILDERS: Readonly<Builders> = Object.freeze({
   ocr: (o) =>
     ocrReward({ ...(o.charset ? { charset: o.charset } : {}), engine: o.workers ? { workers: o.workers } : {} }),
   classifier: (o) => classifierReward(loadShippedClassifier(o.classifier)),
+  nsfw: (o) => nsfwReward(o),
   torchscript: (o) =>
     torchscriptReward(o.path, { ...(o.name ? { name: o.name } : {}), inputRange: o.inputRange ?? 'unit' }),
 });

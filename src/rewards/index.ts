@@ -22,6 +22,18 @@ export {
 } from './quality.js';
 export { ClassifierReward, classifierReward, promptedClass, type ClassifierRewardOptions } from './classifier.js';
 export { OcrReward, ocrReward, ocrTarget } from './ocr.js';
+export {
+  NsfwReward,
+  nsfwReward,
+  unsafeProbability,
+  NSFW_CLASSES,
+  NSFW_MODELS,
+  UNSAFE_CLASSES,
+  DEFAULT_NSFW_REWARD,
+  type NsfwClass,
+  type NsfwModelName,
+  type NsfwRewardOptions,
+} from './nsfw.js';
 export { PhysicsReward, physicsReward, DEFAULT_PHYSICS_REWARD, type PhysicsRewardOptions } from './physics.js';
 export {
   ConstraintReward,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/torch/index.js';
-import { clippedPolicyLoss } from '../../src/algorithms/policy-loss.js';
+import { clippedPolicyLoss, denseClippedPolicyLoss } from '../../src/algorithms/policy-loss.js';
 import { assertScalarClose } from '../helpers.js';
 
 test('clipped surrogate equals the hand-computed PPO objective', () => {
@@ -36,5 +36,31 @@ test('shape mismatches are named', () => {
       () => clippedPolicyLoss({ logProbs: torch.zeros([2, 3]), oldLogProbs: torch.zeros([2, 2]), advantages: torch.zeros([2]), clipRange: 0.1 }),
       /logProbs and oldLogProbs must both be \[B, K\]/,
     );
+  });
+});
+
+test('dense surrogate with a uniform map has the scalar surrogate\'s gradient; a map moves credit between pixels', () => {
+  torch.scope(() => {
+    torch.manualSeed(3);
+    const ell = torch.randn([2, 3, 3, 4, 4], { dtype: 'float64' }); // [B, K, C, H, W] per-element log-densities
+    const A = torch.tensor([1.5, -0.5], { dtype: 'float64' });
+    const scalarIn = ell.clone().requiresGrad_();
+    const s = clippedPolicyLoss({ logProbs: scalarIn.mean([2, 3, 4]), oldLogProbs: ell.mean([2, 3, 4]), advantages: A, clipRange: 1e-3 });
+    s.loss.backward();
+    const denseIn = ell.clone().requiresGrad_();
+    const uniform = A.reshape([2, 1, 1, 1]).expand([2, 1, 4, 4]);
+    const d = denseClippedPolicyLoss({ logDensities: denseIn, oldLogDensities: ell, advantages: uniform, clipRange: 1e-3 });
+    d.loss.backward();
+    const diff = denseIn.grad!.sub(scalarIn.grad!).abs().max().item();
+    assert.ok(diff < 1e-15, `gradients differ by ${diff}`);
+    // a map that is zero on the left half: those pixels get no gradient, the right half gets twice the mean credit
+    const halfIn = ell.clone().requiresGrad_();
+    const half = torch.cat([torch.zeros([2, 1, 4, 2], { dtype: 'float64' }), uniform.index('...', torch.slice(0, 2)).mul(2)], 3);
+    denseClippedPolicyLoss({ logDensities: halfIn, oldLogDensities: ell, advantages: half, clipRange: 1e-3 }).loss.backward();
+    const g = halfIn.grad!;
+    assert.equal(g.index('...', torch.slice(0, 2)).abs().max().item(), 0);
+    const right = g.index('...', torch.slice(2, 4)).sub(scalarIn.grad!.index('...', torch.slice(2, 4)).mul(2));
+    assert.ok(right.abs().max().item() < 1e-15);
+    assert.throws(() => denseClippedPolicyLoss({ logDensities: ell, oldLogDensities: ell.index(torch.slice(0, 1)), advantages: uniform, clipRange: 1e-3 }), /must both be/);
   });
 });

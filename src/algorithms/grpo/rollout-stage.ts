@@ -1,24 +1,35 @@
-// GRPO stage 1 — sample: draw prompts, roll out a group of G samples per prompt with the SDE sampler.
+// GRPO stage 1 — sample: draw prompts from the run's prompt source, roll out a group of G samples per prompt with
+// the SDE sampler.
 import { Rng, deriveSeed } from '../../data/rng.js';
-import { samplePrompt } from '../../data/shapes/grammar.js';
-import type { ShapesPrompt } from '../../data/shapes/types.js';
 import { rolloutPrompts, type PromptModel } from '../../pipeline/text-to-image.js';
 import type { Trajectory } from '../../generate/trajectory.js';
 import type { PromptCondition } from '../../models/index.js';
+import type { WordVocabulary } from '../../data/vocabulary.js';
+import type { RewardPrompt } from '../../rewards/types.js';
+import type { PromptSource } from '../algorithm.js';
 import type { GrpoConfig } from './config.js';
 
 export interface RolloutBatch {
-  prompts: ShapesPrompt[];
+  /** prompts[i]: the prompt sample i was generated for (G consecutive copies per group). */
+  prompts: RewardPrompt[];
   /** groupIds[i]: which prompt sample i belongs to. */
   groupIds: number[];
+  /** seeds[i]: the sampler seed of sample i. */
+  seeds: number[];
   trajectory: Trajectory<PromptCondition>;
 }
 
 /** Prompts and seeds are functions of (seed, iteration): a resumed run draws exactly what the original would. */
-export function rolloutStage(policy: PromptModel, config: Readonly<GrpoConfig>, iteration: number): RolloutBatch {
+export function rolloutStage(
+  policy: PromptModel,
+  source: PromptSource,
+  config: Readonly<GrpoConfig>,
+  iteration: number,
+  vocabulary?: WordVocabulary,
+): RolloutBatch {
   const rng = new Rng(deriveSeed(config.seed, iteration, 1));
-  const distinct = Array.from({ length: config.promptsPerIteration }, () => samplePrompt(rng));
-  const prompts = distinct.flatMap((p) => Array<ShapesPrompt>(config.groupSize).fill(p));
+  const distinct = Array.from({ length: config.promptsPerIteration }, () => source.sample(rng));
+  const prompts = distinct.flatMap((p) => Array<RewardPrompt>(config.groupSize).fill(p));
   const groupIds = distinct.flatMap((_, g) => Array<number>(config.groupSize).fill(g));
   const seeds = prompts.map((_, i) => deriveSeed(config.seed, iteration, 2, i));
   const s = config.sampler;
@@ -26,7 +37,14 @@ export function rolloutStage(policy: PromptModel, config: Readonly<GrpoConfig>, 
     policy,
     prompts.map((p) => p.text),
     seeds,
-    { steps: s.steps, guidance: s.guidance, sde: s.sde, noiseLevel: s.noiseLevel, sdeWindow: s.sdeWindow ?? [0, s.steps - 1] },
+    {
+      steps: s.steps,
+      guidance: s.guidance,
+      sde: s.sde,
+      noiseLevel: s.noiseLevel,
+      sdeWindow: s.sdeWindow ?? [0, s.steps - 1],
+      ...(vocabulary ? { vocabulary } : {}),
+    },
   );
-  return { prompts, groupIds, trajectory };
+  return { prompts, groupIds, seeds, trajectory };
 }

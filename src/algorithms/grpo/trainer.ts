@@ -1,86 +1,187 @@
-// The GRPO trainer: composes the stages — sample → reward → advantage (credit/) → update → monitor — and
-// records everything in the SQLite run store. Short on purpose (STYLE §4): each stage lives in its own file.
-import path from 'node:path';
+// GRPO as an Algorithm (src/algorithms/algorithm.ts): one iteration composes the stages — sample (rollout-stage)
+// → reward → advantage (credit/) → update (update-stage). Everything around the iteration (store, evaluation,
+// checkpoints, resume, monitors) is the shared loop's, src/train/trainer.ts (STYLE §4).
 import * as torch from '../../torch/index.js';
-import { AdamW } from '../../torch/optim/index.js';
-import { loadTextToImageCheckpoint, saveCheckpoint } from '../../models/checkpoint.js';
+import type { Tensor } from '../../torch/index.js';
+import { AdamW, type OptimizerStateDict } from '../../torch/optim/index.js';
 import { tensorToImages } from '../../data/image-tensor.js';
-import { deriveSeed } from '../../data/rng.js';
 import { groupRelativeAdvantages } from '../../credit/group-relative.js';
 import { selectSteps } from '../../credit/step-selection.js';
 import { advantageStats } from '../../credit/advantages.js';
-import { shapesGoldReward } from '../../rewards/shapes-gold.js';
-import type { RewardModel } from '../../rewards/types.js';
-import { evaluateShapesModel } from '../../eval/shapes/model-eval.js';
-import { RunStore } from '../../store/run-store.js';
-import { rolloutStage } from './rollout-stage.js';
+import { alignDense, denseAdvantages, denseMapTensor } from '../../credit/dense.js';
+import { catTrajectories, sliceTrajectory } from '../../generate/trajectory.js';
+import type { RewardResult } from '../../rewards/types.js';
+import type { Algorithm, AlgorithmContext, AlgorithmState, AlgorithmStepLog } from '../algorithm.js';
+import { rolloutStage, type RolloutBatch } from './rollout-stage.js';
 import { updateStage, type UpdateDiagnostics } from './update-stage.js';
-import type { GrpoConfig } from './config.js';
+import type { GrpoConfig, GrpoSection } from './config.js';
 
-export interface GrpoIterationLog {
-  iteration: number;
-  reward: number;
-  components: Record<string, number>;
-  update: UpdateDiagnostics;
-  advantage: ReturnType<typeof advantageStats>;
-  seconds: number;
-}
+export class GrpoAlgorithm implements Algorithm {
+  readonly name = 'grpo';
+  readonly #ctx: AlgorithmContext;
+  readonly #optimizer: AdamW;
+  /** Run-derived settings: the section, the seed and the current (possibly monitor-raised) KL coefficient. */
+  #settings: Readonly<GrpoConfig>;
 
-export interface GrpoHooks {
-  onIteration?: (log: GrpoIterationLog) => void;
-  onEval?: (iteration: number, overall: number, categories: Record<string, number>) => void;
-}
-
-export async function trainGrpo(config: Readonly<GrpoConfig>, hooks: GrpoHooks = {}, reward: RewardModel = shapesGoldReward()): Promise<void> {
-  if (config.threads) torch.setNumThreads(config.threads);
-  torch.manualSeed(deriveSeed(config.seed, 0));
-  const policy = loadTextToImageCheckpoint(config.checkpoint);
-  const reference = loadTextToImageCheckpoint(config.checkpoint);
-  reference.requiresGrad_(false);
-  reference.eval();
-  policy.eval(); // no dropout: rollouts and replays must see the same network
-  policy.encoder.requiresGrad_(false); // the prompt encoder stays the reference's, as Flow-GRPO keeps its text encoders
-  const optimizer = new AdamW(policy.parameters().filter((p) => p.requiresGrad), { lr: config.lr, weightDecay: 0 });
-  const store = RunStore.open(path.join(config.out, 'runs.sqlite'));
-  const runId = store.createRun({ name: 'grpo', kind: 'grpo', config, seed: config.seed, versions: torch.versions() });
-  const evaluate = (it: number): void => {
-    const r = evaluateShapesModel(policy, { perCategory: config.eval.perCategory });
-    store.logEvaluation(runId, { step: it, suite: 'shapes_eval', overall: r.score.overall, details: r.score.categories });
-    hooks.onEval?.(it, r.score.overall, r.score.categories);
-  };
-  if (config.eval.every > 0) evaluate(0);
-  for (let it = 1; it <= config.iterations; it++) {
-    const t0 = performance.now();
-    const batch = rolloutStage(policy, config, it);
-    const rgb = tensorToImages(batch.trajectory.finalSample);
-    const scored = await reward.score({ rgb, prompts: batch.prompts.map((p) => ({ text: p.text, shapes: p })) });
-    const log = torch.scope(() => {
-      const advantages = groupRelativeAdvantages(scored.total, batch.groupIds, { std: config.advantageStd });
-      const stochastic = batch.trajectory.stochastic;
-      const steps = selectSteps(
-        config.trainSteps ? { kind: 'random', count: config.trainSteps, seed: config.seed } : { kind: 'all' },
-        { numSteps: stochastic.length, iteration: it, stochastic },
-      );
-      const update = updateStage(policy, reference, optimizer, batch, advantages, steps, config, it);
-      const components = Object.fromEntries(Object.entries(scored.components).map(([k, v]) => [k, mean(v)]));
-      return { iteration: it, reward: mean(scored.total), components, update, advantage: advantageStats(advantages), seconds: (performance.now() - t0) / 1000 };
-    });
-    torch.disposeAll(batch.trajectory);
-    store.logStep(runId, it, { reward: log.reward, ...log.components, loss: log.update.loss, kl: log.update.kl, clipFraction: log.update.clipFraction, gradNorm: log.update.gradNorm, seconds: log.seconds }, {
-      ratio_max_dev_first_epoch: log.update.firstEpochRatioMaxDev,
-      approx_kl: log.update.approxKl,
-      advantage_std: log.advantage.std,
-      skipped_minibatches: log.update.skippedMinibatches,
-    });
-    hooks.onIteration?.(log);
-    if (config.eval.every > 0 && (it % config.eval.every === 0 || it === config.iterations)) evaluate(it);
+  constructor(ctx: AlgorithmContext, section: Readonly<GrpoSection>) {
+    this.#ctx = ctx;
+    this.#settings = Object.freeze({ ...section, seed: ctx.seed });
+    ctx.policy.eval(); // no dropout: rollouts and replays must see the same network
+    ctx.policy.encoder.requiresGrad_(false); // the prompt encoder stays the reference's, as Flow-GRPO keeps its text encoders
+    const trainable = ctx.policy.parameters().filter((p) => p.requiresGrad);
+    this.#optimizer = new AdamW(trainable, { lr: section.lr, weightDecay: 0 });
   }
-  saveCheckpoint(path.join(config.out, 'final'), policy, { grpo: JSON.parse(JSON.stringify(config)) as string });
-  store.setStatus(runId, 'finished');
-  store.close();
-  policy.dispose();
-  reference.dispose();
-  optimizer.dispose();
+
+  get klCoefficient(): number {
+    return this.#settings.klCoefficient;
+  }
+
+  async step(iteration: number): Promise<AlgorithmStepLog> {
+    const t0 = performance.now();
+    const { policy, reference, reward, prompts, vocabulary } = this.#ctx;
+    const batch = rolloutStage(policy, prompts, this.#settings, iteration, vocabulary);
+    try {
+      const rgb = tensorToImages(batch.trajectory.finalSample);
+      const scored = await reward.score({ rgb, prompts: batch.prompts, metadata: { iteration, seeds: batch.seeds } });
+      const components = Object.fromEntries(Object.entries(scored.components).map(([k, v]) => [k, mean(v)]));
+      const nonFinite = scored.total.filter((x) => !Number.isFinite(x)).length;
+      const base = { samples: batch.prompts.length, reward: mean(scored.total), components };
+      if (nonFinite > 0) return { ...base, ...skippedLog(nonFinite, performance.now() - t0) };
+      const keep = this.#settings.skipZeroVarianceGroups ? informativeSamples(scored.total, batch.groupIds) : undefined;
+      if (keep?.length === 0) return { ...base, ...noSignalLog(performance.now() - t0) };
+      const u = torch.scope(() => {
+        const all = this.#advantages(scored, batch);
+        const trainBatch = keep ? selectBatch(batch, keep) : batch;
+        const advantages = keep ? all.indexSelect(0, torch.tensor(keep, { dtype: 'int64' })) : all;
+        const stochastic = batch.trajectory.stochastic;
+        const s = this.#settings;
+        const steps = selectSteps(
+          s.trainSteps ? { kind: 'random', count: s.trainSteps, seed: s.seed } : { kind: 'all' },
+          { numSteps: stochastic.length, iteration, stochastic },
+        );
+        const update = updateStage(policy, reference, this.#optimizer, trainBatch, advantages, steps, s, iteration);
+        return { update, advantage: advantageStats(all) };
+      });
+      const log = this.#stepLog(u.update, u.advantage, performance.now() - t0);
+      log.diagnostics['trained_samples'] = keep?.length ?? batch.prompts.length;
+      return { ...base, ...log };
+    } finally {
+      torch.disposeAll(batch.trajectory);
+    }
+  }
+
+  /** Group-relative advantages [B] (Flow-GRPO), spread over the latent's pixels when dense credit is on. */
+  #advantages(scored: RewardResult, batch: RolloutBatch): Tensor {
+    const s = this.#settings;
+    const a = groupRelativeAdvantages(scored.total, batch.groupIds, { std: s.advantageStd });
+    if (!s.dense) return a;
+    const map = scored.dense?.[s.dense.map];
+    if (map === undefined) {
+      const have = Object.keys(scored.dense ?? {});
+      throw new Error(
+        `refract grpo: dense.map must name a dense map of the reward, got "${s.dense.map}" (the reward gives ` +
+          `${have.length ? have.map((k) => `"${k}"`).join(', ') : 'none'}) — fix grpo.dense.map or drop grpo.dense`,
+      );
+    }
+    const d = denseAdvantages(a, denseMapTensor(map), { normalize: s.dense.normalize, mix: s.dense.mix, groupIds: batch.groupIds });
+    return alignDense(d, batch.trajectory.finalSample);
+  }
+
+  #stepLog(u: UpdateDiagnostics, adv: ReturnType<typeof advantageStats>, ms: number): Omit<AlgorithmStepLog, 'samples' | 'reward' | 'components'> {
+    const skipped = u.skippedMinibatches > 0 || !Number.isFinite(u.loss);
+    const klComputed = this.#settings.klCoefficient > 0;
+    const ratios = Object.fromEntries(u.firstEpochRatioMean.map((r, k) => [`ratio_mean_step_${k}`, r]));
+    return {
+      metrics: {
+        loss: u.loss,
+        policyLoss: u.policyLoss,
+        kl: u.kl,
+        klCoefficient: this.#settings.klCoefficient,
+        clipFraction: u.clipFraction,
+        approxKl: u.approxKl,
+        gradNorm: u.gradNorm,
+        seconds: ms / 1000,
+      },
+      diagnostics: {
+        ratio_max_dev_first_epoch: u.firstEpochRatioMaxDev,
+        advantage_mean: adv.mean,
+        advantage_std: adv.std,
+        advantage_min: adv.min,
+        advantage_max: adv.max,
+        skipped_minibatches: u.skippedMinibatches,
+        ...ratios,
+      },
+      skippedUpdate: skipped,
+      klToReference: klComputed ? u.kl : NaN,
+    };
+  }
+
+  /** The monitor's "raise KL": β ← factor·β (a new run-derived settings object; the config stays frozen). */
+  scaleKlCoefficient(factor: number): void {
+    if (!(factor > 0) || !Number.isFinite(factor)) {
+      throw new Error(`refract grpo: scaleKlCoefficient factor must be a finite number > 0, got ${factor}`);
+    }
+    this.#settings = Object.freeze({ ...this.#settings, klCoefficient: this.#settings.klCoefficient * factor });
+  }
+
+  stateDict(): AlgorithmState {
+    const sd = this.#optimizer.stateDict();
+    return {
+      tensors: Object.fromEntries(sd.tensors),
+      json: { optimizer: sd.scalars, klCoefficient: this.#settings.klCoefficient },
+    };
+  }
+
+  loadStateDict(state: AlgorithmState): void {
+    const scalars = state.json['optimizer'] as OptimizerStateDict['scalars'] | undefined;
+    const kl = state.json['klCoefficient'];
+    if (scalars === undefined || typeof kl !== 'number') {
+      throw new Error('refract grpo: state must hold json.optimizer and json.klCoefficient — was it saved by GRPO?');
+    }
+    this.#optimizer.loadStateDict({ tensors: new Map(Object.entries(state.tensors)), scalars });
+    this.#settings = Object.freeze({ ...this.#settings, klCoefficient: kl });
+  }
+
+  dispose(): void {
+    this.#optimizer.dispose();
+  }
+}
+
+/** Indices of the samples whose group's rewards are not all equal (the groups that carry a learning signal). */
+export function informativeSamples(rewards: Float32Array, groupIds: readonly number[]): number[] {
+  const first = new Map<number, number>();
+  const varied = new Set<number>();
+  groupIds.forEach((g, i) => {
+    const r0 = first.get(g);
+    if (r0 === undefined) first.set(g, rewards[i]!);
+    else if (r0 !== rewards[i]) varied.add(g);
+  });
+  return groupIds.flatMap((g, i) => (varied.has(g) ? [i] : []));
+}
+
+/** The rollout batch restricted to samples `idx` (a new trajectory of slices; disposed with the caller's scope). */
+function selectBatch(batch: RolloutBatch, idx: readonly number[]): RolloutBatch {
+  return {
+    prompts: idx.map((i) => batch.prompts[i]!),
+    groupIds: idx.map((i) => batch.groupIds[i]!),
+    seeds: idx.map((i) => batch.seeds[i]!),
+    trajectory: catTrajectories(idx.map((i) => sliceTrajectory(batch.trajectory, i, i + 1))),
+  };
+}
+
+/** The log of an iteration where every group's rewards were equal (skipZeroVarianceGroups): nothing to learn. */
+function noSignalLog(ms: number): Omit<AlgorithmStepLog, 'samples' | 'reward' | 'components'> {
+  return { metrics: { seconds: ms / 1000 }, diagnostics: { trained_samples: 0 }, skippedUpdate: false, klToReference: NaN };
+}
+
+/** The log of an iteration whose update was skipped because `count` rewards were NaN or ±Inf. */
+function skippedLog(count: number, ms: number): Omit<AlgorithmStepLog, 'samples' | 'reward' | 'components'> {
+  return {
+    metrics: { seconds: ms / 1000 },
+    diagnostics: { nonfinite_rewards: count },
+    skippedUpdate: true,
+    klToReference: NaN,
+  };
 }
 
 function mean(a: Float32Array): number {

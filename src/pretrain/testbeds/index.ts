@@ -4,12 +4,14 @@ import { SHAPES_TESTBED } from './shapes.js';
 import { FASHION_MNIST_TESTBED } from './fashion-mnist.js';
 import { MNIST_TESTBED } from './mnist.js';
 import { MOVING_SHAPES_TESTBED } from './moving-shapes.js';
+import { GLYPHS_TESTBED } from './glyphs.js';
 
 export const TESTBEDS: Readonly<Record<TestbedName, TrainingTestbed>> = Object.freeze({
   shapes: SHAPES_TESTBED,
   fashion_mnist: FASHION_MNIST_TESTBED,
   mnist: MNIST_TESTBED,
   moving_shapes: MOVING_SHAPES_TESTBED,
+  glyphs: GLYPHS_TESTBED,
 });
 
 export {
@@ -23,3 +25,4 @@ export {
   type TestbedEvalResult,
 } from './types.js';
 export { classConditionalModelConfig } from './class-conditional.js';
+export { GLYPHS_TESTBED, GLYPH_TEXT_TO_IMAGE_CONFIG, glyphEvalPrompts, sampleGlyphs, ocrScoreSync } from './glyphs.js';

@@ -9,7 +9,7 @@ import type { TextToVideoConfig, TextToVideoModel } from '../../models/text-to-v
 import type { FlowSamplingOptions } from '../../pipeline/text-to-image.js';
 import type { PretrainConfig } from '../config.js';
 
-export const TESTBED_NAMES = ['shapes', 'fashion_mnist', 'mnist', 'moving_shapes'] as const;
+export const TESTBED_NAMES = ['shapes', 'fashion_mnist', 'mnist', 'moving_shapes', 'glyphs'] as const;
 export type TestbedName = (typeof TESTBED_NAMES)[number];
 
 /** The generators the loop can train. */

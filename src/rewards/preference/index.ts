@@ -20,3 +20,11 @@ export {
 } from './bt-model.js';
 export { RewardEnsemble, type EnsembleOptions } from './ensemble.js';
 export { heldOutPairwiseAccuracy } from './accuracy.js';
+export {
+  trainSyntheticPreferenceReward,
+  saveBradleyTerry,
+  loadBradleyTerry,
+  DEFAULT_SYNTHETIC_REWARD,
+  type SyntheticRewardOptions,
+  type TrainedSyntheticReward,
+} from './synthetic-reward.js';

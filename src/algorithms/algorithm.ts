@@ -1,0 +1,69 @@
+// The contract every post-training algorithm implements so one trainer (src/train/trainer.ts) can run it:
+// GRPO, DDPO, Diffusion-DPO, RWR, ReFL/DRaFT each live in their own folder and differ only in `step`.
+// The trainer owns everything around it — evaluation, checkpoints and exact resume, the NaN/Inf stop policy,
+// the SQLite run store, hacking monitors, progress and reports (STYLE §4: loops and I/O apart from the math).
+import type { Tensor } from '../torch/index.js';
+import type { TextToImageModel } from '../models/index.js';
+import type { RewardModel, RewardPrompt } from '../rewards/types.js';
+import type { Rng } from '../data/rng.js';
+import type { WordVocabulary } from '../data/vocabulary.js';
+
+/** Where training prompts come from (the Shapes grammar, glyph words, class names...). */
+export interface PromptSource {
+  readonly name: string;
+  /** One prompt, carrying the structured form the rewards need (RewardPrompt.shapes / glyph / classIndex). */
+  sample(rng: Rng): RewardPrompt;
+}
+
+/** What the trainer hands an algorithm once, at construction. */
+export interface AlgorithmContext {
+  /** The model being trained (its trainable parameters are the algorithm's to optimise). */
+  policy: TextToImageModel;
+  /** A frozen copy of the base: the KL anchor / DPO reference. requiresGrad false, eval mode. */
+  reference: TextToImageModel;
+  /** The (proxy) reward the algorithm optimises. Gold evaluation is the trainer's, not the algorithm's. */
+  reward: RewardModel;
+  prompts: PromptSource;
+  /** Run seed: every random draw of iteration `it` must derive from deriveSeed(seed, it, ...) so resume is exact. */
+  seed: number;
+  /**
+   * The tokenizer of the policy's prompts (the base checkpoint's testbed vocabulary); pass it to rolloutPrompts /
+   * generateImages as `vocabulary`. Undefined means the Shapes vocabulary (their default).
+   */
+  vocabulary?: WordVocabulary;
+}
+
+/** What one iteration reports. Numbers only, so the store and the report can take them as they are. */
+export interface AlgorithmStepLog {
+  /** Images generated this iteration (the common budget unit of `refract compare`). */
+  samples: number;
+  /** Mean proxy reward of this iteration's own samples (NaN for offline algorithms without fresh samples). */
+  reward: number;
+  /** Mean of each reward component on those samples. */
+  components: Record<string, number>;
+  /** Scalar training metrics: loss, kl, gradNorm, clipFraction, approxKl, ... (stored per step). */
+  metrics: Record<string, number>;
+  /** Extra per-step diagnostics (stored in the diagnostics table): ratio per timestep, advantage stats, ... */
+  diagnostics: Record<string, number>;
+  /** True when a non-finite loss or gradient made the algorithm skip its parameter update this iteration. */
+  skippedUpdate: boolean;
+  /** Mean KL-to-reference estimate of this iteration (the monitor's d = sqrt(KL)); NaN when not computed. */
+  klToReference: number;
+}
+
+/** Serializable algorithm state for exact resume: tensors (optimizer moments, ...) and JSON (stat trackers, ...). */
+export interface AlgorithmState {
+  tensors: Record<string, Tensor>;
+  json: Record<string, unknown>;
+}
+
+export interface Algorithm {
+  readonly name: string;
+  /** One iteration: generate (or read) samples, score, assign credit, update the policy. */
+  step(iteration: number): Promise<AlgorithmStepLog>;
+  /** Multiply the KL coefficient (the monitor's "raise KL" action); algorithms without one ignore it. */
+  scaleKlCoefficient?(factor: number): void;
+  stateDict(): AlgorithmState;
+  loadStateDict(state: AlgorithmState): void;
+  dispose(): void;
+}

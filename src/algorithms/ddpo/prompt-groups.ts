@@ -1,0 +1,35 @@
+// The prompts of one on-policy iteration: P distinct prompts from the run's source, each repeated G times, with one
+// sampler seed per sample. Everything is a function of (seed, iteration), so a resumed run draws what the original
+// would. Shared by DDPO and RWR.
+import { Rng, deriveSeed } from '../../data/rng.js';
+import type { RewardPrompt } from '../../rewards/types.js';
+import type { PromptSource } from '../algorithm.js';
+
+export interface PromptGroups {
+  /** prompts[i]: the prompt of sample i (G consecutive copies per distinct prompt). */
+  prompts: RewardPrompt[];
+  /** groupIds[i]: which distinct prompt sample i belongs to. */
+  groupIds: number[];
+  /** seeds[i]: the sampler seed of sample i. */
+  seeds: number[];
+}
+
+export function drawPromptGroups(
+  source: PromptSource,
+  seed: number,
+  iteration: number,
+  promptsPerIteration: number,
+  samplesPerPrompt: number,
+): PromptGroups {
+  const rng = new Rng(deriveSeed(seed, iteration, 1));
+  const distinct = Array.from({ length: promptsPerIteration }, () => source.sample(rng));
+  const prompts = distinct.flatMap((p) => Array<RewardPrompt>(samplesPerPrompt).fill(p));
+  const groupIds = distinct.flatMap((_, g) => Array<number>(samplesPerPrompt).fill(g));
+  const seeds = prompts.map((_, i) => deriveSeed(seed, iteration, 2, i));
+  return { prompts, groupIds, seeds };
+}
+
+/** Mean of a reward vector (NaN when empty). */
+export function meanOf(a: Float32Array): number {
+  return a.length === 0 ? NaN : a.reduce((s, x) => s + x, 0) / a.length;
+}

@@ -1,0 +1,97 @@
+/**
+ * Builds the reward of one audit entry: reward specs through the typed registry (rewards/config.ts), or a
+ * Bradley–Terry ensemble trained on synthetic gold-labelled pairs (rewards/preference/), optionally wrapped in a
+ * demo flaw. Trained members are cached as safetensors under `<out>/rm-cache/<key>/`, the key hashing every
+ * training option, so re-running an audit re-scores instead of re-training.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import path from 'node:path';
+import * as torch from '../../torch/index.js';
+import { loadSafetensors, saveStateDict } from '../../torch/safetensors.js';
+import { buildReward, parseRewardSpecs } from '../../rewards/config.js';
+import { BradleyTerryRewardModel } from '../../rewards/preference/bt-model.js';
+import { RewardEnsemble } from '../../rewards/preference/ensemble.js';
+import { DEFAULT_PREFERENCE_NET, PreferenceNet, type PreferenceNetConfig } from '../../rewards/preference/net.js';
+import { syntheticShapesPairs } from '../../rewards/preference/pairs.js';
+import type { RewardModel } from '../../rewards/types.js';
+import type { AuditRewardEntry, PreferenceRmOptions } from './config.js';
+import { withDemoFlaw } from './demo-flaws.js';
+
+/** Bump when training changes in a way the options do not show, so stale cached models are not reused. */
+const RM_CACHE_VERSION = 1;
+
+export interface BuildContext {
+  /** Output folder; trained RMs are cached under `<out>/rm-cache`. */
+  out: string;
+  onStatus?: (message: string) => void;
+}
+
+export async function buildAuditedReward(entry: AuditRewardEntry, ctx: BuildContext): Promise<RewardModel> {
+  const base =
+    entry.preference !== undefined
+      ? trainOrLoadPreferenceRm(entry.preference, ctx)
+      : await buildReward(parseRewardSpecs(entry.reward));
+  return entry.demoFlaw === undefined ? base : withDemoFlaw(base, entry.demoFlaw);
+}
+
+function netConfig(o: PreferenceRmOptions): PreferenceNetConfig {
+  return { ...DEFAULT_PREFERENCE_NET, ...o.net, channels: [...o.net.channels] as const, conditioned: true };
+}
+
+export function rmCacheKey(o: PreferenceRmOptions): string {
+  const json = JSON.stringify({ v: RM_CACHE_VERSION, ...o, net: netConfig(o) });
+  return createHash('sha256').update(json).digest('hex').slice(0, 16);
+}
+
+/** The ensemble of `o`, loaded from the cache when every member is there, else trained and cached. */
+export function trainOrLoadPreferenceRm(o: PreferenceRmOptions, ctx: BuildContext): RewardEnsemble {
+  const dir = path.join(ctx.out, 'rm-cache', rmCacheKey(o));
+  const files = Array.from({ length: o.members }, (_, k) => path.join(dir, `member${k}.safetensors`));
+  if (files.every((f) => existsSync(f))) {
+    ctx.onStatus?.(`loading cached Bradley–Terry ensemble from ${dir}`);
+    return new RewardEnsemble(files.map((f) => loadMember(f, netConfig(o))));
+  }
+  ctx.onStatus?.(
+    `training a Bradley–Terry ensemble: ${o.members} × ${o.steps} steps on ${o.pairs} pairs (noise ${o.labelNoise})`,
+  );
+  const pairs = syntheticShapesPairs({ count: o.pairs, seed: o.seed, labelNoise: o.labelNoise, kinds: o.kinds });
+  const ensemble = RewardEnsemble.train(pairs, {
+    members: o.members,
+    steps: o.steps,
+    batchSize: o.batchSize,
+    lr: o.lr,
+    seed: o.seed,
+    net: netConfig(o),
+  });
+  mkdirSync(dir, { recursive: true });
+  ensemble.members.forEach((m, k) => saveMember(files[k]!, m));
+  return ensemble;
+}
+
+function saveMember(file: string, m: BradleyTerryRewardModel): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  torch.scope(() =>
+    saveStateDict(tmp, m.net.stateDict(), { metadata: { offset: String(m.offset), version: m.version } }),
+  );
+  renameSync(tmp, file);
+}
+
+function loadMember(file: string, config: PreferenceNetConfig): BradleyTerryRewardModel {
+  const { tensors, metadata } = loadSafetensors(file);
+  const offset = Number(metadata['offset']);
+  if (!Number.isFinite(offset)) {
+    throw new Error(
+      `refract audit: ${file} must hold an 'offset' in its metadata, got ${metadata['offset']} — delete the cache folder`,
+    );
+  }
+  const net = new PreferenceNet(config);
+  try {
+    net.loadStateDict(tensors);
+  } finally {
+    torch.disposeAll([...tensors.values()]);
+  }
+  net.eval();
+  net.requiresGrad_(false);
+  return new BradleyTerryRewardModel(net, offset, { version: metadata['version'] ?? 'cached' });
+}

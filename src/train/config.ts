@@ -1,0 +1,90 @@
+// The run config of `refract train` (and of each arm of `refract compare`): what every algorithm shares — base
+// model, seed, iterations, prompts, rewards, evaluation, checkpoints, the NaN/Inf stop policy, the monitor — plus
+// one section per registered algorithm (`grpo: {...}`, ...), each validated by that algorithm's own schema.
+// Type, frozen default and schema (STYLE §5); errors name the field (src/config/load.ts).
+import { z } from 'zod';
+import { parseConfig, loadConfigFile, deepFreeze } from '../config/load.js';
+import { rewardsConfigSchema } from '../rewards/config.js';
+import { monitorConfigSchema } from '../reliability/monitor/config.js';
+import { promptSourceSchema } from './prompt-sources.js';
+import { ALGORITHMS, ALGORITHM_NAMES, type AlgorithmName } from './registry.js';
+
+const posInt = z.number().int().positive();
+const nonNegInt = z.number().int().nonnegative();
+
+/** `<name>: {...}` for every registered algorithm, each defaulting to its schema's defaults. */
+type SectionShape = { [K in AlgorithmName]: z.ZodPrefault<(typeof ALGORITHMS)[K]['schema']> };
+export const sectionShape = Object.fromEntries(
+  ALGORITHM_NAMES.map((name) => [name, (ALGORITHMS[name].schema as z.ZodType).prefault({})]),
+) as unknown as SectionShape;
+
+export const sharedRunShape = {
+  seed: nonNegInt.default(0),
+  /** The base model folder: the policy's start and the frozen reference. */
+  base: z.string().min(1).default('assets/base/shapes'),
+  /** Iterations to run (an upper bound when `maxSamples` is set). */
+  iterations: posInt.default(200),
+  /** Stop once this many images were generated in all (the common budget of `refract compare`). */
+  maxSamples: posInt.optional(),
+  threads: posInt.optional(),
+  /** Run folder: runs.sqlite (+ sample PNGs beside it), checkpoints/, report. */
+  out: z.string().min(1).default('runs/train'),
+  prompts: promptSourceSchema.prefault({ source: 'shapes' }),
+  /** The proxy reward the algorithm optimises (src/rewards/config.ts specs). */
+  rewards: rewardsConfigSchema.default([{ kind: 'shapes_gold', weight: 1 }]),
+  eval: z
+    .object({
+      /** Evaluate every this many iterations (and at iteration 0 and at the end); 0 turns evaluation off. */
+      every: nonNegInt.default(25),
+      /** ShapesEval prompts per category (Shapes source). */
+      perCategory: z.number().int().min(1).max(120).default(10),
+      /** Prompts of a fixed evaluation set drawn from the source (sources without ShapesEval). */
+      prompts: posInt.default(32),
+      /** Sampler steps of evaluation images (deterministic ODE sampler). */
+      samplingSteps: posInt.default(20),
+      /** Images of each evaluation stored as PNG samples beside the database. */
+      storeSamples: nonNegInt.default(8),
+    })
+    .strict()
+    .prefault({}),
+  checkpoint: z
+    .object({
+      /** Save a resumable checkpoint every this many iterations (and at the end). */
+      every: posInt.default(25),
+      /** Older checkpoints kept besides the latest. */
+      keep: nonNegInt.default(1),
+    })
+    .strict()
+    .prefault({}),
+  stopOnNonFinite: z
+    .object({
+      /** This many consecutive iterations with a skipped (non-finite) update stop the run as failed. */
+      maxConsecutive: posInt.default(3),
+    })
+    .strict()
+    .prefault({}),
+  /** The reward-hacking monitor's rules (src/reliability/monitor/config.ts); absent: no monitor. */
+  monitor: monitorConfigSchema.optional(),
+  /** Rewards never optimised, scored by the monitor on evaluation images (its `heldOut` signal). */
+  heldOutRewards: rewardsConfigSchema.optional(),
+};
+
+export const runConfigSchema = z
+  .object({
+    algorithm: z.enum(ALGORITHM_NAMES).default('grpo'),
+    ...sharedRunShape,
+    ...sectionShape,
+  })
+  .strict();
+
+export type RunConfig = z.infer<typeof runConfigSchema>;
+
+export const DEFAULT_RUN_CONFIG: Readonly<RunConfig> = deepFreeze(runConfigSchema.parse({}));
+
+export function parseRunConfig(raw: unknown, where = 'refract train'): Readonly<RunConfig> {
+  return parseConfig(runConfigSchema, raw, where);
+}
+
+export function loadRunConfig(file: string, where = 'refract train'): Readonly<RunConfig> {
+  return loadConfigFile(runConfigSchema, file, where);
+}

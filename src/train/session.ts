@@ -1,0 +1,267 @@
+// One training run's state between iterations and the per-iteration work around `algorithm.step`: logging to the
+// run store, evaluation, the monitor's actions, the NaN/Inf stop policy and checkpoints. ./trainer.ts drives it.
+import * as torch from '../torch/index.js';
+import path from 'node:path';
+import { encodeGridPng, writeGridPng } from '../eval/report/png.js';
+import { GRID_AFTER, GRID_BEFORE } from '../eval/report/training-report.js';
+import type { RGBImage } from '../data/image.js';
+import type { RunStore } from '../store/run-store.js';
+import type { Algorithm, AlgorithmContext, AlgorithmStepLog } from '../algorithms/algorithm.js';
+import type { RunConfig } from './config.js';
+import type { EvalSnapshot } from './monitor.js';
+import type { TrainingHooks, TrainingResult } from './trainer.js';
+import { emptySince, evaluatePolicy } from './evaluation.js';
+import { applyMonitorActions } from './monitor-actions.js';
+import {
+  checkpointDir,
+  evalCheckpointDir,
+  hasEvalCheckpoint,
+  latestRunCheckpoint,
+  loadRunCheckpoint,
+  saveEvalCheckpoint,
+  saveRunCheckpoint,
+  type CheckpointState,
+  type LoopState,
+} from './run-checkpoint.js';
+import { assertResumable } from './resume-check.js';
+
+export interface IterationOutcome {
+  stop?: { status: TrainingResult['status']; reason: string };
+}
+
+export class TrainingSession {
+  started = false;
+  lastEval: EvalSnapshot | undefined;
+  #loop: LoopState = { runId: -1, samplesUsed: 0, consecutiveSkips: 0, skippedTotal: 0, since: emptySince(), best: null, klScale: 1, monitors: {} };
+  /** Steps, evaluations and checkpoints already in the store (a resumed crash recomputes them; they are not re-logged). */
+  #loggedSteps = -1;
+  #loggedEvals = new Set<number>();
+  #loggedCheckpoint = -1;
+  /** Iteration of the latest saved checkpoint (the "last good" one named by the NaN/Inf stop message). */
+  #lastCheckpoint = -1;
+
+  constructor(
+    readonly config: Readonly<RunConfig>,
+    readonly ctx: AlgorithmContext,
+    readonly algorithm: Algorithm,
+    readonly store: RunStore,
+    readonly hooks: TrainingHooks,
+  ) {}
+
+  get runId(): number {
+    return this.#loop.runId;
+  }
+
+  get samplesUsed(): number {
+    return this.#loop.samplesUsed;
+  }
+
+  budgetSpent(): boolean {
+    return this.config.maxSamples !== undefined && this.#loop.samplesUsed >= this.config.maxSamples;
+  }
+
+  /** Starts a fresh run (evaluation and checkpoint of iteration 0) or restores the latest checkpoint; returns the next iteration. */
+  async open(resume: boolean): Promise<number> {
+    const dir = checkpointDir(this.config.out);
+    const latest = latestRunCheckpoint(dir);
+    if (latest !== null && !resume) {
+      throw new Error(
+        `refract train: out must be a fresh folder or a run to resume, got "${this.config.out}" which holds a run (checkpoint at iteration ${latest}) — pass --resume, or set another out`,
+      );
+    }
+    if (latest !== null) return this.#resume(dir);
+    this.#loop.runId = this.store.createRun({
+      name: `${this.config.algorithm}-${this.ctx.prompts.name}`,
+      kind: this.config.algorithm,
+      config: this.config,
+      seed: this.config.seed,
+      versions: { ...torch.versions(), refract: '0.1.0' },
+    });
+    this.started = true;
+    this.hooks.onStart?.({ runId: this.runId, firstIteration: 1, resumed: false, samplesUsed: 0 });
+    if (this.config.eval.every > 0) await this.#evaluate(0, {});
+    this.#checkpoint(0);
+    return 1;
+  }
+
+  async #resume(dir: string): Promise<number> {
+    const state = loadRunCheckpoint(dir, this.ctx.policy, this.algorithm);
+    assertResumable(state.config, this.config);
+    this.#loop = structuredClone(state.loop);
+    for (const m of this.hooks.monitors ?? []) {
+      const s = this.#loop.monitors[m.name];
+      if (s !== undefined) m.loadStateDict?.(s);
+    }
+    this.store.setStatus(this.runId, 'running');
+    this.started = true;
+    this.#loggedSteps = this.store.lastStep(this.runId) ?? -1;
+    this.#loggedEvals = new Set(this.store.evaluations(this.runId).map((e) => e.step));
+    this.#loggedCheckpoint = this.store.latestCheckpoint(this.runId)?.step ?? -1;
+    this.#lastCheckpoint = state.iteration;
+    this.hooks.onStart?.({ runId: this.runId, firstIteration: state.iteration + 1, resumed: true, samplesUsed: this.samplesUsed });
+    return state.iteration + 1;
+  }
+
+  /** One iteration: step, evaluation (when due) with the monitor's actions, logging, stop policy, checkpoint. */
+  async iterate(it: number): Promise<IterationOutcome> {
+    const log = await this.algorithm.step(it);
+    const loop = this.#loop;
+    loop.samplesUsed += log.samples;
+    if (log.skippedUpdate) {
+      loop.consecutiveSkips++;
+      loop.skippedTotal++;
+    } else loop.consecutiveSkips = 0;
+    if (Number.isFinite(log.klToReference)) {
+      loop.since.klSum += log.klToReference;
+      loop.since.klCount++;
+    }
+    if (Number.isFinite(log.reward)) {
+      loop.since.rewardSum += log.reward;
+      loop.since.rewardCount++;
+    }
+    this.hooks.onStep?.(it, log, { samplesUsed: loop.samplesUsed, consecutiveSkips: loop.consecutiveSkips });
+    const last = it === this.config.iterations || this.budgetSpent();
+    const every = this.config.eval.every;
+    const actionDiagnostics: Record<string, number> = {};
+    let stop: IterationOutcome['stop'];
+    if (every > 0 && (it % every === 0 || last)) {
+      stop = await this.#evaluate(it, actionDiagnostics);
+    }
+    this.#logStep(it, log, actionDiagnostics);
+    const max = this.config.stopOnNonFinite.maxConsecutive;
+    if (loop.consecutiveSkips >= max) return { stop: { status: 'failed', reason: this.#nonFiniteMessage(it, max) } };
+    if (it % this.config.checkpoint.every === 0 || last || stop !== undefined) this.#checkpoint(it);
+    return stop ? { stop } : {};
+  }
+
+  #logStep(it: number, log: AlgorithmStepLog, extra: Record<string, number>): void {
+    if (it <= this.#loggedSteps) return;
+    const components = Object.fromEntries(Object.entries(log.components).map(([k, v]) => [`reward/${k}`, v]));
+    this.store.logStep(
+      this.runId,
+      it,
+      {
+        reward: log.reward,
+        ...components,
+        ...log.metrics,
+        klToReference: log.klToReference,
+        samples: log.samples,
+        samplesUsed: this.#loop.samplesUsed,
+        skippedUpdate: log.skippedUpdate ? 1 : 0,
+      },
+      { ...log.diagnostics, ...extra },
+    );
+  }
+
+  /** Evaluates, logs, tracks the best checkpoint, lets the monitors act; returns a stop request if one asked. */
+  async #evaluate(it: number, diagnostics: Record<string, number>): Promise<IterationOutcome['stop']> {
+    const { policy, reward, prompts, vocabulary } = this.ctx;
+    const inputs = { policy, reward, source: prompts, config: this.config, ...(vocabulary ? { vocabulary } : {}) };
+    const snapshot = await evaluatePolicy(inputs, it, this.#loop.since);
+    this.#loop.since = emptySince();
+    this.lastEval = snapshot;
+    this.#logEvaluation(snapshot);
+    this.#writeGrid(it === 0 ? GRID_BEFORE : GRID_AFTER, snapshot.images);
+    this.hooks.onEval?.(snapshot);
+    const score = snapshot.gold?.overall ?? snapshot.proxy;
+    const best = this.#loop.best;
+    if (Number.isFinite(score) && (best === null || score > best.score)) this.#loop.best = { score, iteration: it };
+    if ((this.hooks.monitors ?? []).length === 0) return undefined;
+    saveEvalCheckpoint(this.config.out, policy, this.algorithm, this.#state(it));
+    return applyMonitorActions(this, it, snapshot, diagnostics);
+  }
+
+  #logEvaluation(s: EvalSnapshot & { seeds?: number[] }): void {
+    if (this.#loggedEvals.has(s.iteration)) return;
+    this.#loggedEvals.add(s.iteration);
+    if (s.gold) {
+      const { overall, ...details } = s.gold;
+      this.store.logEvaluation(this.runId, { step: s.iteration, suite: 'shapes_eval', overall, details });
+    }
+    this.store.logEvaluation(this.runId, {
+      step: s.iteration,
+      suite: 'proxy',
+      overall: s.proxy,
+      details: { components: s.proxyComponents, klToReference: nullIfNaN(s.klToReference), trainReward: nullIfNaN(s.trainReward) },
+    });
+    const n = Math.min(this.config.eval.storeSamples, s.images.length);
+    for (let i = 0; i < n; i++) {
+      this.store.addSample(this.runId, {
+        step: s.iteration,
+        prompt: s.prompts[i]!.text,
+        seed: s.seeds?.[i] ?? i,
+        png: encodeGridPng([s.images[i]!], { cols: 1, gap: 0 }),
+        reward: { proxy: nullIfNaN(s.proxyPerImage[i]!) },
+      });
+    }
+  }
+
+  /**
+   * A sample grid of an evaluation in the run folder (the report shows grid-before/after): for ShapesEval one row
+   * per category (its first 8 prompts), otherwise the first 32 images.
+   */
+  #writeGrid(file: string, images: readonly RGBImage[]): void {
+    if (images.length === 0) return;
+    const shapes = this.config.prompts.source === 'shapes';
+    const cols = Math.min(8, shapes ? this.config.eval.perCategory : images.length);
+    const stride = shapes ? this.config.eval.perCategory : cols; // where each row starts in `images`
+    const rows = Math.min(shapes ? Infinity : 4, Math.ceil(images.length / stride));
+    const picked = Array.from({ length: rows }, (_, r) => images.slice(r * stride, r * stride + cols)).flat();
+    writeGridPng(path.join(this.config.out, file), picked, { cols });
+  }
+
+  /** The loop state to checkpoint after iteration `it` (monitor states collected now). */
+  #state(it: number): CheckpointState {
+    const monitors = Object.fromEntries((this.hooks.monitors ?? []).flatMap((m) => (m.stateDict ? [[m.name, m.stateDict()]] : [])));
+    return {
+      iteration: it,
+      loop: structuredClone({ ...this.#loop, monitors }),
+      algorithm: { name: this.algorithm.name, json: {} },
+      config: this.config as RunConfig,
+      versions: { ...torch.versions() },
+    };
+  }
+
+  #checkpoint(it: number): void {
+    const c = this.config.checkpoint;
+    const folder = saveRunCheckpoint(checkpointDir(this.config.out), this.ctx.policy, this.algorithm, this.#state(it), c.keep);
+    this.#lastCheckpoint = it;
+    if (it > this.#loggedCheckpoint) {
+      this.store.addCheckpoint(this.runId, it, folder, { samplesUsed: this.#loop.samplesUsed });
+      this.#loggedCheckpoint = it;
+    }
+    this.hooks.onCheckpoint?.(it, folder);
+  }
+
+  #nonFiniteMessage(it: number, max: number): string {
+    const a = this.config.algorithm;
+    return (
+      `refract train: ${max} consecutive iterations (${it - max + 1}–${it}) skipped their update because of a non-finite ` +
+      `reward, loss or gradient — the run is stopped as failed; the last good checkpoint is iteration ${this.#lastCheckpoint} ` +
+      `in ${checkpointDir(this.config.out)}. Check the reward, or lower ${a}.lr; resume with --resume`
+    );
+  }
+
+  // ---------- used by the monitor actions ----------
+
+  get loop(): LoopState {
+    return this.#loop;
+  }
+
+  /**
+   * Reloads the policy and algorithm state saved at the evaluation of `iteration` (default: the best one so far),
+   * keeping the KL raises made since. Returns the iteration returned to, or null when there is no such checkpoint.
+   */
+  rollbackTo(iteration?: number): number | null {
+    const to = iteration ?? this.#loop.best?.iteration;
+    if (to === undefined || !hasEvalCheckpoint(this.config.out, to)) return null;
+    const state = loadRunCheckpoint(evalCheckpointDir(this.config.out), this.ctx.policy, this.algorithm, to);
+    const ratio = this.#loop.klScale / state.loop.klScale;
+    if (ratio !== 1) this.algorithm.scaleKlCoefficient?.(ratio);
+    return to;
+  }
+}
+
+function nullIfNaN(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}

@@ -1,0 +1,216 @@
+// The training report from a tiny synthetic run store: what it writes, that its numbers are the logged ones, that
+// runs with only some metrics (DPO without KL, NaN rewards) still report, bad input errors, and `refract report`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { RunStore } from '../../src/store/run-store.js';
+import { encodeGridPng, writeGridPng } from '../../src/eval/report/png.js';
+import { svgToPng } from '../../src/eval/report/chart-render.js';
+import {
+  GRID_AFTER,
+  GRID_BEFORE,
+  writeTrainingReport,
+  type TrainingReportSummary,
+} from '../../src/eval/report/training-report.js';
+import { ReportInputError } from '../../src/eval/report/run-data.js';
+import { registerReport, summaryTable } from '../../src/cli/report.js';
+import type { RGBImage } from '../../src/data/image.js';
+import { assertScalarClose } from '../helpers.js';
+
+const CATEGORIES = ['single_object', 'two_objects', 'counting'] as const;
+const flat = (v: number): RGBImage => ({ width: 4, height: 4, data: new Float32Array(48).fill(v) });
+
+/** A GRPO-like run: 12 iterations with reward, KL, per-timestep ratios; ShapesEval at 0, 6, 12; samples; grids. */
+function grpoRun(dir: string): void {
+  const store = RunStore.open(path.join(dir, 'runs.sqlite'));
+  const run = store.createRun({ name: 'grpo-shapes', kind: 'grpo', config: { lr: 1e-4 }, seed: 3 });
+  for (let it = 1; it <= 12; it++) {
+    const diagnostics: Record<string, number> = { ratio_max_dev_first_epoch: 0, ratio_mean_t0: 1, ratio_mean_t1: 1.01 };
+    if (it === 9) diagnostics['monitor_raise_kl'] = 1;
+    store.logStep(
+      run,
+      it,
+      { reward: 0.1 * it, kl: 0.01 * it, loss: it === 4 ? NaN : 1 / it, clipFraction: 0.1, darkFraction: 0.2 },
+      diagnostics,
+      1000 + 2 * it,
+    );
+  }
+  for (const [step, base] of [
+    [0, 0.2],
+    [6, 0.5],
+    [12, 0.4],
+  ] as const) {
+    const details = Object.fromEntries(CATEGORIES.map((c, i) => [c, base + 0.1 * i]));
+    store.logEvaluation(run, { step, suite: 'shapes_eval', overall: base + 0.1, details });
+  }
+  for (const step of [0, 12])
+    store.addSample(run, {
+      step,
+      prompt: 'a red <circle>',
+      seed: 1,
+      png: encodeGridPng([flat(step / 12)]),
+      reward: { total: step / 12 },
+    });
+  store.setStatus(run, 'finished');
+  store.close();
+  writeGridPng(path.join(dir, GRID_BEFORE), [flat(0), flat(0.5)]);
+  writeGridPng(path.join(dir, GRID_AFTER), [flat(1), flat(0.5)]);
+}
+
+function withDir(fn: (dir: string) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'refract-report-'));
+    try {
+      await fn(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+test(
+  'writeTrainingReport: page, summary and charts of a GRPO-like run',
+  withDir(async (dir) => {
+    grpoRun(dir);
+    mkdirSync(path.join(dir, 'report'));
+    writeFileSync(path.join(dir, 'report', 'stale.svg'), '<svg/>');
+    const r = await writeTrainingReport(dir);
+    const html = readFileSync(r.html, 'utf8');
+    const summary = JSON.parse(readFileSync(r.json, 'utf8')) as TrainingReportSummary;
+
+    // The numbers are the logged ones.
+    assert.equal(summary.run.name, 'grpo-shapes');
+    assert.equal(summary.steps.count, 12);
+    assert.equal(summary.steps.wallSeconds, 22);
+    const ba = summary.evaluations['shapes_eval']!;
+    assert.deepEqual([ba.beforeStep, ba.afterStep], [0, 12]);
+    const row = (name: string) => ba.rows.find((x) => x.name === name)!;
+    assertScalarClose(row('overall').before!, 0.3, 1e-12);
+    assertScalarClose(row('overall').after!, 0.5, 1e-12);
+    assertScalarClose(row('counting').after!, 0.6, 1e-12);
+    assert.equal(summary.kl!.metric, 'kl');
+    assertScalarClose(summary.kl!.last!, 0.12, 1e-12, 'last KL (window of 1 of 12 values)');
+    assertScalarClose(summary.kl!.dLast!, Math.sqrt(0.12), 1e-12);
+    assert.equal(summary.metrics['loss']!.n, 11, 'the NaN loss is not counted');
+    assert.deepEqual(summary.monitorActions, [{ step: 9, action: 'raise_kl' }]);
+    assert.deepEqual(summary.grids, [GRID_BEFORE, GRID_AFTER]);
+
+    // Every chart the data supports, written and inlined; no stale file left.
+    const ids = summary.figures.map((f) => f.id);
+    for (const id of [
+      'reward',
+      'kl',
+      'reward-vs-d',
+      'eval-shapes-eval',
+      'eval-shapes-eval-before-after',
+      'ratio',
+      'image',
+      'training',
+    ]) {
+      assert.ok(ids.includes(id), `figure ${id} in ${ids.join(', ')}`);
+    }
+    for (const f of summary.figures) {
+      assert.ok(existsSync(path.join(dir, f.svg)) && existsSync(path.join(dir, f.png!)), `${f.id} files`);
+    }
+    assert.ok(!existsSync(path.join(dir, 'report', 'stale.svg')), 'stale chart removed');
+    const inline = [...html.matchAll(/<svg[\s\S]*?<\/svg>/g)].map((m) => m[0]);
+    assert.equal(inline.length, summary.figures.length);
+    svgToPng(inline[0]!, { scale: 0.5 }); // well-formed XML
+
+    // The page: sections, escaped prompt, every relative reference resolves.
+    for (const id of ['reward', 'kl', 'eval', 'ratio', 'image', 'monitor', 'samples', 'metrics', 'config'])
+      assert.ok(html.includes(`id="${id}"`), id);
+    assert.ok(html.includes('a red &lt;circle&gt;') && !html.includes('<circle>'));
+    assert.ok(!/>NaN</.test(html), 'no NaN printed');
+    const refs = [...html.matchAll(/(?:src|href)="([^"#]+)"/g)].map((m) => m[1]!);
+    assert.ok(refs.length >= 4 + 2 * summary.figures.length);
+    for (const ref of refs) assert.ok(existsSync(path.join(dir, ref)), `reference ${ref} exists`);
+  }),
+);
+
+test(
+  'writeTrainingReport: a DPO-like run (no KL, NaN rewards, no evaluations) reports what it has',
+  withDir(async (dir) => {
+    const store = RunStore.open(path.join(dir, 'runs.sqlite'));
+    const first = store.createRun({ name: 'old', kind: 'grpo', config: {}, seed: 0 });
+    const run = store.createRun({ name: 'dpo', kind: 'dpo', config: { beta: 0.1 }, seed: 0 });
+    for (let it = 1; it <= 5; it++)
+      store.logStep(run, it, { reward: NaN, loss: 0.7 - 0.1 * it, implicitAccuracy: 0.5 + 0.05 * it });
+    store.close();
+    const r = await writeTrainingReport(dir, { png: false });
+    assert.equal(r.summary.run.id, run, 'the newest run by default');
+    assert.deepEqual(r.summary.run.runIds, [first, run]);
+    assert.equal(r.summary.kl, null);
+    assert.deepEqual(r.summary.evaluations, {});
+    assert.equal(r.summary.metrics['reward']!.n, 0);
+    assert.deepEqual(
+      r.summary.figures.map((f) => f.id),
+      ['training'],
+    );
+    assert.equal(r.summary.figures[0]!.png, undefined);
+    const html = readFileSync(r.html, 'utf8');
+    assert.ok(html.includes('No sample grids') && html.includes('implicitAccuracy'));
+    assert.ok(!html.includes('id="kl"') && !html.includes('id="reward"'));
+    const viaFile = await writeTrainingReport(path.join(dir, 'runs.sqlite'), { png: false });
+    assert.equal(viaFile.html, r.html, 'the store file names its run folder');
+    const older = await writeTrainingReport(dir, { runId: first, png: false });
+    assert.equal(older.summary.run.name, 'old');
+    assert.deepEqual(older.summary.figures, []);
+  }),
+);
+
+test(
+  'writeTrainingReport: bad run folders and run ids are named with the fix',
+  withDir(async (dir) => {
+    await assert.rejects(
+      writeTrainingReport(path.join(dir, 'nope')),
+      (e: unknown) =>
+        e instanceof ReportInputError && /RUN_DIR must be a run folder, got ".*nope" \(not a folder\)/.test(e.message),
+    );
+    await assert.rejects(
+      writeTrainingReport(dir),
+      /RUN_DIR must contain runs\.sqlite, got ".*" without it — pass the --out folder of refract train/,
+    );
+    RunStore.open(path.join(dir, 'runs.sqlite')).close();
+    await assert.rejects(writeTrainingReport(dir), /must hold at least one run, got none/);
+    const store = RunStore.open(path.join(dir, 'runs.sqlite'));
+    store.createRun({ name: 'a', kind: 'grpo', config: {}, seed: 0 });
+    store.close();
+    await assert.rejects(writeTrainingReport(dir, { runId: 7 }), /run id must be one of 1, got 7/);
+  }),
+);
+
+test(
+  'refract report RUN_DIR --json prints the paths and summary; errors become CLI errors',
+  withDir(async (dir) => {
+    grpoRun(dir);
+    const program = new Command().exitOverride();
+    registerReport(program);
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (s: string) => lines.push(s);
+    try {
+      await program.parseAsync(['node', 'refract', 'report', dir, '--json', '--no-png']);
+    } finally {
+      console.log = log;
+    }
+    const out = JSON.parse(lines[0]!) as { html: string; summary: TrainingReportSummary };
+    assert.equal(out.html, path.join(dir, 'report.html'));
+    assert.equal(out.summary.evaluations['shapes_eval']!.afterStep, 12);
+    // The table printed without --json (rendering the report again would only repeat the work above).
+    const table = summaryTable(out.summary);
+    assert.match(table, /shapes_eval overall \(it 0→12\)\s+0\.3\s+0\.5/);
+    assert.match(table, /KL \(kl\) \/ d at end/);
+    await assert.rejects(program.parseAsync(['node', 'refract', 'report', path.join(dir, 'missing')]), {
+      name: 'CliError',
+      message: /^refract report: RUN_DIR must be a run folder/,
+    });
+    await assert.rejects(
+      program.parseAsync(['node', 'refract', 'report', dir, '--run', 'x']),
+      /--run must be a positive integer run id, got "x"/,
+    );
+  }),
+);

@@ -1,0 +1,62 @@
+// The run config: defaults, the registry-driven algorithm list and sections, errors that name the field, and the
+// committed configs parse.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_RUN_CONFIG, loadRunConfig, parseRunConfig } from '../../src/train/config.js';
+import { ALGORITHM_NAMES, ALGORITHMS } from '../../src/train/registry.js';
+import { ConfigError } from '../../src/config/load.js';
+import { buildPromptSource } from '../../src/train/prompt-sources.js';
+import { Rng } from '../../src/data/rng.js';
+
+test('defaults: GRPO on the Shapes base with the gold reward, a section per registered algorithm', () => {
+  assert.equal(DEFAULT_RUN_CONFIG.algorithm, 'grpo');
+  assert.equal(DEFAULT_RUN_CONFIG.base, 'assets/base/shapes');
+  assert.deepEqual(DEFAULT_RUN_CONFIG.rewards, [{ kind: 'shapes_gold', weight: 1 }]);
+  assert.deepEqual(DEFAULT_RUN_CONFIG.prompts, { source: 'shapes', heldOut: 'include' });
+  assert.equal(DEFAULT_RUN_CONFIG.stopOnNonFinite.maxConsecutive, 3);
+  assert.ok(ALGORITHM_NAMES.includes('grpo'));
+  for (const name of ALGORITHM_NAMES) {
+    assert.deepEqual(DEFAULT_RUN_CONFIG[name], ALGORITHMS[name].schema.parse({}), `${name} section defaults`);
+  }
+  assert.ok(Object.isFrozen(DEFAULT_RUN_CONFIG.grpo));
+});
+
+test('errors name the field, what it must be, and the fix', () => {
+  const bad = (raw: unknown): string => {
+    try {
+      parseRunConfig(raw);
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      return err.message;
+    }
+    assert.fail('expected a ConfigError');
+  };
+  assert.match(bad({ algorithm: 'ppo' }), /field "algorithm" .*got "ppo"/);
+  assert.match(bad({ grpo: { groupSize: 1 } }), /field "grpo.groupSize" .*got 1 — fix it in the config/);
+  assert.match(bad({ grpo: { lrr: 1 } }), /grpo: unknown field\(s\) "lrr"/);
+  assert.match(bad({ prompts: { source: 'shapes', categories: ['colour'] } }), /field "prompts.categories.0"/);
+  assert.match(bad({ prompts: { source: 'words' } }), /field "prompts.source"/);
+  assert.match(bad({ rewards: [{ kind: 'shapes_gold', options: { total: 'all' } }] }), /field "rewards.0.options.total"/);
+  assert.match(bad({ stopOnNonFinite: { maxConsecutive: 0 } }), /field "stopOnNonFinite.maxConsecutive"/);
+  assert.match(bad({ checkpoint: 'assets/base/shapes' }), /field "checkpoint"/);
+});
+
+test('configs/grpo-shapes.yaml parses in the run-config format', () => {
+  const c = loadRunConfig('configs/grpo-shapes.yaml');
+  assert.equal(c.algorithm, 'grpo');
+  assert.equal(c.grpo.groupSize, 8);
+  assert.equal(c.out, 'runs/grpo-shapes');
+});
+
+test('prompt sources: Shapes prompts carry their structure, the category filter holds, class prompts their index', () => {
+  const rng = new Rng(1);
+  const shapes = buildPromptSource(parseRunConfig({ prompts: { source: 'shapes', categories: ['counting'] } }).prompts);
+  for (let i = 0; i < 20; i++) {
+    const p = shapes.sample(rng);
+    assert.equal(p.shapes?.category, 'counting');
+    assert.equal(p.text, p.shapes?.text);
+  }
+  const classes = buildPromptSource(parseRunConfig({ prompts: { source: 'classes', dataset: 'mnist' } }).prompts);
+  const c = classes.sample(rng);
+  assert.equal(c.text, `the digit ${c.classIndex}`);
+});
