@@ -10,7 +10,8 @@
 import path from 'node:path';
 import * as torch from '../torch/index.js';
 import { deriveSeed } from '../data/rng.js';
-import { saveCheckpoint } from '../models/checkpoint.js';
+import { saveCheckpoint, loadCheckpoint } from '../models/checkpoint.js';
+import { testbedOfCheckpoint } from '../pretrain/testbeds/of-checkpoint.js';
 import { RunStore } from '../store/run-store.js';
 import type { RunStatus } from '../store/run-store-types.js';
 import type { RewardModel } from '../rewards/types.js';
@@ -90,7 +91,7 @@ export async function runTraining(config: Readonly<RunConfig>, hooks: TrainingHo
       }
     }
     const last = end.status === 'finished' ? it - 1 : it;
-    if (end.status !== 'failed') saveCheckpoint(path.join(config.out, 'final'), ctx.policy, { algorithm: config.algorithm, iteration: last });
+    if (end.status !== 'failed') saveCheckpoint(path.join(config.out, 'final'), ctx.policy, { algorithm: config.algorithm, iteration: last, testbed: baseTestbed(config.base) }); // the testbed names the tokenizer of a later `refract sample`
     store.setStatus(session.runId, end.status);
     return {
       runId: session.runId,
@@ -112,5 +113,15 @@ export async function runTraining(config: Readonly<RunConfig>, hooks: TrainingHo
     ctx.reference.dispose();
     await ctx.reward.close?.();
     await built.close();
+  }
+}
+
+/** The testbed of the base checkpoint (its prompts' vocabulary), recorded in the final model's metadata. */
+function baseTestbed(base: string): string {
+  const ck = loadCheckpoint(base);
+  try {
+    return testbedOfCheckpoint(ck.kind, ck.extra).name;
+  } finally {
+    ck.model.dispose();
   }
 }
