@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // `refract` command line: one subcommand per job; each lives in its own file and only composes library code.
+import { AuditGateError } from '../reliability/audit/gate.js';
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './bench.js';
 import { registerDemo } from './demo.js';
@@ -35,7 +36,7 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode);
-  if (err instanceof CliError || err instanceof ConfigError) {
+  if (err instanceof CliError || err instanceof ConfigError || err instanceof AuditGateError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }

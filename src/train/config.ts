@@ -2,6 +2,7 @@
 // model, seed, iterations, prompts, rewards, evaluation, checkpoints, the NaN/Inf stop policy, the monitor — plus
 // one section per registered algorithm (`grpo: {...}`, ...), each validated by that algorithm's own schema.
 // Type, frozen default and schema (STYLE §5); errors name the field (src/config/load.ts).
+import { auditGateConfigSchema } from './audit-gate.js';
 import { z } from 'zod';
 import { parseConfig, loadConfigFile, deepFreeze } from '../config/load.js';
 import { rewardsConfigSchema } from '../rewards/config.js';
@@ -65,6 +66,8 @@ export const sharedRunShape = {
     .prefault({}),
   /** The reward-hacking monitor's rules (src/reliability/monitor/config.ts); absent: no monitor. */
   monitor: monitorConfigSchema.optional(),
+  /** Audit gate: the reward card (from `refract audit`) that must pass before training starts; absent: no gate. */
+  audit: auditGateConfigSchema.optional(),
   /** Rewards never optimised, scored by the monitor on evaluation images (its `heldOut` signal). */
   heldOutRewards: rewardsConfigSchema.optional(),
 };

@@ -12,6 +12,7 @@ import * as torch from '../torch/index.js';
 import { deriveSeed } from '../data/rng.js';
 import { saveCheckpoint, loadCheckpoint } from '../models/checkpoint.js';
 import { testbedOfCheckpoint } from '../pretrain/testbeds/of-checkpoint.js';
+import { checkRewardCard } from './audit-gate.js';
 import { RunStore } from '../store/run-store.js';
 import type { RunStatus } from '../store/run-store-types.js';
 import type { RewardModel } from '../rewards/types.js';
@@ -62,6 +63,8 @@ export function runStoreFile(out: string): string {
 /** Runs (or resumes) the training run `config` describes. Throws on errors; a NaN/Inf stop returns status 'failed'. */
 export async function runTraining(config: Readonly<RunConfig>, hooks: TrainingHooks = {}, options: TrainingOptions = {}): Promise<TrainingResult> {
   const t0 = performance.now();
+  // A reward earns trust before training (#5 §3): a failing card stops here, before anything is loaded or written.
+  if (config.audit) checkRewardCard(config.audit, (m) => process.stderr.write(`refract train: audit gate overridden — ${m}\n`));
   if (config.threads) torch.setNumThreads(config.threads);
   torch.manualSeed(deriveSeed(config.seed, 0));
   const ctx = await buildContext(config, hooks.reward);

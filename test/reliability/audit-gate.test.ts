@@ -105,3 +105,36 @@ test('audit config: the shipped example parses; mistakes name the field', () => 
   bad({ rewards: [ok.rewards[0], ok.rewards[0]] }, /names must be unique/);
   bad({ ...ok, preferences: { source: 'file' } }, /preferences\.path/);
 });
+
+test('the training gate: a failing card blocks runTraining before anything is written; override lets it through', async () => {
+  const { mkdtempSync, writeFileSync, existsSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const { checkRewardCard } = await import('../../src/train/audit-gate.js');
+  const { parseRunConfig } = await import('../../src/train/config.js');
+  const { runTraining } = await import('../../src/train/trainer.js');
+  const dir = mkdtempSync(path.join(tmpdir(), 'refract-gate-'));
+  try {
+    const cards = path.join(dir, 'reward-cards.json');
+    writeFileSync(cards, JSON.stringify({ cards: [card('good', 0.95, 0.05), card('weak', 0.62, 0.4)] }));
+    const gate = (reward: string, override = false): ReturnType<typeof checkRewardCard> =>
+      checkRewardCard({ cards, reward, override, thresholds: { ...DEFAULT_AUDIT_THRESHOLDS } }, (m) => warnings.push(m));
+    const warnings: string[] = [];
+    assert.equal(gate('good').passed, true);
+    assert.throws(() => gate('weak'), (e: unknown) => e instanceof AuditGateError && /held-out pairwise accuracy 0\.620 < min 0\.800/.test(e.message));
+    const overridden = gate('weak', true);
+    assert.equal(overridden.overridden, true);
+    assert.equal(warnings.length, 1);
+    assert.throws(() => gate('nope'), (e: unknown) => e instanceof ConfigError && /audit\.reward.*"good", "weak"/.test(e.message));
+    assert.throws(
+      () => checkRewardCard({ cards: path.join(dir, 'missing.json'), reward: 'good', override: false, thresholds: { ...DEFAULT_AUDIT_THRESHOLDS } }, () => undefined),
+      (e: unknown) => e instanceof ConfigError && /audit\.cards/.test(e.message),
+    );
+    const out = path.join(dir, 'run');
+    const config = parseRunConfig({ base: 'assets/base/shapes', iterations: 1, out, audit: { cards, reward: 'weak' } });
+    await assert.rejects(runTraining(config), AuditGateError);
+    assert.equal(existsSync(out), false, 'a blocked run writes nothing');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

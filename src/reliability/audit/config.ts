@@ -18,7 +18,7 @@ import { DEMO_FLAWS } from './demo-flaws.js';
 import { DEFAULT_AUDIT_THRESHOLDS } from './gate.js';
 import { DEFECT_KINDS } from './perturb.js';
 
-const thresholdsSchema = z
+export const auditThresholdsSchema = z
   .object({
     minPairwiseAccuracy: z.number().min(0).max(1).default(DEFAULT_AUDIT_THRESHOLDS.minPairwiseAccuracy),
     maxEce: z.number().min(0).max(1).default(DEFAULT_AUDIT_THRESHOLDS.maxEce),
@@ -64,7 +64,7 @@ const entrySchema = z
     preference: preferenceRmSchema.optional(),
     demoFlaw: z.enum(DEMO_FLAWS).optional(),
     /** Per-entry overrides of the audit's thresholds. */
-    thresholds: thresholdsSchema.partial().optional(),
+    thresholds: auditThresholdsSchema.partial().optional(),
   })
   .strict()
   .refine((e) => (e.reward === undefined) !== (e.preference === undefined), {
@@ -117,7 +117,7 @@ export const auditConfigSchema = z
       })
       .strict()
       .prefault({}),
-    thresholds: thresholdsSchema.prefault({}),
+    thresholds: auditThresholdsSchema.prefault({}),
     rewards: z
       .array(entrySchema)
       .min(1)
