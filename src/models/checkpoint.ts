@@ -109,6 +109,13 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   return { kind: m.kind, model, extra: m.extra } as LoadedCheckpoint;
 }
 
+/** A checkpoint's kind and free metadata, read from config.json without loading the weights. */
+export function readCheckpointMetadata(dir: string): { kind: CheckpointKind; extra: Record<string, JsonValue> } {
+  const file = path.join(dir, CONFIG_FILE);
+  const m = readManifest(file, `refract readCheckpointMetadata (${file})`);
+  return { kind: m.kind, extra: m.extra };
+}
+
 /** loadCheckpoint, requiring a text-to-image model. */
 export function loadTextToImageCheckpoint(dir: string): TextToImageModel {
   const c = loadCheckpoint(dir);

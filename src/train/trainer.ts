@@ -10,7 +10,7 @@
 import path from 'node:path';
 import * as torch from '../torch/index.js';
 import { deriveSeed } from '../data/rng.js';
-import { saveCheckpoint, loadCheckpoint } from '../models/checkpoint.js';
+import { saveCheckpoint, readCheckpointMetadata } from '../models/checkpoint.js';
 import { testbedOfCheckpoint } from '../pretrain/testbeds/of-checkpoint.js';
 import { checkRewardCard } from './audit-gate.js';
 import { RunStore } from '../store/run-store.js';
@@ -121,10 +121,6 @@ export async function runTraining(config: Readonly<RunConfig>, hooks: TrainingHo
 
 /** The testbed of the base checkpoint (its prompts' vocabulary), recorded in the final model's metadata. */
 function baseTestbed(base: string): string {
-  const ck = loadCheckpoint(base);
-  try {
-    return testbedOfCheckpoint(ck.kind, ck.extra).name;
-  } finally {
-    ck.model.dispose();
-  }
+  const { kind, extra } = readCheckpointMetadata(base);
+  return testbedOfCheckpoint(kind, extra).name;
 }

@@ -90,7 +90,8 @@ test('GRPO: scaleKlCoefficient multiplies β, and the state dict carries β and 
       other.loadStateDict(sd);
     });
     assert.equal(other.klCoefficient, 0.05);
-    assert.throws(() => other.loadStateDict({ tensors: {}, json: {} }), /state must hold json.optimizer/);
+    assert.throws(() => other.loadStateDict({ tensors: {}, json: {} }), /state must hold json\.klCoefficient/);
+    assert.throws(() => other.loadStateDict({ tensors: {}, json: { klCoefficient: 0.01 } }), /state\.json\.optimizer must hold the optimizer's scalars/);
   } finally {
     algo.dispose();
     other.dispose();

@@ -1,8 +1,9 @@
 // DDPO as an Algorithm (src/algorithms/algorithm.ts): one iteration composes sample (rollout-stage: DDIM(η) on the
 // flow policy through the exact flow → VP change of variables) → reward → per-prompt stat tracking (credit/) →
 // PPO-clip update (update-stage). The shared loop (src/train/) owns store, evaluation, checkpoints and resume.
+import { optimizerFromState, optimizerToState } from '../optimizer-state.js';
 import * as torch from '../../torch/index.js';
-import { AdamW, type OptimizerStateDict } from '../../torch/optim/index.js';
+import { AdamW } from '../../torch/optim/index.js';
 import { tensorToImages } from '../../data/image-tensor.js';
 import { PerPromptStatTracker, type StatTrackerState } from '../../credit/stat-tracker.js';
 import { clipAdvantages } from '../../credit/group-relative.js';
@@ -12,7 +13,7 @@ import { advantageStats, type AdvantageStats } from '../../credit/advantages.js'
 import type { Algorithm, AlgorithmContext, AlgorithmState, AlgorithmStepLog } from '../algorithm.js';
 import { ddpoRollout } from './rollout-stage.js';
 import { ddpoUpdateStage, type DdpoUpdateDiagnostics } from './update-stage.js';
-import { drawPromptGroups, meanOf } from './prompt-groups.js';
+import { drawPromptGroups, meanOf } from '../prompt-groups.js';
 import type { DdpoSection, DdpoSettings } from './config.js';
 
 type LogTail = Omit<AlgorithmStepLog, 'samples' | 'reward' | 'components'>;
@@ -63,18 +64,15 @@ export class DdpoAlgorithm implements Algorithm {
   }
 
   stateDict(): AlgorithmState {
-    const sd = this.#optimizer.stateDict();
-    return { tensors: Object.fromEntries(sd.tensors), json: { optimizer: sd.scalars, statTracker: this.#tracker.stateDict() } };
+    const state = optimizerToState(this.#optimizer);
+    return { tensors: state.tensors, json: { ...state.json, statTracker: this.#tracker.stateDict() } };
   }
 
   loadStateDict(state: AlgorithmState): void {
-    const scalars = state.json['optimizer'] as OptimizerStateDict['scalars'] | undefined;
     const tracker = state.json['statTracker'] as StatTrackerState | undefined;
-    if (scalars === undefined || tracker === undefined) {
-      throw new Error('refract ddpo: state must hold json.optimizer and json.statTracker — was it saved by DDPO?');
-    }
+    if (tracker === undefined) throw new Error('refract ddpo: state must hold json.statTracker — was it saved by DDPO?');
+    optimizerFromState(this.#optimizer, state, 'ddpo.loadStateDict');
     this.#tracker.loadStateDict(tracker);
-    this.#optimizer.loadStateDict({ tensors: new Map(Object.entries(state.tensors)), scalars });
   }
 
   dispose(): void {

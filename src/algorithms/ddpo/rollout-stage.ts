@@ -10,7 +10,7 @@ import { sampleShape } from '../../pipeline/text-to-image.js';
 import type { WordVocabulary } from '../../data/vocabulary.js';
 import { SHAPES_VOCABULARY } from '../../data/shapes/vocab.js';
 import type { DdpoSection } from './config.js';
-import type { PromptGroups } from './prompt-groups.js';
+import type { PromptGroups } from '../prompt-groups.js';
 
 /** ddimSchedule options of the flow → VP grid: 'trailing' starts at the noisiest level; the last step ends at σ = 0. */
 export const FLOW_VP_SCHEDULE = Object.freeze({ spacing: 'trailing', setAlphaToOne: true } as const);

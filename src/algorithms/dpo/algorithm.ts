@@ -14,7 +14,7 @@ import { parseDpoSection } from './config.js';
 import { groupPreferencePairs } from './online-pairs.js';
 import { drawPairs, loadPairPool, pairBatchOf, type PreferenceFileLoader } from './pair-source.js';
 import { dpoUpdate, type DpoUpdateLog, type PairBatch } from './update.js';
-import { optimizerFromState, optimizerToState } from './optimizer-state.js';
+import { optimizerFromState, optimizerToState } from '../optimizer-state.js';
 
 export interface DpoDependencies {
   /** Reads a preferences file for `offline.source.kind: file` (store/preference-pairs.ts). */

@@ -1,12 +1,12 @@
 // GRPO stage 1 — sample: draw prompts from the run's prompt source, roll out a group of G samples per prompt with
 // the SDE sampler.
-import { Rng, deriveSeed } from '../../data/rng.js';
 import { rolloutPrompts, type PromptModel } from '../../pipeline/text-to-image.js';
 import type { Trajectory } from '../../generate/trajectory.js';
 import type { PromptCondition } from '../../models/index.js';
 import type { WordVocabulary } from '../../data/vocabulary.js';
 import type { RewardPrompt } from '../../rewards/types.js';
 import type { PromptSource } from '../algorithm.js';
+import { drawPromptGroups } from '../prompt-groups.js';
 import type { GrpoConfig } from './config.js';
 
 export interface RolloutBatch {
@@ -27,11 +27,7 @@ export function rolloutStage(
   iteration: number,
   vocabulary?: WordVocabulary,
 ): RolloutBatch {
-  const rng = new Rng(deriveSeed(config.seed, iteration, 1));
-  const distinct = Array.from({ length: config.promptsPerIteration }, () => source.sample(rng));
-  const prompts = distinct.flatMap((p) => Array<RewardPrompt>(config.groupSize).fill(p));
-  const groupIds = distinct.flatMap((_, g) => Array<number>(config.groupSize).fill(g));
-  const seeds = prompts.map((_, i) => deriveSeed(config.seed, iteration, 2, i));
+  const { prompts, groupIds, seeds } = drawPromptGroups(source, config.seed, iteration, config.promptsPerIteration, config.groupSize);
   const s = config.sampler;
   const trajectory = rolloutPrompts(
     policy,

@@ -1,9 +1,10 @@
 // GRPO as an Algorithm (src/algorithms/algorithm.ts): one iteration composes the stages — sample (rollout-stage)
 // → reward → advantage (credit/) → update (update-stage). Everything around the iteration (store, evaluation,
 // checkpoints, resume, monitors) is the shared loop's, src/train/trainer.ts (STYLE §4).
+import { optimizerFromState, optimizerToState } from '../optimizer-state.js';
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
-import { AdamW, type OptimizerStateDict } from '../../torch/optim/index.js';
+import { AdamW } from '../../torch/optim/index.js';
 import { tensorToImages } from '../../data/image-tensor.js';
 import { groupRelativeAdvantages } from '../../credit/group-relative.js';
 import { selectSteps } from '../../credit/step-selection.js';
@@ -125,20 +126,14 @@ export class GrpoAlgorithm implements Algorithm {
   }
 
   stateDict(): AlgorithmState {
-    const sd = this.#optimizer.stateDict();
-    return {
-      tensors: Object.fromEntries(sd.tensors),
-      json: { optimizer: sd.scalars, klCoefficient: this.#settings.klCoefficient },
-    };
+    const state = optimizerToState(this.#optimizer);
+    return { tensors: state.tensors, json: { ...state.json, klCoefficient: this.#settings.klCoefficient } };
   }
 
   loadStateDict(state: AlgorithmState): void {
-    const scalars = state.json['optimizer'] as OptimizerStateDict['scalars'] | undefined;
     const kl = state.json['klCoefficient'];
-    if (scalars === undefined || typeof kl !== 'number') {
-      throw new Error('refract grpo: state must hold json.optimizer and json.klCoefficient — was it saved by GRPO?');
-    }
-    this.#optimizer.loadStateDict({ tensors: new Map(Object.entries(state.tensors)), scalars });
+    if (typeof kl !== 'number') throw new Error('refract grpo: state must hold json.klCoefficient — was it saved by GRPO?');
+    optimizerFromState(this.#optimizer, state, 'grpo.loadStateDict');
     this.#settings = Object.freeze({ ...this.#settings, klCoefficient: kl });
   }
 

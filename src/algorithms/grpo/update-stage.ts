@@ -53,7 +53,7 @@ export function updateStage(
   let ratioMaxDev = 0;
   const dense = advantages.ndim > 1;
   const oldDensities = new Map<number, Tensor>(); // sample → ℓ_old,e [K, ...latent], dense credit only
-  const updates = Math.max(1, Math.min(config.updatesPerEpoch ?? 1, Math.ceil(B / config.minibatchSize)));
+  const updates = Math.max(1, Math.min(config.updatesPerEpoch, Math.ceil(B / config.minibatchSize)));
   if (dense && (updates > 1 || config.innerEpochs > 1)) {
     // Later groups and epochs see θ ≠ θ_old: take the rollout policy's per-element densities before any update.
     for (let start = 0; start < B; start += config.minibatchSize) {

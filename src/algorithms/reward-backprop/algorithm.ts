@@ -15,7 +15,7 @@ import { sampleShape } from '../../pipeline/text-to-image.js';
 import type { PromptCondition } from '../../models/index.js';
 import { isDifferentiable, type DifferentiableRewardModel, type RewardModel, type RewardPrompt } from '../../rewards/types.js';
 import type { Algorithm, AlgorithmContext, AlgorithmState, AlgorithmStepLog } from '../algorithm.js';
-import { optimizerFromState, optimizerToState } from '../dpo/optimizer-state.js';
+import { optimizerFromState, optimizerToState } from '../optimizer-state.js';
 import { parseRewardBackpropSection, reflStopRange } from './config.js';
 import { draftLvPredictions, draftSample, reflPrediction } from './ode-backprop.js';
 import { referenceAnchor } from './anchor.js';

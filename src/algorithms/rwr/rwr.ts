@@ -2,9 +2,10 @@
 // SDE sampler) → reward → advantages (credit/: group-relative or per-prompt tracker) → weights w ∝ exp(A/τ)
 // (weights.ts) → weighted flow-matching update (update-stage.ts). Online RWR in the sense of Peng et al.
 // (arXiv 1910.00177): each iteration regresses onto the current policy's own samples, reweighted by reward.
+import { optimizerFromState, optimizerToState } from '../optimizer-state.js';
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
-import { AdamW, type OptimizerStateDict } from '../../torch/optim/index.js';
+import { AdamW } from '../../torch/optim/index.js';
 import { tensorToImages } from '../../data/image-tensor.js';
 import { groupRelativeAdvantages } from '../../credit/group-relative.js';
 import { PerPromptStatTracker, type StatTrackerState } from '../../credit/stat-tracker.js';
@@ -12,7 +13,7 @@ import { advantageStats } from '../../credit/advantages.js';
 import { rolloutPrompts } from '../../pipeline/text-to-image.js';
 import type { RewardResult } from '../../rewards/types.js';
 import type { Algorithm, AlgorithmContext, AlgorithmState, AlgorithmStepLog } from '../algorithm.js';
-import { drawPromptGroups, meanOf, type PromptGroups } from '../ddpo/prompt-groups.js';
+import { drawPromptGroups, meanOf, type PromptGroups } from '../prompt-groups.js';
 import { rewardWeights, effectiveSampleSize } from './weights.js';
 import { rwrUpdateStage, type RwrUpdateDiagnostics } from './update-stage.js';
 import type { RwrSection, RwrSettings } from './config.js';
@@ -78,22 +79,18 @@ export class RwrAlgorithm implements Algorithm {
   }
 
   stateDict(): AlgorithmState {
-    const sd = this.#optimizer.stateDict();
-    const json: Record<string, unknown> = { optimizer: sd.scalars };
-    if (this.#tracker !== null) json['statTracker'] = this.#tracker.stateDict();
-    return { tensors: Object.fromEntries(sd.tensors), json };
+    const state = optimizerToState(this.#optimizer);
+    if (this.#tracker !== null) state.json['statTracker'] = this.#tracker.stateDict();
+    return state;
   }
 
   loadStateDict(state: AlgorithmState): void {
-    const scalars = state.json['optimizer'] as OptimizerStateDict['scalars'] | undefined;
     const tracker = state.json['statTracker'] as StatTrackerState | undefined;
-    if (scalars === undefined || (this.#tracker !== null && tracker === undefined)) {
-      throw new Error(
-        `refract rwr: state must hold json.optimizer${this.#tracker ? ' and json.statTracker' : ''} — was it saved by RWR with the same advantage.kind?`,
-      );
+    if (this.#tracker !== null && tracker === undefined) {
+      throw new Error('refract rwr: state must hold json.statTracker — was it saved by RWR with the same advantage.kind?');
     }
+    optimizerFromState(this.#optimizer, state, 'rwr.loadStateDict');
     if (this.#tracker !== null) this.#tracker.loadStateDict(tracker!);
-    this.#optimizer.loadStateDict({ tensors: new Map(Object.entries(state.tensors)), scalars });
   }
 
   dispose(): void {

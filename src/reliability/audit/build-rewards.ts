@@ -5,21 +5,19 @@
  * training option, so re-running an audit re-scores instead of re-training.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import * as torch from '../../torch/index.js';
-import { loadSafetensors, saveStateDict } from '../../torch/safetensors.js';
 import { buildReward, parseRewardSpecs } from '../../rewards/config.js';
-import { BradleyTerryRewardModel } from '../../rewards/preference/bt-model.js';
+import { loadBradleyTerry, saveBradleyTerry } from '../../rewards/preference/synthetic-reward.js';
 import { RewardEnsemble } from '../../rewards/preference/ensemble.js';
-import { DEFAULT_PREFERENCE_NET, PreferenceNet, type PreferenceNetConfig } from '../../rewards/preference/net.js';
+import { DEFAULT_PREFERENCE_NET, type PreferenceNetConfig } from '../../rewards/preference/net.js';
 import { syntheticShapesPairs } from '../../rewards/preference/pairs.js';
 import type { RewardModel } from '../../rewards/types.js';
 import type { AuditRewardEntry, PreferenceRmOptions } from './config.js';
 import { withDemoFlaw } from './demo-flaws.js';
 
 /** Bump when training changes in a way the options do not show, so stale cached models are not reused. */
-const RM_CACHE_VERSION = 1;
+const RM_CACHE_VERSION = 2; // 2: one saveBradleyTerry folder per member
 
 export interface BuildContext {
   /** Output folder; trained RMs are cached under `<out>/rm-cache`. */
@@ -47,10 +45,11 @@ export function rmCacheKey(o: PreferenceRmOptions): string {
 /** The ensemble of `o`, loaded from the cache when every member is there, else trained and cached. */
 export function trainOrLoadPreferenceRm(o: PreferenceRmOptions, ctx: BuildContext): RewardEnsemble {
   const dir = path.join(ctx.out, 'rm-cache', rmCacheKey(o));
-  const files = Array.from({ length: o.members }, (_, k) => path.join(dir, `member${k}.safetensors`));
-  if (files.every((f) => existsSync(f))) {
+  const members = Array.from({ length: o.members }, (_, k) => path.join(dir, `member${k}`));
+  // saveBradleyTerry writes reward.json after the weights, so its presence marks a complete member.
+  if (members.every((m) => existsSync(path.join(m, 'reward.json')))) {
     ctx.onStatus?.(`loading cached Bradley–Terry ensemble from ${dir}`);
-    return new RewardEnsemble(files.map((f) => loadMember(f, netConfig(o))));
+    return new RewardEnsemble(members.map((m) => loadBradleyTerry(m)));
   }
   ctx.onStatus?.(
     `training a Bradley–Terry ensemble: ${o.members} × ${o.steps} steps on ${o.pairs} pairs (noise ${o.labelNoise})`,
@@ -64,34 +63,7 @@ export function trainOrLoadPreferenceRm(o: PreferenceRmOptions, ctx: BuildContex
     seed: o.seed,
     net: netConfig(o),
   });
-  mkdirSync(dir, { recursive: true });
-  ensemble.members.forEach((m, k) => saveMember(files[k]!, m));
+  ensemble.members.forEach((m, k) => saveBradleyTerry(members[k]!, m));
   return ensemble;
 }
 
-function saveMember(file: string, m: BradleyTerryRewardModel): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  torch.scope(() =>
-    saveStateDict(tmp, m.net.stateDict(), { metadata: { offset: String(m.offset), version: m.version } }),
-  );
-  renameSync(tmp, file);
-}
-
-function loadMember(file: string, config: PreferenceNetConfig): BradleyTerryRewardModel {
-  const { tensors, metadata } = loadSafetensors(file);
-  const offset = Number(metadata['offset']);
-  if (!Number.isFinite(offset)) {
-    throw new Error(
-      `refract audit: ${file} must hold an 'offset' in its metadata, got ${metadata['offset']} — delete the cache folder`,
-    );
-  }
-  const net = new PreferenceNet(config);
-  try {
-    net.loadStateDict(tensors);
-  } finally {
-    torch.disposeAll([...tensors.values()]);
-  }
-  net.eval();
-  net.requiresGrad_(false);
-  return new BradleyTerryRewardModel(net, offset, { version: metadata['version'] ?? 'cached' });
-}

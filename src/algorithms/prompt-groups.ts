@@ -1,9 +1,9 @@
 // The prompts of one on-policy iteration: P distinct prompts from the run's source, each repeated G times, with one
 // sampler seed per sample. Everything is a function of (seed, iteration), so a resumed run draws what the original
-// would. Shared by DDPO and RWR.
-import { Rng, deriveSeed } from '../../data/rng.js';
-import type { RewardPrompt } from '../../rewards/types.js';
-import type { PromptSource } from '../algorithm.js';
+// would. Shared by GRPO, DDPO and RWR.
+import { Rng, deriveSeed } from '../data/rng.js';
+import type { RewardPrompt } from '../rewards/types.js';
+import type { PromptSource } from './algorithm.js';
 
 export interface PromptGroups {
   /** prompts[i]: the prompt of sample i (G consecutive copies per distinct prompt). */

@@ -1,8 +1,8 @@
 // An optimizer's state dict as part of an AlgorithmState (algorithm.ts): tensors under `<prefix>.<name>`, scalars
 // as JSON under `<prefix>`. Shared by the DPO and reward-backprop algorithms.
-import type { Tensor } from '../../torch/index.js';
-import type { AdamW, OptimizerStateDict } from '../../torch/optim/index.js';
-import type { AlgorithmState } from '../algorithm.js';
+import type { Tensor } from '../torch/index.js';
+import type { AdamW, OptimizerStateDict } from '../torch/optim/index.js';
+import type { AlgorithmState } from './algorithm.js';
 
 export function optimizerToState(optimizer: AdamW, prefix = 'optimizer'): AlgorithmState {
   const sd = optimizer.stateDict();
