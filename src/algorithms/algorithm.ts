@@ -15,12 +15,19 @@ export interface PromptSource {
   sample(rng: Rng): RewardPrompt;
 }
 
+/**
+ * What an algorithm may ask of its reference: forward passes only (no parameters, no training). A frozen copy of
+ * the base is one; with `lora` in the run config it is the policy itself with its adapters switched off
+ * (src/train/lora.ts), sharing the policy's weights — `dispose` then frees nothing.
+ */
+export type ReferenceModel = Pick<TextToImageModel, 'config' | 'encode' | 'encodeNull' | 'predict' | 'forward' | 'denoiser' | 'dispose'>;
+
 /** What the trainer hands an algorithm once, at construction. */
 export interface AlgorithmContext {
   /** The model being trained (its trainable parameters are the algorithm's to optimise). */
   policy: TextToImageModel;
-  /** A frozen copy of the base: the KL anchor / DPO reference. requiresGrad false, eval mode. */
-  reference: TextToImageModel;
+  /** The base, frozen: the KL anchor / DPO reference (a frozen copy in eval mode, or the LoRA policy with adapters off). */
+  reference: ReferenceModel;
   /** The (proxy) reward the algorithm optimises. Gold evaluation is the trainer's, not the algorithm's. */
   reward: RewardModel;
   prompts: PromptSource;

@@ -1,6 +1,7 @@
 // `refract compare CONFIG.yaml [--json] [--resume]`: post-train the same base with several algorithms under one
-// budget of generated samples and print algorithm × (gold, proxy, KL, diversity, samples, wall time). Each arm's
-// run (store, checkpoints, report with its curves) lands in <out>/<algorithm>/; the table in <out>/compare.json.
+// budget of generated samples and print algorithm × (optimised reward, gold, proxy, KL, diversity, samples, wall
+// time). Each arm's run (store, checkpoints, report with its curves) lands in <out>/<algorithm>/; the table in
+// <out>/compare.json.
 import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

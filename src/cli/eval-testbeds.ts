@@ -1,6 +1,7 @@
 // `refract eval fashion-mnist|mnist|moving-shapes --checkpoint DIR [--json]`: the benchmarks of the other testbeds
-// — class-conditional accuracy under the shipped classifier, and the physics evaluator's pass rate on clips.
-import { loadCheckpoint, type LoadedCheckpoint } from '../models/checkpoint.js';
+// — class-conditional accuracy under the shipped classifier, and the physics evaluator's pass rate on clips. The
+// glyphs suite (OCR) runs in eval-glyphs.ts with the checkpoint check and flag parsing exported here.
+import { loadCheckpoint, type JsonValue, type LoadedCheckpoint } from '../models/checkpoint.js';
 import { evaluateClassConditional } from '../eval/classifier/class-conditional.js';
 import { evaluateMovingShapesModel } from '../eval/physics/model-eval.js';
 import { writeGridPng } from '../eval/report/png.js';
@@ -15,6 +16,7 @@ export const TESTBED_SUITES = {
   'fashion-mnist': 'fashion_mnist',
   mnist: 'mnist',
   'moving-shapes': 'moving_shapes',
+  glyphs: 'glyphs',
 } as const;
 export type TestbedSuite = keyof typeof TESTBED_SUITES;
 
@@ -31,36 +33,67 @@ export interface TestbedEvalFlags {
   guidance: string;
   seed: string;
   grid?: string;
+  /** glyphs: samples per character; absent → GLYPH_EVAL_DEFAULT_PER_CHARACTER. */
+  perCharacter?: string;
+  /** glyphs: a second checkpoint evaluated on the same prompts and seeds, compared pairwise. */
+  baseline?: string;
 }
 
-function positiveInt(flag: string, v: string): number {
+export function positiveInt(flag: string, v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new CliError('eval', `${flag} must be a positive integer, got "${v}"`);
   return n;
 }
 
-/** Loads the checkpoint and checks it was trained on the suite's testbed (else its prompts mean nothing to it). */
-function loadFor(suite: TestbedSuite, dir: string): LoadedCheckpoint {
+/** True when neither extra.testbed nor extra.pretrain.testbed is set (testbedOfCheckpoint then guesses by kind). */
+function recordsNoTestbed(extra: Readonly<Record<string, JsonValue>>): boolean {
+  const pretrain = extra.pretrain;
+  const pretrainTestbed =
+    typeof pretrain === 'object' && pretrain !== null && !Array.isArray(pretrain)
+      ? (pretrain as Readonly<Record<string, JsonValue>>).testbed
+      : undefined;
+  return extra.testbed === undefined && pretrainTestbed === undefined;
+}
+
+/**
+ * Loads the checkpoint and checks it was trained on the suite's testbed (else its prompts mean nothing to it).
+ * `flag` names the option the folder came from in the error, `fix` what to do about a mismatch.
+ */
+export function loadFor(
+  suite: TestbedSuite,
+  dir: string,
+  flag = '--checkpoint',
+  fix = 'pick the matching suite',
+): LoadedCheckpoint {
   const ck = loadCheckpoint(dir);
   const want: TestbedName = TESTBED_SUITES[suite];
   const got = testbedOfCheckpoint(ck.kind, ck.extra).name;
   if (got !== want) {
     ck.model.dispose();
+    const unrecorded = recordsNoTestbed(ck.extra)
+      ? ` (its config.json records no testbed, so it is read by kind; a ${want} model saved before testbeds were recorded needs "testbed": "${want}" added to "extra")`
+      : '';
     throw new CliError(
       'eval',
-      `--checkpoint must hold a ${want} model for "eval ${suite}", got a ${got} model (${ck.kind}) — pick the matching suite`,
+      `${flag} must hold a ${want} model for "eval ${suite}", got a ${got} model (${ck.kind})${unrecorded} — ${fix}`,
     );
   }
   return ck;
 }
 
-export function runTestbedEval(suite: TestbedSuite, o: TestbedEvalFlags): void {
+/** The deterministic (ODE) sampling the suites share, from --steps and --guidance. */
+export function samplingFromFlags(o: Pick<TestbedEvalFlags, 'steps' | 'guidance'>): FlowSamplingOptions {
   const sampling: FlowSamplingOptions = {
     steps: positiveInt('--steps', o.steps),
     guidance: Number(o.guidance),
     sde: 'ode',
   };
   if (!(sampling.guidance > 0)) throw new CliError('eval', `--guidance must be a positive number, got "${o.guidance}"`);
+  return sampling;
+}
+
+export function runTestbedEval(suite: Exclude<TestbedSuite, 'glyphs'>, o: TestbedEvalFlags): void {
+  const sampling = samplingFromFlags(o);
   const samplingSeed = Number(o.seed);
   const ck = loadFor(suite, o.checkpoint);
   try {

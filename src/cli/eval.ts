@@ -1,5 +1,5 @@
 // `refract eval shapes --checkpoint DIR [--json] [--per-category K]`: ShapesEval of a model; the other testbeds'
-// suites (fashion-mnist, mnist, moving-shapes) are run by eval-testbeds.ts.
+// suites (fashion-mnist, mnist, moving-shapes) are run by eval-testbeds.ts, glyphs (OCR) by eval-glyphs.ts.
 import type { Command } from 'commander';
 import { loadTextToImageCheckpoint as loadCheckpoint } from '../models/checkpoint.js';
 import { evaluateShapesModel } from '../eval/shapes/model-eval.js';
@@ -9,6 +9,7 @@ import { writeGridPng } from '../eval/report/png.js';
 import { CliError } from './errors.js';
 import { progressBar } from './progress.js';
 import { isTestbedSuite, runTestbedEval, type TestbedEvalFlags } from './eval-testbeds.js';
+import { GLYPH_EVAL_DEFAULT_PER_CHARACTER, runGlyphEval } from './eval-glyphs.js';
 
 export function registerEval(program: Command): void {
   program
@@ -26,9 +27,12 @@ export function registerEval(program: Command): void {
   program
     .command('eval')
     .description('evaluate a model on a testbed benchmark')
-    .argument('<suite>', 'benchmark: shapes (ShapesEval), fashion-mnist | mnist (class accuracy), moving-shapes (physics)')
+    .argument(
+      '<suite>',
+      'benchmark: shapes (ShapesEval), fashion-mnist | mnist (class accuracy), moving-shapes (physics), glyphs (OCR)',
+    )
     .requiredOption('--checkpoint <dir>', 'model folder (model.safetensors + config.json)')
-    .option('--json', 'print { overall, categories, n, seed } as JSON')
+    .option('--json', 'print the result as JSON (shapes: { overall, categories, n, seed }; glyphs: { accuracy, letters, digits, n, seed, baseline? })')
     .option('--per-category <k>', `prompts per category (subset; full set is ${SHAPES_EVAL_PER_CATEGORY})`, String(SHAPES_EVAL_PER_CATEGORY))
     .option('--samples <k>', 'images per prompt', '1')
     .option('--steps <n>', 'sampler steps', '20')
@@ -36,11 +40,19 @@ export function registerEval(program: Command): void {
     .option('--seed <n>', 'sampling seed', '0')
     .option('--per-class <k>', 'fashion-mnist / mnist: samples per class', '50')
     .option('--clips <n>', 'moving-shapes: clips to generate and judge', '60')
+    .option('--per-character <k>', `glyphs: samples per character, 36 characters (default ${GLYPH_EVAL_DEFAULT_PER_CHARACTER})`)
+    .option('--baseline <dir>', 'glyphs: also evaluate this checkpoint on the same prompts and seeds, and compare exact reads pairwise')
     .option('--grid <file>', 'also write a PNG grid of the first images of each category (a GIF for moving-shapes)')
     .action(
       (suite: string, o: TestbedEvalFlags & { perCategory: string; samples: string }) => {
-        if (isTestbedSuite(suite)) return runTestbedEval(suite, o);
-        if (suite !== 'shapes') throw new CliError('eval', `suite must be one of shapes, fashion-mnist, mnist, moving-shapes, got "${suite}"`);
+        if (suite !== 'glyphs' && (o.baseline !== undefined || o.perCharacter !== undefined)) {
+          const flag = o.baseline !== undefined ? '--baseline' : '--per-character';
+          throw new CliError('eval', `${flag} applies to "eval glyphs" only, got suite "${suite}" — drop ${flag}`);
+        }
+        if (isTestbedSuite(suite)) return suite === 'glyphs' ? runGlyphEval(o) : runTestbedEval(suite, o);
+        if (suite !== 'shapes') {
+          throw new CliError('eval', `suite must be one of shapes, fashion-mnist, mnist, moving-shapes, glyphs, got "${suite}"`);
+        }
         const perCategory = Number(o.perCategory);
         if (!Number.isInteger(perCategory) || perCategory < 1 || perCategory > SHAPES_EVAL_PER_CATEGORY) {
           throw new CliError('eval', `--per-category must be an integer in 1..${SHAPES_EVAL_PER_CATEGORY}, got "${o.perCategory}"`);

@@ -1,4 +1,5 @@
-// `refract pretrain CONFIG.yaml [--resume]`: train a base flow model on the config's testbed (src/pretrain/).
+// `refract pretrain CONFIG.yaml [--resume]`: train a base flow model on the config's testbed (src/pretrain/), from
+// scratch or, with `init:` in the config, fine-tuning an existing checkpoint.
 import type { Command } from 'commander';
 import path from 'node:path';
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -21,7 +22,9 @@ export function registerPretrain(program: Command): void {
       const run = setupPretrain(config, opts.resume ?? false);
       const total = config.training.steps;
       console.log(
-        `refract pretrain: ${run.model.numParameters().total} parameters, steps ${run.startStep}..${total}, ` +
+        `refract pretrain: ${run.model.numParameters().total} parameters, ` +
+          `${config.init !== undefined && run.startStep === 1 ? `fine-tuning ${config.init}, ` : ''}` +
+          `steps ${run.startStep}..${total}, ` +
           `batch ${config.training.batchSize}, ${torch.getNumThreads()} threads, checkpoints in ${config.checkpoint.dir}`,
       );
       const log: object[] = [];
@@ -47,6 +50,7 @@ export function registerPretrain(program: Command): void {
       writeFileSync(path.join(config.checkpoint.dir, 'log.json'), `${JSON.stringify(log, null, 1)}\n`);
       if (opts.export) {
         const m = emaModel(run);
+        // extra.pretrain is the whole config: a fine-tuned model's extra.pretrain.init names the checkpoint it began from
         const extra = { pretrain: JSON.parse(JSON.stringify(config)) as JsonValue, steps: total, testbed: config.testbed };
         saveCheckpoint(opts.export, m, extra, { dtype: 'float16' });
         run.testbed.writePreview(m, opts.export);

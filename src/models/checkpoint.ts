@@ -109,11 +109,18 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   return { kind: m.kind, model, extra: m.extra } as LoadedCheckpoint;
 }
 
-/** A checkpoint's kind and free metadata, read from config.json without loading the weights. */
-export function readCheckpointMetadata(dir: string): { kind: CheckpointKind; extra: Record<string, JsonValue> } {
+/**
+ * A checkpoint's kind, architecture config (as written, not yet validated by the architecture's schema) and free
+ * metadata, read from config.json without loading the weights.
+ */
+export function readCheckpointMetadata(dir: string): {
+  kind: CheckpointKind;
+  config: unknown;
+  extra: Record<string, JsonValue>;
+} {
   const file = path.join(dir, CONFIG_FILE);
   const m = readManifest(file, `refract readCheckpointMetadata (${file})`);
-  return { kind: m.kind, extra: m.extra };
+  return { kind: m.kind, config: m.config, extra: m.extra };
 }
 
 /** loadCheckpoint, requiring a text-to-image model. */

@@ -14,6 +14,12 @@ export const pretrainConfigSchema = z
     seed: nonNegInt.default(0),
     /** What to train on; picks the data, the model kind and the evaluation (src/pretrain/testbeds/). */
     testbed: z.enum(TESTBED_NAMES).default('shapes'),
+    /**
+     * A checkpoint folder to fine-tune from (e.g. assets/base/shapes): architecture and starting weights (model and
+     * EMA) come from it, `model` must then be absent or repeat its values, and `testbed` must be the one it was
+     * trained on (./init.ts). Unset: a fresh model of the testbed's architecture.
+     */
+    init: z.string().min(1).optional(),
     /** Architecture overrides on the testbed's defaultModelConfig (validated by the model's own schema). */
     model: z.record(z.string(), z.unknown()).default({}),
     /** Shapes-world data options (the other testbeds have none and ignore this section). */

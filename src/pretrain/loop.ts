@@ -8,6 +8,7 @@ import { Rng, deriveSeed } from '../data/rng.js';
 import { flowMatchingLoss } from '../generate/flow-matching-loss.js';
 import { saveTrainingCheckpoint, loadTrainingCheckpoint, latestCheckpointStep } from '../store/training-checkpoint.js';
 import type { PretrainConfig } from './config.js';
+import { initModelConfig, loadInitWeights } from './init.js';
 import { TESTBEDS, type PretrainModel, type TrainingTestbed } from './testbeds/index.js';
 
 export interface StepMetrics {
@@ -46,17 +47,32 @@ export interface PretrainRun {
   skippedSteps: number;
 }
 
-/** Builds model, optimizer, schedule and EMA — fresh, or restored from the latest checkpoint when resuming. */
+/**
+ * Builds model, optimizer, schedule and EMA — fresh (or from `config.init`'s weights), or restored from the latest
+ * checkpoint in checkpoint.dir when resuming (a resumed init-run continues from its own checkpoint, not from init).
+ */
 export function setupPretrain(config: Readonly<PretrainConfig>, resume: boolean): PretrainRun {
   const testbed = TESTBEDS[config.testbed];
+  const architecture =
+    config.init === undefined ? mergeDeep(testbed.defaultModelConfig, config.model) : initModelConfig(config, testbed);
+  const resuming = resume && latestCheckpointStep(config.checkpoint.dir) !== null;
   torch.manualSeed(deriveSeed(config.seed, 0));
-  const model = testbed.createModel(mergeDeep(testbed.defaultModelConfig, config.model), 'refract pretrain: model');
+  const where = config.init === undefined ? 'refract pretrain: model' : `refract pretrain: init (${config.init})`;
+  const model = testbed.createModel(architecture, where);
+  if (config.init !== undefined && !resuming) {
+    try {
+      loadInitWeights(model, config.init); // before the EMA is built, so its shadow starts at these weights too
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+  }
   const t = config.training;
   const optimizer = new AdamW(model.parameters(), { lr: t.lr, weightDecay: t.weightDecay });
   const scheduler = new LRScheduler(optimizer, warmupCosine({ warmupSteps: t.warmupSteps, totalSteps: t.steps, minLrRatio: t.minLrRatio }));
   const ema = new EMA(model, t.emaDecay, { warmup: true });
   const run: PretrainRun = { testbed, model, ema, optimizer, scheduler, startStep: 1, skippedSteps: 0 };
-  if (resume && latestCheckpointStep(config.checkpoint.dir) !== null) {
+  if (resuming) {
     const ck = loadTrainingCheckpoint<PretrainState>(config.checkpoint.dir);
     const saved = ck.state.config.testbed ?? 'shapes'; // checkpoints from before testbeds were all Shapes
     if (saved !== config.testbed) {

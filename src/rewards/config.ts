@@ -7,6 +7,7 @@
  *     - { kind: shapes_gold, weight: 1, options: { total: partial } }
  *     - { kind: quality, weight: 0.2 }
  *     - { kind: constraint, options: { forbiddenColors: [red] } }
+ *     - { kind: preference, options: { pairs: 1500, labelNoise: 0.1, steps: 800, cache: runs/rm-cache } }
  *
  * One spec builds that reward; several build a CompositeReward with the weights (GDPO weighting is the credit
  * layer's, composite.ts).
@@ -21,6 +22,7 @@ import { constraintReward } from './constraint.js';
 import { ocrReward } from './ocr.js';
 import { NSFW_MODELS, nsfwReward } from './nsfw.js';
 import { physicsReward } from './physics.js';
+import { buildPreferenceReward } from './preference/preference-reward.js';
 import { QUALITY_COMPONENTS, qualityReward } from './quality.js';
 import { shapesGoldReward } from './shapes-gold.js';
 import { torchscriptReward } from './torchscript.js';
@@ -72,6 +74,22 @@ const OPTION_SCHEMAS = {
       inputRange: z.enum(['unit', 'signed']).optional(),
     })
     .strict(),
+  /** A Bradley–Terry model (or bootstrap ensemble) trained on synthetic gold-labelled Shapes pairs; differentiable. */
+  preference: z
+    .object({
+      pairs: z.number().int().min(2).optional(),
+      /** Label-flip probability; at 0.5 the labels carry no preference. */
+      labelNoise: z.number().min(0).lt(0.5).optional(),
+      members: z.number().int().min(1).optional(),
+      /** Bradley–Terry training steps per member. */
+      steps: z.number().int().min(1).optional(),
+      seed: z.number().int().nonnegative().optional(),
+      /** Fresh, correctly labelled pairs the held-out pairwise accuracy is measured on. */
+      heldOutPairs: z.number().int().min(1).optional(),
+      /** Folder of trained models: loaded when the same options were trained before, written after training. */
+      cache: z.string().min(1).optional(),
+    })
+    .strict(),
 } as const;
 
 export type RewardKind = keyof typeof OPTION_SCHEMAS;
@@ -91,6 +109,7 @@ const specSchema = z.discriminatedUnion('kind', [
   specOf('classifier'),
   specOf('nsfw'),
   specOf('torchscript'),
+  specOf('preference'),
 ]);
 
 export const rewardsConfigSchema = z.array(specSchema).min(1);
@@ -116,6 +135,7 @@ export const REWARD_BUILDERS: Readonly<Builders> = Object.freeze({
   nsfw: (o) => nsfwReward(o),
   torchscript: (o) =>
     torchscriptReward(o.path, { ...(o.name ? { name: o.name } : {}), inputRange: o.inputRange ?? 'unit' }),
+  preference: (o) => buildPreferenceReward(o),
 });
 
 /** Validates unknown input (parsed YAML) into reward specs; errors name the offending field. */

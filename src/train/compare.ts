@@ -1,6 +1,8 @@
 // `refract compare`: every listed algorithm post-trains the same base under the same budget of generated images
 // (each runs until the `samples` of its AlgorithmStepLogs sum to budget.samples), then one table compares them:
-// final gold ShapesEval, final proxy reward, KL to the reference, same-prompt diversity, samples used, wall time.
+// the reward it optimised, final gold ShapesEval, final proxy reward, KL to the reference, same-prompt diversity,
+// samples used, wall time. Every arm optimises `rewards` unless `rewardOverrides` gives it its own list (reward
+// backprop needs a differentiable one, e.g. a learned `preference` reward); gold is ShapesEval for every arm.
 import path from 'node:path';
 import { z } from 'zod';
 import { loadConfigFile, parseConfig } from '../config/load.js';
@@ -8,11 +10,13 @@ import { Rng, deriveSeed } from '../data/rng.js';
 import { loadTextToImageCheckpoint } from '../models/checkpoint.js';
 import { generateImages, DEFAULT_EVAL_SAMPLING } from '../pipeline/text-to-image.js';
 import { promptDiversity } from '../eval/stats/diversity.js';
+import { rewardsConfigSchema } from '../rewards/config.js';
 import { sectionShape, sharedRunShape, runConfigSchema, type RunConfig } from './config.js';
 import { ALGORITHM_NAMES, type AlgorithmName } from './registry.js';
 import { buildPromptSource } from './prompt-sources.js';
 import { loadBase } from './setup.js';
 import { runTraining, type TrainingHooks, type TrainingResult } from './trainer.js';
+import { RunStore } from '../store/run-store.js';
 
 const posInt = z.number().int().positive();
 
@@ -24,11 +28,24 @@ export const compareConfigSchema = z
     out: z.string().min(1).default('runs/compare'),
     algorithms: z.array(z.enum(ALGORITHM_NAMES)).min(1).default([...ALGORITHM_NAMES]),
     budget: z.object({ samples: posInt }).strict(),
+    /** Per-algorithm replacement of `rewards` (the reward that arm optimises), e.g. `reward_backprop: [...]`. */
+    rewardOverrides: z.partialRecord(z.enum(ALGORITHM_NAMES), rewardsConfigSchema).optional(),
     /** Same-prompt diversity of the final policy: this many prompts × samples each. */
     diversity: z.object({ prompts: posInt.default(8), samplesPerPrompt: z.number().int().min(2).default(4) }).strict().prefault({}),
     ...sectionShape,
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    for (const name of Object.keys(c.rewardOverrides ?? {})) {
+      if (!c.algorithms.includes(name as AlgorithmName)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rewardOverrides', name],
+          message: `must override an algorithm listed in \`algorithms\` (${c.algorithms.join(', ')}) — add ${name} there or remove its override`,
+        });
+      }
+    }
+  });
 
 export type CompareConfig = z.infer<typeof compareConfigSchema>;
 
@@ -42,10 +59,17 @@ export function loadCompareConfig(file: string): Readonly<CompareConfig> {
 
 export interface CompareRow {
   algorithm: AlgorithmName;
+  /** The reward specs this arm optimised: its `rewardOverrides` entry, else the shared `rewards`. */
+  rewards: RunConfig['rewards'];
   runId: number;
   status: TrainingResult['status'];
   /** Final gold ShapesEval overall (null without a gold evaluator). */
   gold: number | null;
+  /** Gold of the same evaluation before any update (the base on the same prompts and seeds; null without gold). */
+  baseGold: number | null;
+  /** gold − baseGold, and one standard error of it (goldGainStdError). */
+  goldGain: number | null;
+  goldGainStdError: number | null;
   /** Final proxy reward on the evaluation set. */
   proxy: number | null;
   /** Mean KL-to-reference over the iterations before the final evaluation (null when the algorithm has none). */
@@ -58,10 +82,11 @@ export interface CompareRow {
   out: string;
 }
 
-/** The run config of one arm: the shared fields, its algorithm, its own out folder and the sample budget. */
+/** The run config of one arm: the shared fields, its algorithm and rewards (override or shared), its own out folder, the budget. */
 export function armConfig(c: Readonly<CompareConfig>, algorithm: AlgorithmName): Readonly<RunConfig> {
-  const { algorithms: _a, budget, diversity: _d, ...shared } = c;
-  return runConfigSchema.parse({ ...shared, algorithm, out: path.join(c.out, algorithm), maxSamples: budget.samples });
+  const { algorithms: _a, budget, diversity: _d, rewardOverrides, ...shared } = c;
+  const rewards = rewardOverrides?.[algorithm] ?? c.rewards;
+  return runConfigSchema.parse({ ...shared, algorithm, rewards, out: path.join(c.out, algorithm), maxSamples: budget.samples });
 }
 
 /** Runs every arm in turn (fresh, or resumed when `resume`), returning one row per algorithm. */
@@ -71,11 +96,19 @@ export async function runCompare(c: Readonly<CompareConfig>, hooksFor: (a: Algor
     const config = armConfig(c, algorithm);
     const r = await runTraining(config, hooksFor(algorithm), { resume });
     const e = r.lastEval;
+    const before = firstGold(r);
+    const gold = e?.gold ? e.gold.overall : null;
+    const gain = gold !== null && before !== null ? gold - before.overall : null;
     rows.push({
       algorithm,
+      rewards: config.rewards,
       runId: r.runId,
       status: r.status,
-      gold: e?.gold ? e.gold.overall : null,
+      gold,
+      baseGold: before?.overall ?? null,
+      goldGain: gain,
+      goldGainStdError:
+        gain !== null && e?.gold && before ? gainStdError(before.categories, e.gold.categories, c.eval.perCategory) : null,
       proxy: e && Number.isFinite(e.proxy) ? e.proxy : null,
       kl: e && Number.isFinite(e.klToReference) ? e.klToReference : null,
       diversity: finalDiversity(c, r.status === 'failed' ? config.base : r.finalModel),
@@ -86,6 +119,31 @@ export async function runCompare(c: Readonly<CompareConfig>, hooksFor: (a: Algor
     });
   }
   return rows;
+}
+
+/** The run's ShapesEval at iteration 0 (the base, same prompts and seeds as every later evaluation), from its store. */
+function firstGold(r: TrainingResult): { overall: number; categories: Record<string, number> } | null {
+  const store = RunStore.open(r.storeFile);
+  try {
+    const row = store.evaluations(r.runId).find((e) => e.suite === 'shapes_eval' && e.step === 0);
+    if (row === undefined) return null;
+    const details = row.details as { categories?: Record<string, number> };
+    return { overall: row.overall, categories: details.categories ?? {} };
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * One standard error of a change in ShapesEval overall (the mean of C category accuracies, n prompts each):
+ * SE = √(Σ_c [p_c(1−p_c) + q_c(1−q_c)]/n) / C, treating the two evaluations as independent binomials. They share
+ * prompts and seeds, so the paired SE is smaller: this one is conservative (a gain beyond 2 SE is real).
+ */
+export function gainStdError(before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>, perCategory: number): number {
+  const cats = Object.keys(after).filter((k) => k in before);
+  if (cats.length === 0 || perCategory <= 0) return NaN;
+  const v = cats.reduce((s, k) => s + (before[k]! * (1 - before[k]!) + after[k]! * (1 - after[k]!)) / perCategory, 0);
+  return Math.sqrt(v) / cats.length;
 }
 
 /** Same-prompt diversity of the model in `dir`: fixed prompts from the source, distinct seeds per sample. */
@@ -112,11 +170,18 @@ export function finalDiversity(c: Readonly<CompareConfig>, dir: string): number 
   }
 }
 
-/** The comparison as a fixed-width text table. */
+/** Reward specs in one cell: `kind`, weighted ones as `w·kind`, several joined by ` + `. */
+export function describeRewards(rewards: RunConfig['rewards']): string {
+  return rewards.map((r) => (r.weight === 1 ? r.kind : `${r.weight}·${r.kind}`)).join(' + ');
+}
+
+/** The comparison as a fixed-width text table; `proxy` is each arm's own optimised reward (column `reward`). */
 export function formatCompareTable(rows: readonly CompareRow[]): string {
   const f = (x: number | null, d: number): string => (x === null ? '—' : x.toFixed(d));
-  const header = ['algorithm', 'status', 'gold', 'proxy', 'KL', 'diversity', 'samples', 'iters', 'wall s'];
-  const body = rows.map((r) => [r.algorithm, r.status, f(r.gold, 3), f(r.proxy, 3), r.kl === null ? '—' : r.kl.toExponential(2), f(r.diversity, 4), String(r.samples), String(r.iterations), r.seconds.toFixed(0)]);
+  const header = ['algorithm', 'reward', 'status', 'base gold', 'gold', 'gain ± SE', 'proxy', 'KL', 'diversity', 'samples', 'iters', 'wall s'];
+  const gain = (r: CompareRow): string =>
+    r.goldGain === null ? '—' : `${r.goldGain >= 0 ? '+' : ''}${r.goldGain.toFixed(3)} ± ${f(r.goldGainStdError, 3)}`;
+  const body = rows.map((r) => [r.algorithm, describeRewards(r.rewards), r.status, f(r.baseGold, 3), f(r.gold, 3), gain(r), f(r.proxy, 3), r.kl === null ? '—' : r.kl.toExponential(2), f(r.diversity, 4), String(r.samples), String(r.iterations), r.seconds.toFixed(0)]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');

@@ -8,6 +8,7 @@ import { parseConfig, loadConfigFile, deepFreeze } from '../config/load.js';
 import { rewardsConfigSchema } from '../rewards/config.js';
 import { monitorConfigSchema } from '../reliability/monitor/config.js';
 import { promptSourceSchema } from './prompt-sources.js';
+import { loraConfigSchema } from './lora.js';
 import { ALGORITHMS, ALGORITHM_NAMES, type AlgorithmName } from './registry.js';
 
 const posInt = z.number().int().positive();
@@ -23,6 +24,11 @@ export const sharedRunShape = {
   seed: nonNegInt.default(0),
   /** The base model folder: the policy's start and the frozen reference. */
   base: z.string().min(1).default('assets/base/shapes'),
+  /**
+   * Train low-rank adapters on the base's U-Net instead of all its weights (src/train/lora.ts); the reference is then
+   * the base itself (adapters off), not a second copy. Absent: full fine-tuning.
+   */
+  lora: loraConfigSchema.optional(),
   /** Iterations to run (an upper bound when `maxSamples` is set). */
   iterations: posInt.default(200),
   /** Stop once this many images were generated in all (the common budget of `refract compare`). */

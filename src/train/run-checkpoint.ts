@@ -54,7 +54,10 @@ export function evalCheckpointDir(out: string): string {
   return path.join(checkpointDir(out), 'evals');
 }
 
-/** Saves policy + algorithm + loop state after `iteration` into `dir`; returns the folder written. */
+/**
+ * Saves policy + algorithm + loop state after `iteration` into `dir`; returns the folder written. The policy's state
+ * dict includes its LoRA adapters (`<layer>.lora.A/B`) when the run has them, so resume restores them too.
+ */
 export function saveRunCheckpoint(dir: string, policy: TextToImageModel, algorithm: Algorithm, state: CheckpointState, keep: number): string {
   return torch.scope(() => {
     const algo = algorithm.stateDict();
@@ -84,7 +87,15 @@ export function loadRunCheckpoint(dir: string, policy: TextToImageModel, algorit
     }
     const model = ck.tensors['model'];
     if (model === undefined) throw new Error(`refract train: checkpoint ${dir} step ${ck.step} has no model.safetensors — it is damaged`);
-    torch.noGrad(() => policy.loadStateDict(model));
+    try {
+      torch.noGrad(() => policy.loadStateDict(model));
+    } catch (err) {
+      const saved = ck.state.config.lora ? `with lora ${JSON.stringify(ck.state.config.lora)}` : 'without lora';
+      throw new Error(
+        `refract train: the policy must match checkpoint ${dir} step ${ck.step} (saved ${saved}), got ${(err as Error).message} — ` +
+          'resume with the same base and lora settings',
+      );
+    }
     const tensors: Record<string, Tensor> = Object.fromEntries(ck.tensors['algorithm'] ?? new Map<string, Tensor>());
     const state: AlgorithmState = { tensors, json: ck.state.algorithm.json };
     algorithm.loadStateDict(state);

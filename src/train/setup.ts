@@ -1,5 +1,6 @@
 // What a run needs before its first iteration: the policy and its frozen reference (both from the base
-// checkpoint), the policy's vocabulary, the proxy reward and the prompt source — the AlgorithmContext.
+// checkpoint — or, with `lora`, the adapted policy and itself with the adapters off), the policy's vocabulary, the
+// proxy reward and the prompt source — the AlgorithmContext.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadCheckpoint } from '../models/checkpoint.js';
@@ -8,6 +9,8 @@ import { testbedOfCheckpoint } from '../pretrain/testbeds/of-checkpoint.js';
 import { buildReward, parseRewardSpecs } from '../rewards/config.js';
 import type { RewardModel } from '../rewards/types.js';
 import type { AlgorithmContext } from '../algorithms/algorithm.js';
+import type { LoraAdapters } from '../torch/nn/lora.js';
+import { adaptersOffReference, adaptPolicy } from './lora.js';
 import { buildPromptSource } from './prompt-sources.js';
 import type { RunConfig } from './config.js';
 
@@ -24,18 +27,46 @@ export function loadBase(dir: string): { model: TextToImageModel; vocabulary: Al
   return { model: ck.model, vocabulary: testbedOfCheckpoint(ck.kind, ck.extra).vocabulary };
 }
 
-/** The algorithm's context: policy (trainable), reference (frozen, eval mode), reward, prompts, seed, vocabulary. */
-export async function buildContext(config: Readonly<RunConfig>, reward?: RewardModel): Promise<AlgorithmContext> {
+/** The AlgorithmContext, plus the policy's adapters when the run trains LoRA (the trainer merges them at export). */
+export interface TrainingContext extends AlgorithmContext {
+  readonly lora: LoraAdapters | null;
+}
+
+/**
+ * The algorithm's context: policy (trainable), reference (frozen, eval mode), reward, prompts, seed, vocabulary.
+ * With `lora`, the policy is the base with adapters (only they train) and the reference is the policy with them off.
+ */
+export async function buildContext(config: Readonly<RunConfig>, reward?: RewardModel): Promise<TrainingContext> {
   const { model: policy, vocabulary } = loadBase(config.base);
-  const { model: reference } = loadBase(config.base);
-  reference.requiresGrad_(false);
-  reference.eval();
+  const { reference, lora } = config.lora ? adaptedPolicy(policy, config.lora, config.seed) : frozenCopy(config.base);
   return {
     policy,
     reference,
+    lora,
     reward: reward ?? (await buildReward(parseRewardSpecs(config.rewards))),
     prompts: buildPromptSource(config.prompts),
     seed: config.seed,
     ...(vocabulary ? { vocabulary } : {}),
   };
+}
+
+type PolicyReference = Pick<TrainingContext, 'reference' | 'lora'>;
+
+/** Full fine-tuning: the reference is a second, frozen copy of the base. */
+function frozenCopy(base: string): PolicyReference {
+  const { model } = loadBase(base);
+  model.requiresGrad_(false);
+  model.eval();
+  return { reference: model, lora: null };
+}
+
+/** LoRA: adapters on the policy (frees it when the config is refused); the reference is the policy, adapters off. */
+function adaptedPolicy(policy: TextToImageModel, config: NonNullable<RunConfig['lora']>, seed: number): PolicyReference {
+  try {
+    const lora = adaptPolicy(policy, config, seed);
+    return { reference: adaptersOffReference(policy, lora), lora };
+  } catch (err) {
+    policy.dispose();
+    throw err;
+  }
 }

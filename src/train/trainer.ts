@@ -10,7 +10,7 @@
 import path from 'node:path';
 import * as torch from '../torch/index.js';
 import { deriveSeed } from '../data/rng.js';
-import { saveCheckpoint, readCheckpointMetadata } from '../models/checkpoint.js';
+import { saveCheckpoint, readCheckpointMetadata, type JsonValue } from '../models/checkpoint.js';
 import { testbedOfCheckpoint } from '../pretrain/testbeds/of-checkpoint.js';
 import { checkRewardCard } from './audit-gate.js';
 import { RunStore } from '../store/run-store.js';
@@ -94,7 +94,11 @@ export async function runTraining(config: Readonly<RunConfig>, hooks: TrainingHo
       }
     }
     const last = end.status === 'finished' ? it - 1 : it;
-    if (end.status !== 'failed') saveCheckpoint(path.join(config.out, 'final'), ctx.policy, { algorithm: config.algorithm, iteration: last, testbed: baseTestbed(config.base) }); // the testbed names the tokenizer of a later `refract sample`
+    if (end.status !== 'failed') {
+      ctx.lora?.merge(); // LoRA: W₀ + (α/r)·B·A folded in, so the final model is a plain checkpoint of the base's shape
+      const lora: Record<string, JsonValue> = config.lora ? { lora: { ...config.lora, merged: true } } : {};
+      saveCheckpoint(path.join(config.out, 'final'), ctx.policy, { algorithm: config.algorithm, iteration: last, testbed: baseTestbed(config.base), ...lora }); // the testbed names the tokenizer of a later `refract sample`
+    }
     store.setStatus(session.runId, end.status);
     return {
       runId: session.runId,

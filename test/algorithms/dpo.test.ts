@@ -10,7 +10,6 @@ import { TextToImageModel, SHAPES_TEXT_TO_IMAGE_CONFIG, type TextToImageConfig }
 import { mergeDeep } from '../../src/pretrain/loop.js';
 import { Rng } from '../../src/data/rng.js';
 import { samplePrompt } from '../../src/data/shapes/grammar.js';
-import type { RewardModel, RewardBatch, RewardResult } from '../../src/rewards/types.js';
 import { syntheticShapesPairs } from '../../src/rewards/preference/pairs.js';
 import type { AlgorithmContext, AlgorithmStepLog } from '../../src/algorithms/algorithm.js';
 import { diffusionDpoLoss } from '../../src/algorithms/dpo/loss.js';
@@ -21,6 +20,7 @@ import { pairFlowMatchingLosses, drawPairNoise } from '../../src/algorithms/dpo/
 import { pairBatchOf } from '../../src/algorithms/dpo/pair-source.js';
 import { loadPreferencePairs, writePreferencePairs } from '../../src/store/preference-pairs.js';
 import { assertClose, assertScalarClose } from '../helpers.js';
+import { brightnessReward } from './ddpo-fixtures.js';
 
 torch.setNumThreads(1);
 
@@ -42,24 +42,13 @@ function copyModel(m: TextToImageModel): TextToImageModel {
   return c;
 }
 
-/** Mean brightness of each image: a deterministic, non-constant reward for the online mode. */
-const brightness: RewardModel = {
-  name: 'brightness',
-  version: '1',
-  components: ['brightness'],
-  differentiable: false,
-  async score(b: RewardBatch): Promise<RewardResult> {
-    const total = Float32Array.from(b.rgb!.map((img) => img.data.reduce((s, v) => s + v, 0) / img.data.length));
-    return { total, components: { brightness: total }, meta: { name: 'brightness', version: '1' } };
-  },
-};
 
 const shapesPrompts = { name: 'shapes', sample: (rng: Rng) => { const p = samplePrompt(rng); return { text: p.text, shapes: p }; } };
 
 function context(policy: TextToImageModel, reference: TextToImageModel, seed = 5): AlgorithmContext {
   reference.requiresGrad_(false);
   reference.eval();
-  return { policy, reference, reward: brightness, prompts: shapesPrompts, seed };
+  return { policy, reference, reward: brightnessReward, prompts: shapesPrompts, seed };
 }
 
 function paramsOf(m: TextToImageModel): Float32Array[] {

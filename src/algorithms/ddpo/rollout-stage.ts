@@ -11,13 +11,14 @@ import type { WordVocabulary } from '../../data/vocabulary.js';
 import { SHAPES_VOCABULARY } from '../../data/shapes/vocab.js';
 import type { DdpoSection } from './config.js';
 import type { PromptGroups } from '../prompt-groups.js';
+import type { ReferenceModel } from '../algorithm.js';
 
 /** ddimSchedule options of the flow → VP grid: 'trailing' starts at the noisiest level; the last step ends at σ = 0. */
 export const FLOW_VP_SCHEDULE = Object.freeze({ spacing: 'trailing', setAlphaToOne: true } as const);
 
-/** The policy's ε-predictor on VP variables (what rollout and replay both run). */
-export function ddpoEpsilonModel(policy: TextToImageModel, sampler: Readonly<DdpoSection['sampler']>): EpsilonModel<PromptCondition> {
-  return vpEpsilonModelOfFlow(policy.denoiser(), sampler.numTimesteps);
+/** A flow model's ε-predictor on VP variables (the policy's: what rollout and replay run; the reference's: its KL). */
+export function ddpoEpsilonModel(model: ReferenceModel, sampler: Readonly<DdpoSection['sampler']>): EpsilonModel<PromptCondition> {
+  return vpEpsilonModelOfFlow(model.denoiser(), sampler.numTimesteps);
 }
 
 export function ddpoRollout(

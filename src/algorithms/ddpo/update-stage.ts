@@ -16,12 +16,13 @@ import { Rng, deriveSeed } from '../../data/rng.js';
 import type { PromptCondition, TextToImageModel } from '../../models/index.js';
 import type { EpsilonModel } from '../../generate/types.js';
 import { clippedPolicyLoss } from '../policy-loss.js';
+import type { ReferenceModel } from '../algorithm.js';
 import { ddpoEpsilonModel } from './rollout-stage.js';
 import type { DdpoSettings } from './config.js';
 
 export interface DdpoUpdateInput {
   policy: TextToImageModel;
-  reference: TextToImageModel;
+  reference: ReferenceModel;
   optimizer: AdamW;
   trajectory: Trajectory<PromptCondition>;
   /** A_i per sample [B] (already normalised and clipped). */

@@ -10,6 +10,7 @@ import type { WordVocabulary } from '../../data/vocabulary.js';
 import { deriveSeed } from '../../data/rng.js';
 import type { TextToImageModel } from '../../models/index.js';
 import { diffusionDpoLoss } from './loss.js';
+import type { ReferenceModel } from '../algorithm.js';
 
 /** N preference pairs as tensors: winner and loser images [N, C, H, W] in [−1, 1] and their prompt texts. */
 export interface PairBatch {
@@ -47,7 +48,7 @@ export interface DpoUpdateLog {
 
 /** Per-sample flow-matching losses of winners and losers [N] each, at shared σ [N] and ε [N, ...]. */
 export function pairFlowMatchingLosses(
-  model: TextToImageModel,
+  model: ReferenceModel,
   pairs: PairBatch,
   sigma: Tensor,
   noise: Tensor,
@@ -91,7 +92,7 @@ export function drawPairNoise(
 
 export function dpoUpdate(
   policy: TextToImageModel,
-  reference: TextToImageModel,
+  reference: ReferenceModel,
   optimizer: AdamW,
   pairs: PairBatch,
   o: DpoUpdateOptions,

@@ -12,6 +12,7 @@ import { stepKl } from '../../generate/step-kl.js';
 import { gatherSteps } from '../../credit/step-advantages.js';
 import { Rng, deriveSeed } from '../../data/rng.js';
 import type { PromptModel } from '../../pipeline/text-to-image.js';
+import type { ReferenceModel } from '../algorithm.js';
 import { gaussianLogDensity } from '../../generate/gaussian-log-prob.js';
 import { clippedPolicyLoss, denseClippedPolicyLoss } from '../policy-loss.js';
 import type { RolloutBatch } from './rollout-stage.js';
@@ -38,7 +39,7 @@ export interface UpdateDiagnostics {
  */
 export function updateStage(
   policy: PromptModel,
-  reference: PromptModel,
+  reference: ReferenceModel,
   optimizer: AdamW,
   batch: RolloutBatch,
   advantages: Tensor,

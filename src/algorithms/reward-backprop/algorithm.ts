@@ -26,7 +26,8 @@ export function requireDifferentiable(reward: RewardModel, where = 'refract trai
     // A ConfigError: the fix is in the run config's `rewards` (the CLI prints it without a stack, exit 2).
     throw new ConfigError(where, [
       `reward-backprop (ReFL / DRaFT) needs a differentiable reward, got "${reward.name}" (differentiable: false) — ` +
-        'use a learned reward model (rewards/preference: BradleyTerryRewardModel or RewardEnsemble, e.g. trainSyntheticPreferenceReward), ' +
+        'use a learned reward model (in a config `rewards: [{ kind: preference }]`, for refract compare under `rewardOverrides.reward_backprop`; ' +
+        'in code rewards/preference: BradleyTerryRewardModel or RewardEnsemble, e.g. trainSyntheticPreferenceReward), ' +
         'or train against this reward with grpo or dpo',
     ]);
   }

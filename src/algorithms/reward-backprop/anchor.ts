@@ -5,8 +5,9 @@
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
 import type { TextToImageModel } from '../../models/index.js';
+import type { ReferenceModel } from '../algorithm.js';
 
-export function referenceAnchor(policy: TextToImageModel, reference: TextToImageModel, x0: Tensor, tokens: Tensor, seed: number): Tensor {
+export function referenceAnchor(policy: TextToImageModel, reference: ReferenceModel, x0: Tensor, tokens: Tensor, seed: number): Tensor {
   const gen = new torch.Generator(seed);
   try {
     return torch.scope(() => {

@@ -10,10 +10,11 @@ import { deriveSeed } from '../../data/rng.js';
 import type { PromptCondition, TextToImageModel } from '../../models/index.js';
 import { drawNoisedTimes, rwrLossTerms } from './loss.js';
 import type { RwrSettings } from './config.js';
+import type { ReferenceModel } from '../algorithm.js';
 
 export interface RwrUpdateInput {
   policy: TextToImageModel;
-  reference: TextToImageModel;
+  reference: ReferenceModel;
   optimizer: AdamW;
   /** The policy's samples x₀ [B, …] in the data range [−1, 1]. */
   samples: Tensor;

@@ -1,23 +1,18 @@
 /**
  * Builds the reward of one audit entry: reward specs through the typed registry (rewards/config.ts), or a
  * Bradley–Terry ensemble trained on synthetic gold-labelled pairs (rewards/preference/), optionally wrapped in a
- * demo flaw. Trained members are cached as safetensors under `<out>/rm-cache/<key>/`, the key hashing every
- * training option, so re-running an audit re-scores instead of re-training.
+ * demo flaw. Trained members are cached under `<out>/rm-cache/<key>/` (rewards/preference/rm-cache.ts), the key
+ * hashing every training option, so re-running an audit re-scores instead of re-training.
  */
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { buildReward, parseRewardSpecs } from '../../rewards/config.js';
-import { loadBradleyTerry, saveBradleyTerry } from '../../rewards/preference/synthetic-reward.js';
 import { RewardEnsemble } from '../../rewards/preference/ensemble.js';
+import { loadCachedMembers, rmCacheKey as cacheKeyOf, saveCachedMembers } from '../../rewards/preference/rm-cache.js';
 import { DEFAULT_PREFERENCE_NET, type PreferenceNetConfig } from '../../rewards/preference/net.js';
 import { syntheticShapesPairs } from '../../rewards/preference/pairs.js';
 import type { RewardModel } from '../../rewards/types.js';
 import type { AuditRewardEntry, PreferenceRmOptions } from './config.js';
 import { withDemoFlaw } from './demo-flaws.js';
-
-/** Bump when training changes in a way the options do not show, so stale cached models are not reused. */
-const RM_CACHE_VERSION = 2; // 2: one saveBradleyTerry folder per member
 
 export interface BuildContext {
   /** Output folder; trained RMs are cached under `<out>/rm-cache`. */
@@ -37,19 +32,18 @@ function netConfig(o: PreferenceRmOptions): PreferenceNetConfig {
   return { ...DEFAULT_PREFERENCE_NET, ...o.net, channels: [...o.net.channels] as const, conditioned: true };
 }
 
+/** The cache key of `o` (rewards/preference/rm-cache.ts, shared with the `preference` reward kind). */
 export function rmCacheKey(o: PreferenceRmOptions): string {
-  const json = JSON.stringify({ v: RM_CACHE_VERSION, ...o, net: netConfig(o) });
-  return createHash('sha256').update(json).digest('hex').slice(0, 16);
+  return cacheKeyOf({ ...o, net: netConfig(o) });
 }
 
 /** The ensemble of `o`, loaded from the cache when every member is there, else trained and cached. */
 export function trainOrLoadPreferenceRm(o: PreferenceRmOptions, ctx: BuildContext): RewardEnsemble {
   const dir = path.join(ctx.out, 'rm-cache', rmCacheKey(o));
-  const members = Array.from({ length: o.members }, (_, k) => path.join(dir, `member${k}`));
-  // saveBradleyTerry writes reward.json after the weights, so its presence marks a complete member.
-  if (members.every((m) => existsSync(path.join(m, 'reward.json')))) {
+  const cached = loadCachedMembers(dir, o.members);
+  if (cached !== null) {
     ctx.onStatus?.(`loading cached Bradley–Terry ensemble from ${dir}`);
-    return new RewardEnsemble(members.map((m) => loadBradleyTerry(m)));
+    return new RewardEnsemble(cached);
   }
   ctx.onStatus?.(
     `training a Bradley–Terry ensemble: ${o.members} × ${o.steps} steps on ${o.pairs} pairs (noise ${o.labelNoise})`,
@@ -63,7 +57,7 @@ export function trainOrLoadPreferenceRm(o: PreferenceRmOptions, ctx: BuildContex
     seed: o.seed,
     net: netConfig(o),
   });
-  ensemble.members.forEach((m, k) => saveBradleyTerry(members[k]!, m));
+  saveCachedMembers(dir, ensemble.members);
   return ensemble;
 }
 

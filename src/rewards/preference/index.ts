@@ -22,9 +22,22 @@ export { RewardEnsemble, type EnsembleOptions } from './ensemble.js';
 export { heldOutPairwiseAccuracy } from './accuracy.js';
 export {
   trainSyntheticPreferenceReward,
+  trainSyntheticRewardModel,
+  syntheticRewardRecipe,
+  syntheticHeldOutAccuracy,
   saveBradleyTerry,
   loadBradleyTerry,
   DEFAULT_SYNTHETIC_REWARD,
   type SyntheticRewardOptions,
   type TrainedSyntheticReward,
+  type SyntheticRewardRecipe,
 } from './synthetic-reward.js';
+export { RM_CACHE_VERSION, rmCacheKey, rmCacheMemberDirs, loadCachedMembers, saveCachedMembers } from './rm-cache.js';
+export {
+  PreferenceReward,
+  buildPreferenceReward,
+  preferenceRewardRecipe,
+  preferenceRewardKey,
+  DEFAULT_PREFERENCE_REWARD,
+  type PreferenceRewardOptions,
+} from './preference-reward.js';

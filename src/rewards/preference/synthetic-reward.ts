@@ -11,7 +11,8 @@ import { heldOutPairwiseAccuracy } from './accuracy.js';
 import { BradleyTerryRewardModel, DEFAULT_BT_TRAIN, type BradleyTerryTrainOptions } from './bt-model.js';
 import { RewardEnsemble } from './ensemble.js';
 import { DEFAULT_PREFERENCE_NET, PreferenceNet, type PreferenceNetConfig } from './net.js';
-import { syntheticShapesPairs, type PairKind } from './pairs.js';
+import { DEFAULT_SYNTHETIC_PAIRS, syntheticShapesPairs, type PairKind, type SyntheticPairOptions } from './pairs.js';
+import type { RewardModel } from '../types.js';
 
 export interface SyntheticRewardOptions {
   /** Training pairs and their label-flip probability. */
@@ -41,18 +42,47 @@ export interface TrainedSyntheticReward {
   heldOutAccuracy: number;
 }
 
-/** Trains the reward; training and held-out pairs come from different seeds derived from `seed`. */
-export async function trainSyntheticPreferenceReward(opts: Partial<SyntheticRewardOptions> = {}): Promise<TrainedSyntheticReward> {
+/**
+ * Every option resolved against its defaults: the training pairs, the held-out pairs, the member count and the
+ * Bradley–Terry training options. Training and held-out pairs come from different seeds derived from `seed`
+ * (2·seed + 1 and 2·seed + 2). Everything but `heldOut` decides the trained model, so a cache key hashes that part
+ * (rm-cache.ts).
+ */
+export interface SyntheticRewardRecipe {
+  trainPairs: SyntheticPairOptions;
+  heldOut: SyntheticPairOptions;
+  members: number;
+  train: BradleyTerryTrainOptions & { net: PreferenceNetConfig };
+}
+
+export function syntheticRewardRecipe(opts: Partial<SyntheticRewardOptions> = {}): SyntheticRewardRecipe {
   const o = { ...DEFAULT_SYNTHETIC_REWARD, ...opts };
-  const kinds = o.kinds ? { kinds: o.kinds } : {};
-  const train = syntheticShapesPairs({ count: o.pairs, seed: 2 * o.seed + 1, labelNoise: o.labelNoise, ...kinds });
-  const trainOpts = { ...DEFAULT_BT_TRAIN, ...o.train, seed: o.train.seed ?? o.seed };
-  const reward = o.members > 1 ? RewardEnsemble.train(train, { ...trainOpts, members: o.members }) : BradleyTerryRewardModel.fromPairs(train, trainOpts);
-  const heldOutAccuracy =
-    o.heldOutPairs > 0
-      ? await heldOutPairwiseAccuracy(reward, syntheticShapesPairs({ count: o.heldOutPairs, seed: 2 * o.seed + 2, labelNoise: 0, ...kinds }))
-      : NaN;
-  return { reward, heldOutAccuracy };
+  const pairs = { ...DEFAULT_SYNTHETIC_PAIRS, labelNoise: o.labelNoise, ...(o.kinds ? { kinds: o.kinds } : {}) };
+  const train = { ...DEFAULT_BT_TRAIN, ...o.train, seed: o.train.seed ?? o.seed };
+  return {
+    trainPairs: { ...pairs, count: o.pairs, seed: 2 * o.seed + 1 },
+    heldOut: { ...pairs, count: o.heldOutPairs, seed: 2 * o.seed + 2, labelNoise: 0 },
+    members: o.members,
+    train: { ...train, net: { ...DEFAULT_PREFERENCE_NET, ...train.net } },
+  };
+}
+
+/** Trains the recipe's model: one Bradley–Terry model, or a bootstrap ensemble when members > 1. */
+export function trainSyntheticRewardModel(r: SyntheticRewardRecipe): BradleyTerryRewardModel | RewardEnsemble {
+  const pairs = syntheticShapesPairs(r.trainPairs);
+  return r.members > 1 ? RewardEnsemble.train(pairs, { ...r.train, members: r.members }) : BradleyTerryRewardModel.fromPairs(pairs, r.train);
+}
+
+/** Pairwise accuracy on the recipe's fresh, correctly labelled held-out pairs (NaN when there are none). */
+export async function syntheticHeldOutAccuracy(reward: RewardModel, r: SyntheticRewardRecipe): Promise<number> {
+  return r.heldOut.count > 0 ? heldOutPairwiseAccuracy(reward, syntheticShapesPairs(r.heldOut)) : NaN;
+}
+
+/** Trains the reward and measures its held-out accuracy (see syntheticRewardRecipe for the seeds). */
+export async function trainSyntheticPreferenceReward(opts: Partial<SyntheticRewardOptions> = {}): Promise<TrainedSyntheticReward> {
+  const recipe = syntheticRewardRecipe(opts);
+  const reward = trainSyntheticRewardModel(recipe);
+  return { reward, heldOutAccuracy: await syntheticHeldOutAccuracy(reward, recipe) };
 }
 
 const WEIGHTS = 'reward.safetensors';

@@ -9,6 +9,7 @@ import { conv1d, conv2d, conv3d, convTranspose2d } from '../functional.js';
 import { Module } from './module.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
 import { checkPositive } from './linear.js';
+import { AdapterSlot } from './adapter.js';
 
 export interface ConvLayerOptions {
   stride?: number | number[];
@@ -93,10 +94,12 @@ abstract class ConvBase extends Module {
 abstract class ConvNd extends ConvBase {
   protected abstract readonly dims: number;
   protected abstract readonly fn: ConvFn;
+  /** An optional term added to the output (a LoRA adapter, nn/lora.ts); empty by default. */
+  readonly adapter = new AdapterSlot(this);
 
   forward(x: Tensor): Tensor {
     this.checkInput(x, this.dims);
-    return this.fn(x, this.weight, this.bias, this);
+    return this.adapter.forward(x, () => this.fn(x, this.weight, this.bias, this));
   }
 }
 

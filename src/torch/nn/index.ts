@@ -10,4 +10,6 @@ export { Identity, ReLU, SiLU, GELU } from './activation.js';
 export { Sequential, ModuleList } from './container.js';
 export { Attention, type AttentionOptions, type AttentionCallOptions } from './attention.js';
 export { TransformerBlock, type TransformerBlockOptions, type TransformerBlockCallOptions } from './transformer.js';
+export { AdapterSlot, type OutputAdapter } from './adapter.js';
+export { applyLora, matchesTarget, LoraAdapter, LoraAdapters, LORA_CHILD, type LoraLayer, type LoraOptions } from './lora.js';
 export * as init from './init.js';

@@ -6,6 +6,7 @@ import { empty, type Generator } from '../creation.js';
 import { linear } from '../functional.js';
 import { Module } from './module.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
+import { AdapterSlot } from './adapter.js';
 
 export interface LinearOptions {
   bias?: boolean;
@@ -17,6 +18,8 @@ export interface LinearOptions {
 export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
+  /** An optional term added to the output (a LoRA adapter, nn/lora.ts); empty by default. */
+  readonly adapter = new AdapterSlot(this);
 
   constructor(
     readonly inFeatures: number,
@@ -47,7 +50,7 @@ export class Linear extends Module {
         'Linear.forward',
       );
     }
-    return linear(x, this.weight, this.bias);
+    return this.adapter.forward(x, () => linear(x, this.weight, this.bias));
   }
 }
 

@@ -64,6 +64,22 @@ export abstract class Module {
     return m;
   }
 
+  /**
+   * Removes the submodule `name` and returns it (PyTorch's `del module.name`). Its tensors stay live: they now
+   * belong to the caller. Used to unload adapters (nn/lora.ts) once they are merged into the weights.
+   */
+  unregisterModule(name: string): Module {
+    const m = this.#children.get(name);
+    if (m === undefined) {
+      throw new TorchError(
+        `name must be a registered submodule, got "${name}" — submodules: [${[...this.#children.keys()].join(', ')}]`,
+        `${this.where}.unregisterModule`,
+      );
+    }
+    this.#children.delete(name);
+    return m;
+  }
+
   #checkName(name: string, fn: string): void {
     if (name === '' || name.includes('.')) {
       throw new TorchError(

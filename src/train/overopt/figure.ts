@@ -19,6 +19,7 @@ const LABELS: Partial<Record<SignalName, string>> = {
   uncertainty: 'proxy ensemble disagreement',
   diversity: 'diversity',
   colourEntropy: 'colour entropy (bits)',
+  saturation: 'mean saturation',
 };
 
 /** Points (x signal, y signal) in evaluation order, skipping evaluations where x is not measured. */
@@ -64,6 +65,9 @@ export async function overoptFigureSvg(runs: readonly OveroptRun[]): Promise<str
       panel(runs, 'iteration', 'uncertainty'),
       panel(runs, 'iteration', 'diversity'),
       panel(runs, 'iteration', 'colourEntropy'),
+      panel(runs, 'iteration', 'saturation'),
+      panel(runs, 'iteration', 'proxy'),
+      panel(runs, 'iteration', 'heldOut'),
     ],
   });
 }

@@ -1,0 +1,116 @@
+// `refract compare` with per-algorithm reward overrides: the config validates (a bad override names its field), each
+// arm's run config gets its own rewards, and a tiny-budget comparison of GRPO on the gold reward and reward backprop
+// on a learned preference reward reports, per arm, the reward it optimised next to gold ShapesEval.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import * as torch from '../../src/torch/index.js';
+import { ConfigError } from '../../src/config/load.js';
+import { armConfig, formatCompareTable, gainStdError, loadCompareConfig, parseCompareConfig, runCompare } from '../../src/train/compare.js';
+import { tinyBase } from './fixtures.js';
+
+torch.setNumThreads(1);
+
+const GOLD = [{ kind: 'shapes_gold', options: { total: 'partial', dense: false } }];
+const LEARNED = [{ kind: 'preference', options: { pairs: 32, labelNoise: 0.1, steps: 10, seed: 0, heldOutPairs: 32 } }];
+
+function message(raw: unknown): string {
+  try {
+    parseCompareConfig(raw);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err.message;
+  }
+  assert.fail(`expected ${JSON.stringify(raw)} to be rejected`);
+}
+
+test('reward overrides: an arm optimises its own rewards, the others the shared ones; bad overrides name the field', () => {
+  const c = parseCompareConfig({
+    algorithms: ['grpo', 'reward_backprop'],
+    budget: { samples: 8 },
+    rewards: GOLD,
+    rewardOverrides: { reward_backprop: LEARNED },
+  });
+  assert.equal(armConfig(c, 'grpo').rewards[0]!.kind, 'shapes_gold');
+  const rb = armConfig(c, 'reward_backprop');
+  assert.equal(rb.rewards.length, 1);
+  assert.equal(rb.rewards[0]!.kind, 'preference');
+  assert.deepEqual(rb.rewards[0]!.options, LEARNED[0]!.options);
+  assert.equal(parseCompareConfig({ budget: { samples: 8 } }).rewardOverrides, undefined, 'optional');
+
+  const base = { algorithms: ['grpo', 'dpo'], budget: { samples: 8 } };
+  assert.match(
+    message({ ...base, rewardOverrides: { reward_backprop: LEARNED } }),
+    /field "rewardOverrides\.reward_backprop" must override an algorithm listed in `algorithms` \(grpo, dpo\)/,
+  );
+  assert.match(message({ ...base, rewardOverrides: { ppo: GOLD } }), /rewardOverrides: unknown field\(s\) "ppo"/);
+  assert.match(message({ ...base, rewardOverrides: { grpo: [] } }), /field "rewardOverrides\.grpo"/);
+  assert.match(
+    message({ ...base, rewardOverrides: { grpo: [{ kind: 'preference', options: { labelNoise: 0.9 } }] } }),
+    /field "rewardOverrides\.grpo\.0\.options\.labelNoise"/,
+  );
+});
+
+test('configs/compare-shapes.yaml: reward backprop optimises a cached learned reward at a safe lr with DRaFT-1', () => {
+  const c = loadCompareConfig('configs/compare-shapes.yaml');
+  assert.ok(c.algorithms.includes('reward_backprop'));
+  const rb = armConfig(c, 'reward_backprop');
+  assert.equal(rb.rewards[0]!.kind, 'preference');
+  assert.match(JSON.stringify(rb.rewards[0]!.options), /"cache":"runs\/rm-cache"/);
+  assert.equal(rb.reward_backprop.lr, 1e-5);
+  assert.equal(rb.reward_backprop.method, 'draft');
+  assert.equal(rb.reward_backprop.draft.k, 1);
+  for (const a of c.algorithms.filter((n) => n !== 'reward_backprop')) {
+    assert.equal(armConfig(c, a).rewards[0]!.kind, 'shapes_gold', `${a} optimises the gold reward`);
+  }
+});
+
+test('gainStdError: the conservative binomial SE of a change in the mean of category accuracies', () => {
+  // Two categories, n = 10: √((0.5·0.5 + 0.5·0.5)/10 + (0·1 + 0.2·0.8)/10) / 2 = √(0.05 + 0.016) / 2
+  const se = gainStdError({ a: 0.5, b: 0 }, { a: 0.5, b: 0.2 }, 10);
+  assert.ok(Math.abs(se - Math.sqrt(0.066) / 2) < 1e-12, `se ${se}`);
+  assert.ok(Number.isNaN(gainStdError({}, { a: 1 }, 10)), 'no shared category: NaN');
+});
+
+test('a tiny-budget compare: GRPO on gold, reward backprop on a learned reward; gold is ShapesEval for both', async () => {
+  const { dir, base } = tinyBase('refract-compare-');
+  try {
+    const cache = path.join(dir, 'rm-cache');
+    const learned = [{ ...LEARNED[0]!, options: { ...LEARNED[0]!.options, cache } }];
+    const c = parseCompareConfig({
+      seed: 7,
+      base,
+      out: path.join(dir, 'compare'),
+      threads: 1,
+      algorithms: ['grpo', 'reward_backprop'],
+      budget: { samples: 4 },
+      rewards: GOLD,
+      rewardOverrides: { reward_backprop: learned },
+      eval: { every: 2, perCategory: 1, samplingSteps: 2, storeSamples: 0 },
+      checkpoint: { every: 2, keep: 1 },
+      diversity: { prompts: 2, samplesPerPrompt: 2 },
+      grpo: { promptsPerIteration: 2, groupSize: 2, minibatchSize: 4, sampler: { steps: 3 }, lr: 1e-3 },
+      reward_backprop: { batchSize: 2, lr: 1e-5, sampler: { steps: 3 }, draft: { k: 1 } },
+    });
+    const rows = await runCompare(c);
+    assert.deepEqual(rows.map((r) => [r.algorithm, r.status]), [['grpo', 'finished'], ['reward_backprop', 'finished']]);
+    assert.deepEqual(rows.map((r) => r.rewards.map((s) => s.kind)), [['shapes_gold'], ['preference']]);
+    for (const r of rows) {
+      assert.ok(r.samples >= 4, `${r.algorithm} spent the budget (${r.samples})`);
+      assert.ok(r.gold !== null && r.gold >= 0 && r.gold <= 1, `${r.algorithm} has a gold ShapesEval score (${r.gold})`);
+      assert.ok(r.proxy !== null && Number.isFinite(r.proxy), `${r.algorithm} has a proxy score`);
+      assert.ok(r.baseGold !== null && r.baseGold >= 0 && r.baseGold <= 1, `${r.algorithm} has the base's gold (${r.baseGold})`);
+      assert.ok(Math.abs(r.goldGain! - (r.gold! - r.baseGold)) < 1e-12, 'gain = gold − base gold');
+    }
+    assert.equal(rows[0]!.baseGold, rows[1]!.baseGold, 'both arms start from the same base on the same eval prompts and seeds');
+    assert.equal(readdirSync(cache).length, 1, 'the learned reward was trained once and cached');
+    const table = formatCompareTable(rows).split('\n');
+    assert.match(table[0]!, /^algorithm\s+reward\s+status\s+base gold\s+gold\s+gain ± SE\s+proxy/);
+    assert.match(table[2]!, /^grpo\s+shapes_gold\s+finished/);
+    assert.match(table[3]!, /^reward_backprop\s+preference\s+finished/);
+    assert.match(JSON.stringify(rows), /"rewards":\[\{"kind":"preference","weight":1,"options":\{"pairs":32/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
