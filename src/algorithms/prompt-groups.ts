@@ -28,8 +28,3 @@ export function drawPromptGroups(
   const seeds = prompts.map((_, i) => deriveSeed(seed, iteration, 2, i));
   return { prompts, groupIds, seeds };
 }
-
-/** Mean of a reward vector (NaN when empty). */
-export function meanOf(a: Float32Array): number {
-  return a.length === 0 ? NaN : a.reduce((s, x) => s + x, 0) / a.length;
-}

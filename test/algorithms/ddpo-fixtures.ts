@@ -1,4 +1,4 @@
-// Fixtures for the DDPO and RWR tests: a tiny randomised text-to-image model, a continuous reward (mean
+// Fixtures for the algorithm tests: a tiny randomised text-to-image model, a continuous reward (mean
 // brightness, so advantages are never all zero), and an AlgorithmContext over them.
 import * as torch from '../../src/torch/index.js';
 import { TextToImageModel, SHAPES_TEXT_TO_IMAGE_CONFIG, type TextToImageConfig } from '../../src/models/text-to-image.js';

@@ -6,8 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
-import { TextToImageModel, SHAPES_TEXT_TO_IMAGE_CONFIG, type TextToImageConfig } from '../../src/models/text-to-image.js';
-import { mergeDeep } from '../../src/pretrain/loop.js';
+import type { TextToImageModel } from '../../src/models/text-to-image.js';
 import { Rng } from '../../src/data/rng.js';
 import { samplePrompt } from '../../src/data/shapes/grammar.js';
 import { syntheticShapesPairs } from '../../src/rewards/preference/pairs.js';
@@ -20,28 +19,9 @@ import { pairFlowMatchingLosses, drawPairNoise } from '../../src/algorithms/dpo/
 import { pairBatchOf } from '../../src/algorithms/dpo/pair-source.js';
 import { loadPreferencePairs, writePreferencePairs } from '../../src/store/preference-pairs.js';
 import { assertClose, assertScalarClose } from '../helpers.js';
-import { brightnessReward } from './ddpo-fixtures.js';
+import { brightnessReward, cloneModel, tinyModel } from './ddpo-fixtures.js';
 
 torch.setNumThreads(1);
-
-const TINY = mergeDeep(SHAPES_TEXT_TO_IMAGE_CONFIG, { unet: { baseChannels: 16, groups: 8 } }) as TextToImageConfig;
-
-/** A tiny randomised model (zero-init output layers perturbed so predictions depend on the weights). */
-function tinyModel(seed: number): TextToImageModel {
-  torch.manualSeed(seed);
-  const m = new TextToImageModel(TINY);
-  torch.noGrad(() => {
-    for (const p of m.parameters()) torch.scope(() => p.add_(torch.randnLike(p).mul(0.05)));
-  });
-  return m;
-}
-
-function copyModel(m: TextToImageModel): TextToImageModel {
-  const c = new TextToImageModel(TINY);
-  torch.scope(() => c.loadStateDict(m.stateDict()));
-  return c;
-}
-
 
 const shapesPrompts = { name: 'shapes', sample: (rng: Rng) => { const p = samplePrompt(rng); return { text: p.text, shapes: p }; } };
 
@@ -118,7 +98,7 @@ test('config: defaults, and errors name the bad field', () => {
 
 test('gradients reach the policy and not the reference; shared noise makes θ = ref give margin 0', () => {
   const policy = tinyModel(1);
-  const reference = copyModel(policy);
+  const reference = cloneModel(policy);
   reference.requiresGrad_(false);
   const pairs = syntheticShapesPairs({ count: 3, seed: 2 });
   const batch = pairBatchOf(pairs);
@@ -141,8 +121,8 @@ test('online DPO: an iteration updates the policy only, logs implicit accuracy, 
   const base = tinyModel(2);
   const run = async (): Promise<{ logs: AlgorithmStepLog[]; params: Float32Array[]; refChanged: number }> => {
     const live = torch.memoryStats().liveTensors;
-    const policy = copyModel(base);
-    const reference = copyModel(base);
+    const policy = cloneModel(base);
+    const reference = cloneModel(base);
     const before = paramsOf(reference);
     const alg = createDiffusionDpo(context(policy, reference), ONLINE);
     const logs = [await alg.step(1), await alg.step(2)];
@@ -172,11 +152,11 @@ test('online DPO: an iteration updates the policy only, logs implicit accuracy, 
 
 test('state-dict round trip: a resumed run continues exactly', async () => {
   const base = tinyModel(3);
-  const full = { policy: copyModel(base), reference: copyModel(base) };
+  const full = { policy: cloneModel(base), reference: cloneModel(base) };
   const algFull = createDiffusionDpo(context(full.policy, full.reference), ONLINE);
   await algFull.step(1);
   const state = algFull.stateDict();
-  const resumed = { policy: copyModel(full.policy), reference: copyModel(base) };
+  const resumed = { policy: cloneModel(full.policy), reference: cloneModel(base) };
   const algResumed = createDiffusionDpo(context(resumed.policy, resumed.reference), ONLINE);
   algResumed.loadStateDict(state);
   torch.disposeAll(Object.values(state.tensors));
@@ -194,8 +174,8 @@ test('offline DPO: synthetic pairs, and pairs read back from a JSONL preferences
   try {
     const base = tinyModel(4);
     const offline = (source: unknown): unknown => ({ mode: 'offline', beta: 100, lr: 1e-3, innerEpochs: 1, offline: { pairsPerIteration: 3, source } });
-    const policy = copyModel(base);
-    const reference = copyModel(base);
+    const policy = cloneModel(base);
+    const reference = cloneModel(base);
     const alg = createDiffusionDpo(context(policy, reference), offline({ kind: 'synthetic', count: 6, labelNoise: 0.2, seed: 1 }));
     const log = await alg.step(1);
     assert.equal(log.samples, 0);

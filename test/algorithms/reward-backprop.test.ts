@@ -6,8 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/torch/index.js';
 import type { Tensor } from '../../src/torch/index.js';
-import { TextToImageModel, SHAPES_TEXT_TO_IMAGE_CONFIG, type TextToImageConfig } from '../../src/models/text-to-image.js';
-import { mergeDeep } from '../../src/pretrain/loop.js';
+import type { TextToImageModel } from '../../src/models/text-to-image.js';
 import { Rng } from '../../src/data/rng.js';
 import { samplePrompt } from '../../src/data/shapes/grammar.js';
 import { flowSigmas } from '../../src/generate/flow-schedule.js';
@@ -25,6 +24,7 @@ import { draftSample, draftLvPredictions, reflPrediction } from '../../src/algor
 import { createRewardBackprop } from '../../src/algorithms/reward-backprop/algorithm.js';
 import { parseRewardBackpropSection, DEFAULT_REWARD_BACKPROP_SECTION } from '../../src/algorithms/reward-backprop/config.js';
 import { assertClose } from '../helpers.js';
+import { cloneModel, tinyModel } from './ddpo-fixtures.js';
 
 torch.setNumThreads(1);
 
@@ -129,23 +129,6 @@ test('a Bradley–Terry reward (and an ensemble of them) back-propagates to the 
   torch.disposeAll([x, u]);
 });
 
-const TINY = mergeDeep(SHAPES_TEXT_TO_IMAGE_CONFIG, { unet: { baseChannels: 16, groups: 8 } }) as TextToImageConfig;
-
-function tinyModel(seed: number): TextToImageModel {
-  torch.manualSeed(seed);
-  const m = new TextToImageModel(TINY);
-  torch.noGrad(() => {
-    for (const p of m.parameters()) torch.scope(() => p.add_(torch.randnLike(p).mul(0.05)));
-  });
-  return m;
-}
-
-function copyModel(m: TextToImageModel): TextToImageModel {
-  const c = new TextToImageModel(TINY);
-  torch.scope(() => c.loadStateDict(m.stateDict()));
-  return c;
-}
-
 const paramsOf = (m: { parameters(): Tensor[] }): Float32Array[] => m.parameters().map((p) => p.toTypedArray() as Float32Array);
 function maxDiff(a: Float32Array[], b: Float32Array[]): number {
   let d = 0;
@@ -174,8 +157,8 @@ test('ReFL / DRaFT / DRaFT-LV iterations move the policy only, deterministically
   for (const [name, section] of Object.entries(SECTIONS)) {
     const run = async (): Promise<{ log: AlgorithmStepLog; params: Float32Array[]; refMoved: number }> => {
       const live = torch.memoryStats().liveTensors;
-      const policy = copyModel(base);
-      const reference = copyModel(base);
+      const policy = cloneModel(base);
+      const reference = cloneModel(base);
       const alg = createRewardBackprop(context(policy, reference, reward), section);
       const log = await alg.step(1);
       const out = { log, params: paramsOf(policy), refMoved: maxDiff(paramsOf(reference), paramsOf(base)) };
@@ -204,11 +187,11 @@ test('ReFL / DRaFT / DRaFT-LV iterations move the policy only, deterministically
 test('state-dict round trip, and errors name the reward or the config field', async () => {
   const base = tinyModel(2);
   const reward = untrainedBt(4);
-  const full = { policy: copyModel(base), reference: copyModel(base) };
+  const full = { policy: cloneModel(base), reference: cloneModel(base) };
   const algFull = createRewardBackprop(context(full.policy, full.reference, reward), SECTIONS.draft);
   await algFull.step(1);
   const state = algFull.stateDict();
-  const resumed = { policy: copyModel(full.policy), reference: copyModel(base) };
+  const resumed = { policy: cloneModel(full.policy), reference: cloneModel(base) };
   const algResumed = createRewardBackprop(context(resumed.policy, resumed.reference, reward), SECTIONS.draft);
   algResumed.loadStateDict(state);
   torch.disposeAll(Object.values(state.tensors));

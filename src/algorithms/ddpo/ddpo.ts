@@ -13,10 +13,9 @@ import { advantageStats, type AdvantageStats } from '../../credit/advantages.js'
 import type { Algorithm, AlgorithmContext, AlgorithmState, AlgorithmStepLog } from '../algorithm.js';
 import { ddpoRollout } from './rollout-stage.js';
 import { ddpoUpdateStage, type DdpoUpdateDiagnostics } from './update-stage.js';
-import { drawPromptGroups, meanOf } from '../prompt-groups.js';
+import { drawPromptGroups } from '../prompt-groups.js';
+import { nonFiniteCount, nonFiniteRewardLog, rewardSummary, type StepLogTail as LogTail } from '../step-log.js';
 import type { DdpoSection, DdpoSettings } from './config.js';
-
-type LogTail = Omit<AlgorithmStepLog, 'samples' | 'reward' | 'components'>;
 
 export class DdpoAlgorithm implements Algorithm {
   readonly name = 'ddpo';
@@ -43,10 +42,10 @@ export class DdpoAlgorithm implements Algorithm {
     try {
       const rgb = tensorToImages(trajectory.finalSample);
       const scored = await reward.score({ rgb, prompts: groups.prompts, metadata: { iteration, seeds: groups.seeds } });
-      const components = Object.fromEntries(Object.entries(scored.components).map(([k, v]) => [k, meanOf(v)]));
-      const head = { samples: groups.prompts.length, reward: meanOf(scored.total), components };
-      const nonFinite = scored.total.filter((x) => !Number.isFinite(x)).length;
-      if (nonFinite > 0) return { ...head, ...skippedLog(nonFinite, t0) }; // the tracker never sees a NaN reward
+      const head = { samples: groups.prompts.length, ...rewardSummary(scored) };
+      const nonFinite = nonFiniteCount(scored.total);
+      // the tracker never sees a NaN reward
+      if (nonFinite > 0) return { ...head, ...nonFiniteRewardLog(nonFinite, (performance.now() - t0) / 1000) };
       const u = torch.scope(() => {
         const raw = this.#tracker.update(groups.prompts.map((p) => p.text), scored.total); // (r − μ_prompt)/(σ + ε)
         const advantages = clipAdvantages(raw, s.advantageClip);
@@ -105,15 +104,5 @@ function stepLog(u: DdpoUpdateDiagnostics, adv: AdvantageStats, t0: number): Log
     },
     skippedUpdate: u.skippedSteps > 0,
     klToReference: u.klToReference,
-  };
-}
-
-/** The log of an iteration whose update was skipped because `count` rewards were NaN or ±Inf. */
-function skippedLog(count: number, t0: number): LogTail {
-  return {
-    metrics: { seconds: (performance.now() - t0) / 1000 },
-    diagnostics: { nonfinite_rewards: count },
-    skippedUpdate: true,
-    klToReference: NaN,
   };
 }

@@ -15,6 +15,7 @@ import { groupPreferencePairs } from './online-pairs.js';
 import { drawPairs, loadPairPool, pairBatchOf, type PreferenceFileLoader } from './pair-source.js';
 import { dpoUpdate, type DpoUpdateLog, type PairBatch } from './update.js';
 import { optimizerFromState, optimizerToState } from '../optimizer-state.js';
+import { rewardSummary } from '../step-log.js';
 
 export interface DpoDependencies {
   /** Reads a preferences file for `offline.source.kind: file` (store/preference-pairs.ts). */
@@ -64,7 +65,6 @@ export function createDiffusionDpo(ctx: AlgorithmContext, section: unknown, deps
     try {
       const scored = await ctx.reward.score({ images, rgb: tensorToImages(images), prompts });
       const pairs = groupPreferencePairs(scored.total, groupIds, o.pairing, o.minMargin);
-      const components = Object.fromEntries(Object.entries(scored.components).map(([k, v]) => [k, mean(v)]));
       const batch =
         pairs.length === 0
           ? null
@@ -76,8 +76,7 @@ export function createDiffusionDpo(ctx: AlgorithmContext, section: unknown, deps
       return {
         batch,
         samples: prompts.length,
-        reward: mean(scored.total),
-        components,
+        ...rewardSummary(scored),
         rewardGap: pairs.length ? pairs.reduce((s, p) => s + p.rewardGap, 0) / pairs.length : NaN,
         candidates: distinct.length,
       };
@@ -143,10 +142,4 @@ export function createDiffusionDpo(ctx: AlgorithmContext, section: unknown, deps
 function disposePairs(b: PairBatch): void {
   const ts: Tensor[] = [b.winners, b.losers];
   torch.disposeAll(ts);
-}
-
-function mean(a: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]!;
-  return a.length ? s / a.length : NaN;
 }

@@ -13,6 +13,7 @@ import { alignDense, denseAdvantages, denseMapTensor } from '../../credit/dense.
 import { catTrajectories, sliceTrajectory } from '../../generate/trajectory.js';
 import type { RewardResult } from '../../rewards/types.js';
 import type { Algorithm, AlgorithmContext, AlgorithmState, AlgorithmStepLog } from '../algorithm.js';
+import { nonFiniteCount, nonFiniteRewardLog, rewardSummary, type StepLogTail } from '../step-log.js';
 import { rolloutStage, type RolloutBatch } from './rollout-stage.js';
 import { updateStage, type UpdateDiagnostics } from './update-stage.js';
 import type { GrpoConfig, GrpoSection } from './config.js';
@@ -44,10 +45,9 @@ export class GrpoAlgorithm implements Algorithm {
     try {
       const rgb = tensorToImages(batch.trajectory.finalSample);
       const scored = await reward.score({ rgb, prompts: batch.prompts, metadata: { iteration, seeds: batch.seeds } });
-      const components = Object.fromEntries(Object.entries(scored.components).map(([k, v]) => [k, mean(v)]));
-      const nonFinite = scored.total.filter((x) => !Number.isFinite(x)).length;
-      const base = { samples: batch.prompts.length, reward: mean(scored.total), components };
-      if (nonFinite > 0) return { ...base, ...skippedLog(nonFinite, performance.now() - t0) };
+      const nonFinite = nonFiniteCount(scored.total);
+      const base = { samples: batch.prompts.length, ...rewardSummary(scored) };
+      if (nonFinite > 0) return { ...base, ...nonFiniteRewardLog(nonFinite, (performance.now() - t0) / 1000) };
       const keep = this.#settings.skipZeroVarianceGroups ? informativeSamples(scored.total, batch.groupIds) : undefined;
       if (keep?.length === 0) return { ...base, ...noSignalLog(performance.now() - t0) };
       const u = torch.scope(() => {
@@ -88,7 +88,7 @@ export class GrpoAlgorithm implements Algorithm {
     return alignDense(d, batch.trajectory.finalSample);
   }
 
-  #stepLog(u: UpdateDiagnostics, adv: ReturnType<typeof advantageStats>, ms: number): Omit<AlgorithmStepLog, 'samples' | 'reward' | 'components'> {
+  #stepLog(u: UpdateDiagnostics, adv: ReturnType<typeof advantageStats>, ms: number): StepLogTail {
     const skipped = u.skippedMinibatches > 0 || !Number.isFinite(u.loss);
     const klComputed = this.#settings.klCoefficient > 0;
     const ratios = Object.fromEntries(u.firstEpochRatioMean.map((r, k) => [`ratio_mean_step_${k}`, r]));
@@ -165,20 +165,6 @@ function selectBatch(batch: RolloutBatch, idx: readonly number[]): RolloutBatch 
 }
 
 /** The log of an iteration where every group's rewards were equal (skipZeroVarianceGroups): nothing to learn. */
-function noSignalLog(ms: number): Omit<AlgorithmStepLog, 'samples' | 'reward' | 'components'> {
+function noSignalLog(ms: number): StepLogTail {
   return { metrics: { seconds: ms / 1000 }, diagnostics: { trained_samples: 0 }, skippedUpdate: false, klToReference: NaN };
-}
-
-/** The log of an iteration whose update was skipped because `count` rewards were NaN or ±Inf. */
-function skippedLog(count: number, ms: number): Omit<AlgorithmStepLog, 'samples' | 'reward' | 'components'> {
-  return {
-    metrics: { seconds: ms / 1000 },
-    diagnostics: { nonfinite_rewards: count },
-    skippedUpdate: true,
-    klToReference: NaN,
-  };
-}
-
-function mean(a: Float32Array): number {
-  return a.reduce((s, x) => s + x, 0) / Math.max(1, a.length);
 }

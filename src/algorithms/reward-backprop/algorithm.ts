@@ -19,6 +19,7 @@ import { optimizerFromState, optimizerToState } from '../optimizer-state.js';
 import { parseRewardBackpropSection, reflStopRange } from './config.js';
 import { draftLvPredictions, draftSample, reflPrediction } from './ode-backprop.js';
 import { referenceAnchor } from './anchor.js';
+import { rewardSummary } from '../step-log.js';
 
 /** The reward as a differentiable one, or an error naming it and what to use instead. */
 export function requireDifferentiable(reward: RewardModel, where = 'refract train'): DifferentiableRewardModel {
@@ -128,8 +129,7 @@ export function createRewardBackprop(ctx: AlgorithmContext, section: unknown): A
         const scored = await reward.score({ images: out.samples, prompts });
         return {
           samples: prompts.length,
-          reward: mean(scored.total),
-          components: Object.fromEntries(Object.entries(scored.components).map(([k, v]) => [k, mean(v)])),
+          ...rewardSummary(scored),
           metrics: { loss: out.value, rewardOfScored: out.rewardMean, anchor: out.anchor, gradNorm: out.gradNorm },
           diagnostics: { stop_step: out.stopStep },
           skippedUpdate: skipped,
@@ -149,11 +149,5 @@ export function createRewardBackprop(ctx: AlgorithmContext, section: unknown): A
       optimizer.dispose();
     },
   };
-}
-
-function mean(a: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]!;
-  return a.length ? s / a.length : NaN;
 }
 

@@ -13,12 +13,11 @@ import { advantageStats } from '../../credit/advantages.js';
 import { rolloutPrompts } from '../../pipeline/text-to-image.js';
 import type { RewardResult } from '../../rewards/types.js';
 import type { Algorithm, AlgorithmContext, AlgorithmState, AlgorithmStepLog } from '../algorithm.js';
-import { drawPromptGroups, meanOf, type PromptGroups } from '../prompt-groups.js';
+import { drawPromptGroups, type PromptGroups } from '../prompt-groups.js';
+import { nonFiniteCount, nonFiniteRewardLog, rewardSummary, type StepLogTail as LogTail } from '../step-log.js';
 import { rewardWeights, effectiveSampleSize } from './weights.js';
 import { rwrUpdateStage, type RwrUpdateDiagnostics } from './update-stage.js';
 import type { RwrSection, RwrSettings } from './config.js';
-
-type LogTail = Omit<AlgorithmStepLog, 'samples' | 'reward' | 'components'>;
 
 export class RwrAlgorithm implements Algorithm {
   readonly name = 'rwr';
@@ -55,10 +54,9 @@ export class RwrAlgorithm implements Algorithm {
     try {
       const rgb = tensorToImages(trajectory.finalSample);
       const scored = await reward.score({ rgb, prompts: groups.prompts, metadata: { iteration, seeds: groups.seeds } });
-      const components = Object.fromEntries(Object.entries(scored.components).map(([k, v]) => [k, meanOf(v)]));
-      const head = { samples: groups.prompts.length, reward: meanOf(scored.total), components };
-      const nonFinite = scored.total.filter((x) => !Number.isFinite(x)).length;
-      if (nonFinite > 0) return { ...head, ...skippedLog(nonFinite, t0) };
+      const head = { samples: groups.prompts.length, ...rewardSummary(scored) };
+      const nonFinite = nonFiniteCount(scored.total);
+      if (nonFinite > 0) return { ...head, ...nonFiniteRewardLog(nonFinite, (performance.now() - t0) / 1000) };
       return torch.scope(() => {
         const advantages = this.#advantages(scored, groups);
         const A = advantages.toArray();
@@ -122,14 +120,5 @@ function stepLog(u: RwrUpdateDiagnostics, adv: ReturnType<typeof advantageStats>
     },
     skippedUpdate: u.skippedSteps > 0,
     klToReference,
-  };
-}
-
-function skippedLog(count: number, t0: number): LogTail {
-  return {
-    metrics: { seconds: (performance.now() - t0) / 1000 },
-    diagnostics: { nonfinite_rewards: count },
-    skippedUpdate: true,
-    klToReference: NaN,
   };
 }

@@ -1,0 +1,38 @@
+// What every algorithm's step log shares: the reward summary of the iteration's samples (mean total and mean of
+// each component) and the log of an iteration whose update was skipped because some rewards were NaN or ±Inf
+// (the shared loop counts it and stops after `stopOnNonFinite.maxConsecutive`, src/train/trainer.ts).
+import type { RewardResult } from '../rewards/types.js';
+import type { AlgorithmStepLog } from './algorithm.js';
+
+/** The part of a step log after the reward summary: metrics, diagnostics, skip flag, KL. */
+export type StepLogTail = Omit<AlgorithmStepLog, 'samples' | 'reward' | 'components'>;
+
+/** Mean of a vector (NaN when empty). */
+export function meanOf(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]!;
+  return a.length === 0 ? NaN : s / a.length;
+}
+
+/** The iteration's mean reward and mean of each named component. */
+export function rewardSummary(scored: RewardResult): Pick<AlgorithmStepLog, 'reward' | 'components'> {
+  const components = Object.fromEntries(Object.entries(scored.components).map(([k, v]) => [k, meanOf(v)]));
+  return { reward: meanOf(scored.total), components };
+}
+
+/** How many totals are NaN or ±Inf. */
+export function nonFiniteCount(total: ArrayLike<number>): number {
+  let n = 0;
+  for (let i = 0; i < total.length; i++) if (!Number.isFinite(total[i]!)) n++;
+  return n;
+}
+
+/** The log of an iteration whose update was skipped because `count` rewards were NaN or ±Inf. */
+export function nonFiniteRewardLog(count: number, seconds: number): StepLogTail {
+  return {
+    metrics: { seconds },
+    diagnostics: { nonfinite_rewards: count },
+    skippedUpdate: true,
+    klToReference: NaN,
+  };
+}
