@@ -1,5 +1,6 @@
 // The contract every post-training algorithm implements so one trainer (src/train/trainer.ts) can run it:
-// GRPO, DDPO, Diffusion-DPO, RWR, ReFL/DRaFT each live in their own folder and differ only in `step`.
+// GRPO, DDPO, Diffusion-DPO, RWR, ReFL/DRaFT, DiffusionNFT and AWM each live in their own folder (`<name>/algorithm.ts`
+// holds the class) and differ only in `step`; the on-policy ones share its stages through online-algorithm.ts.
 // The trainer owns everything around it — evaluation, checkpoints and exact resume, the NaN/Inf stop policy,
 // the SQLite run store, hacking monitors, progress and reports (STYLE §4: loops and I/O apart from the math).
 import type { Tensor } from '../torch/index.js';

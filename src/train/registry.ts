@@ -1,13 +1,13 @@
 // The algorithm registry (STYLE §5: a typed map, not a string lookup): algorithm name → its config section schema
-// and its factory. The run config (./config.ts) takes its `algorithm` values and one `<name>:` section per entry
+// and its class. The run config (./config.ts) takes its `algorithm` values and one `<name>:` section per entry
 // from here, so registering an algorithm is one line.
 import type { z } from 'zod';
 import type { Algorithm, AlgorithmContext } from '../algorithms/algorithm.js';
-import { createGrpo, grpoSectionSchema } from '../algorithms/grpo/index.js';
-import { createDdpo, ddpoSectionSchema } from '../algorithms/ddpo/index.js';
-import { createRwr, rwrSectionSchema } from '../algorithms/rwr/index.js';
-import { createDiffusionDpo, dpoSectionSchema } from '../algorithms/dpo/index.js';
-import { createRewardBackprop, rewardBackpropSectionSchema } from '../algorithms/reward-backprop/index.js';
+import { GrpoAlgorithm, grpoSectionSchema } from '../algorithms/grpo/index.js';
+import { DdpoAlgorithm, ddpoSectionSchema } from '../algorithms/ddpo/index.js';
+import { RwrAlgorithm, rwrSectionSchema } from '../algorithms/rwr/index.js';
+import { DiffusionDpoAlgorithm, dpoSectionSchema } from '../algorithms/dpo/index.js';
+import { RewardBackpropAlgorithm, rewardBackpropSectionSchema } from '../algorithms/reward-backprop/index.js';
 import { loadPreferencePairs } from '../store/preference-pairs.js';
 
 export interface AlgorithmEntry<S extends z.ZodType = z.ZodType> {
@@ -26,27 +26,27 @@ export const ALGORITHMS = Object.freeze({
   grpo: entry({
     description: 'Flow-GRPO: group-relative advantages, clipped surrogate, KL to the reference (arXiv 2505.05470)',
     schema: grpoSectionSchema,
-    create: createGrpo,
+    create: (ctx, section) => new GrpoAlgorithm(ctx, section),
   }),
   ddpo: entry({
     description: 'DDPO: DDIM(η) rollouts, per-prompt stat tracking, PPO clip over denoising steps (arXiv 2305.13301)',
     schema: ddpoSectionSchema,
-    create: createDdpo,
+    create: (ctx, section) => new DdpoAlgorithm(ctx, section),
   }),
   rwr: entry({
     description: 'Reward-weighted regression: flow-matching loss on own samples weighted by exp(A/τ) (arXiv 1910.00177)',
     schema: rwrSectionSchema,
-    create: createRwr,
+    create: (ctx, section) => new RwrAlgorithm(ctx, section),
   }),
   dpo: entry({
     description: 'Diffusion-DPO: online (own samples, best vs worst) or offline preference pairs, frozen reference (arXiv 2311.12908)',
     schema: dpoSectionSchema,
-    create: (ctx, section) => createDiffusionDpo(ctx, section, { loadPreferenceFile: loadPreferencePairs }),
+    create: (ctx, section) => new DiffusionDpoAlgorithm(ctx, section, { loadPreferenceFile: loadPreferencePairs }),
   }),
   reward_backprop: entry({
     description: 'Reward back-propagation through the sampler for differentiable rewards: DRaFT-K / DRaFT-LV or ReFL (arXiv 2309.17400, 2304.05977)',
     schema: rewardBackpropSectionSchema,
-    create: createRewardBackprop,
+    create: (ctx, section) => new RewardBackpropAlgorithm(ctx, section),
   }),
 });
 

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/torch/index.js';
-import { createDdpo, parseDdpoSection, DEFAULT_DDPO_SECTION } from '../../src/algorithms/ddpo/index.js';
+import { DdpoAlgorithm, parseDdpoSection, DEFAULT_DDPO_SECTION } from '../../src/algorithms/ddpo/index.js';
 import type { AlgorithmState } from '../../src/algorithms/algorithm.js';
 import { tinyContext, cloneModel, flatParameters, maxAbsDifference, disposeContext } from './ddpo-fixtures.js';
 
@@ -32,7 +32,7 @@ test('ddpo section: defaults, and bad fields are named with the fix', () => {
 test('ddpo: first-epoch ratios are 1 ± 1e-5, parameters change, metrics are finite', async () => {
   torch.setNumThreads(1);
   const ctx = tinyContext(0);
-  const alg = createDdpo(ctx, parseDdpoSection(SMALL));
+  const alg = new DdpoAlgorithm(ctx, parseDdpoSection(SMALL));
   try {
     const before = flatParameters(ctx.policy);
     const log = await alg.step(1);
@@ -60,7 +60,7 @@ test('ddpo: first-epoch ratios are 1 ± 1e-5, parameters change, metrics are fin
 
 test('ddpo: small gradientAccumulation → several optimizer steps per epoch; later ratios move, earlier stay 1', async () => {
   const ctx = tinyContext(1);
-  const alg = createDdpo(ctx, parseDdpoSection({ ...SMALL, innerEpochs: 1, minibatchSize: 1, gradientAccumulation: 1, lr: 1e-2, clipRange: 1e-6 }));
+  const alg = new DdpoAlgorithm(ctx, parseDdpoSection({ ...SMALL, innerEpochs: 1, minibatchSize: 1, gradientAccumulation: 1, lr: 1e-2, clipRange: 1e-6 }));
   try {
     const log = await alg.step(1);
     assert.equal(log.metrics['optimizerSteps'], 4);
@@ -75,7 +75,7 @@ test('ddpo: small gradientAccumulation → several optimizer steps per epoch; la
 test('ddpo: stateDict round trip (optimizer + stat tracker) gives the same next iteration', async () => {
   const ctx = tinyContext(2);
   const section = parseDdpoSection(SMALL);
-  const alg = createDdpo(ctx, section);
+  const alg = new DdpoAlgorithm(ctx, section);
   let saved: AlgorithmState | undefined;
   const ctx2 = { ...ctx, policy: cloneModel(ctx.policy) };
   try {
@@ -86,7 +86,7 @@ test('ddpo: stateDict round trip (optimizer + stat tracker) gives the same next 
     const tracker = saved.json['statTracker'] as { buffers: Record<string, number[]> };
     assert.equal(Object.values(tracker.buffers).flat().length, 4, 'the tracker state holds the 4 rewards of iteration 1');
     torch.scope(() => ctx2.policy.loadStateDict(ctx.policy.stateDict()));
-    const resumed = createDdpo(ctx2, section);
+    const resumed = new DdpoAlgorithm(ctx2, section);
     resumed.loadStateDict(saved);
     const a = await alg.step(2);
     const b = await resumed.step(2);

@@ -13,7 +13,7 @@ import { syntheticShapesPairs } from '../../src/rewards/preference/pairs.js';
 import type { AlgorithmContext, AlgorithmStepLog } from '../../src/algorithms/algorithm.js';
 import { diffusionDpoLoss } from '../../src/algorithms/dpo/loss.js';
 import { groupPreferencePairs } from '../../src/algorithms/dpo/online-pairs.js';
-import { createDiffusionDpo } from '../../src/algorithms/dpo/algorithm.js';
+import { DiffusionDpoAlgorithm, type DpoDependencies } from '../../src/algorithms/dpo/algorithm.js';
 import { parseDpoSection, DEFAULT_DPO_SECTION } from '../../src/algorithms/dpo/config.js';
 import { pairFlowMatchingLosses, drawPairNoise } from '../../src/algorithms/dpo/update.js';
 import { pairBatchOf } from '../../src/algorithms/dpo/pair-source.js';
@@ -39,6 +39,11 @@ function maxDiff(a: Float32Array[], b: Float32Array[]): number {
   let d = 0;
   a.forEach((x, i) => x.forEach((v, j) => (d = Math.max(d, Math.abs(v - b[i]![j]!)))));
   return d;
+}
+
+/** The DPO algorithm of a raw (unparsed) section, as the registry builds it from a parsed one. */
+function createDiffusionDpo(ctx: AlgorithmContext, raw: unknown, deps?: DpoDependencies): DiffusionDpoAlgorithm {
+  return new DiffusionDpoAlgorithm(ctx, parseDpoSection(raw), deps);
 }
 
 const ONLINE = { mode: 'online', beta: 100, lr: 1e-3, innerEpochs: 2, minibatchSize: 2, online: { promptsPerIteration: 2, groupSize: 2, sampler: { steps: 2 } } };

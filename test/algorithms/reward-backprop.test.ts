@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AlgorithmContext, AlgorithmStepLog } from '../../src/algorithms/algorithm.js';
 import { draftSample, draftLvPredictions, reflPrediction } from '../../src/algorithms/reward-backprop/ode-backprop.js';
-import { createRewardBackprop } from '../../src/algorithms/reward-backprop/algorithm.js';
+import { RewardBackpropAlgorithm } from '../../src/algorithms/reward-backprop/algorithm.js';
 import { parseRewardBackpropSection, DEFAULT_REWARD_BACKPROP_SECTION } from '../../src/algorithms/reward-backprop/config.js';
 import { assertClose } from '../helpers.js';
 import { cloneModel, tinyModel } from './ddpo-fixtures.js';
@@ -144,6 +144,11 @@ function context(policy: TextToImageModel, reference: TextToImageModel, reward: 
   return { policy, reference, reward, prompts: shapesPrompts, seed: 7 };
 }
 
+/** The algorithm of a raw (unparsed) section, as the registry builds it from a parsed one. */
+function createRewardBackprop(ctx: AlgorithmContext, raw: unknown): RewardBackpropAlgorithm {
+  return new RewardBackpropAlgorithm(ctx, parseRewardBackpropSection(raw));
+}
+
 const SECTIONS = {
   draft: { method: 'draft', batchSize: 2, lr: 1e-3, sampler: { steps: 3 }, regularizer: { kind: 'reference', weight: 0.5 } },
   lv: { method: 'draft', batchSize: 2, lr: 1e-3, sampler: { steps: 3 }, draft: { k: 1, lvSamples: 2 } },
@@ -199,7 +204,7 @@ test('state-dict round trip, and errors name the reward or the config field', as
   assert.equal(maxDiff(paramsOf(full.policy), paramsOf(resumed.policy)), 0);
 
   assert.throws(
-    () => createRewardBackprop(context(full.policy, full.reference, shapesGoldReward()), {}),
+    () => new RewardBackpropAlgorithm(context(full.policy, full.reference, shapesGoldReward()), parseRewardBackpropSection({})),
     /needs a differentiable reward, got "shapes_gold" \(differentiable: false\) — use a learned reward model/,
   );
   assert.equal(DEFAULT_REWARD_BACKPROP_SECTION.draft.k, 1);

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/torch/index.js';
-import { createRwr, parseRwrSection, DEFAULT_RWR_SECTION, rewardWeights, effectiveSampleSize } from '../../src/algorithms/rwr/index.js';
+import { RwrAlgorithm, parseRwrSection, DEFAULT_RWR_SECTION, rewardWeights, effectiveSampleSize } from '../../src/algorithms/rwr/index.js';
 import { rwrLossTerms, drawNoisedTimes } from '../../src/algorithms/rwr/loss.js';
 import { flowMatchingLoss } from '../../src/generate/flow-matching-loss.js';
 import { SHAPES_VOCABULARY } from '../../src/data/shapes/vocab.js';
@@ -70,7 +70,7 @@ test('rwr loss terms: L_i equals flowMatchingLoss per sample at the same (ε, σ
 test('rwr: one iteration changes the parameters with finite metrics; large τ weights uniformly', async () => {
   torch.setNumThreads(1);
   const ctx = tinyContext(0);
-  const alg = createRwr(ctx, parseRwrSection({ ...SMALL, temperature: 1e6, referenceCoefficient: 0.5 }));
+  const alg = new RwrAlgorithm(ctx, parseRwrSection({ ...SMALL, temperature: 1e6, referenceCoefficient: 0.5 }));
   try {
     const before = flatParameters(ctx.policy);
     const log = await alg.step(1);
@@ -92,7 +92,7 @@ test('rwr: one iteration changes the parameters with finite metrics; large τ we
 test('rwr: stateDict round trip (optimizer + tracker) gives the same next iteration', async () => {
   const ctx = tinyContext(3);
   const section = parseRwrSection({ ...SMALL, temperature: 0.3, advantage: { kind: 'tracker', bufferSize: 4, minCount: 2 } });
-  const alg = createRwr(ctx, section);
+  const alg = new RwrAlgorithm(ctx, section);
   const ctx2 = { ...ctx, policy: cloneModel(ctx.policy) };
   let saved: AlgorithmState | undefined;
   try {
@@ -103,7 +103,7 @@ test('rwr: stateDict round trip (optimizer + tracker) gives the same next iterat
     for (const t of Object.values(state.tensors)) t.dispose();
     assert.ok(saved.json['statTracker'] !== undefined);
     torch.scope(() => ctx2.policy.loadStateDict(ctx.policy.stateDict()));
-    const resumed = createRwr(ctx2, section);
+    const resumed = new RwrAlgorithm(ctx2, section);
     resumed.loadStateDict(saved);
     const a = await alg.step(2);
     const b = await resumed.step(2);

@@ -3,19 +3,20 @@
 // Stages: (online) sample → reward → pair, or (offline) draw pairs; then the DPO update (update.ts).
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
-import { AdamW } from '../../torch/optim/index.js';
 import { Rng, deriveSeed } from '../../data/rng.js';
 import { tensorToImages } from '../../data/image-tensor.js';
-import { rolloutPrompts } from '../../pipeline/text-to-image.js';
+import { rolloutPrompts, sampleShape } from '../../pipeline/text-to-image.js';
 import type { PreferencePair } from '../../rewards/preference/pairs.js';
-import type { RewardPrompt } from '../../rewards/types.js';
 import type { Algorithm, AlgorithmContext, AlgorithmState, AlgorithmStepLog } from '../algorithm.js';
-import { parseDpoSection } from './config.js';
+import type { DpoSection } from './config.js';
 import { groupPreferencePairs } from './online-pairs.js';
 import { drawPairs, loadPairPool, pairBatchOf, type PreferenceFileLoader } from './pair-source.js';
 import { dpoUpdate, type DpoUpdateLog, type PairBatch } from './update.js';
 import { optimizerFromState, optimizerToState } from '../optimizer-state.js';
+import { policyOptimizer } from '../policy-optimizer.js';
+import { drawPromptGroups } from '../prompt-groups.js';
 import { rewardSummary } from '../step-log.js';
+import type { AdamW } from '../../torch/optim/index.js';
 
 export interface DpoDependencies {
   /** Reads a preferences file for `offline.source.kind: file` (store/preference-pairs.ts). */
@@ -32,38 +33,47 @@ interface IterationPairs {
   candidates: number;
 }
 
-export function createDiffusionDpo(ctx: AlgorithmContext, section: unknown, deps: DpoDependencies = {}): Algorithm {
-  const config = parseDpoSection(section);
-  const { policy, reference } = ctx;
-  policy.eval();
-  policy.encoder.requiresGrad_(false); // the prompt encoder stays the base's, as in GRPO
-  const optimizer = new AdamW(
-    policy.parameters().filter((p) => p.requiresGrad),
-    { lr: config.lr, weightDecay: 0 },
-  );
-  const pool =
-    config.mode === 'offline'
-      ? loadPairPool(config.offline.source, policy.config.unet.imageSize, deps.loadPreferenceFile)
-      : [];
+export class DiffusionDpoAlgorithm implements Algorithm {
+  readonly name = 'dpo';
+  readonly #ctx: AlgorithmContext;
+  readonly #config: Readonly<DpoSection>;
+  readonly #optimizer: AdamW;
+  /** The offline pool (empty online). */
+  readonly #pool: PreferencePair[];
 
-  const onlinePairs = async (it: number): Promise<IterationPairs> => {
-    const o = config.online;
-    const rng = new Rng(deriveSeed(ctx.seed, it, 1));
-    const distinct = Array.from({ length: o.promptsPerIteration }, () => ctx.prompts.sample(rng));
-    const prompts: RewardPrompt[] = distinct.flatMap((p) => Array<RewardPrompt>(o.groupSize).fill(p));
-    const groupIds = distinct.flatMap((_, g) => Array<number>(o.groupSize).fill(g));
-    const seeds = prompts.map((_, i) => deriveSeed(ctx.seed, it, 2, i));
-    const images = torch.scope(
-      () =>
-        rolloutPrompts(
-          policy,
-          prompts.map((p) => p.text),
-          seeds,
-          { steps: o.sampler.steps, guidance: o.sampler.guidance, sde: 'ode', vocabulary: ctx.vocabulary },
-        ).finalSample,
-    );
+  constructor(ctx: AlgorithmContext, section: Readonly<DpoSection>, deps: DpoDependencies = {}) {
+    this.#ctx = ctx;
+    this.#config = section;
+    this.#optimizer = policyOptimizer(ctx, section.lr);
+    const imageSize = sampleShape(ctx.policy).at(-1)!;
+    this.#pool = section.mode === 'offline' ? loadPairPool(section.offline.source, imageSize, deps.loadPreferenceFile) : [];
+  }
+
+  async step(iteration: number): Promise<AlgorithmStepLog> {
+    const c = this.#config;
+    const made = c.mode === 'online' ? await this.#onlinePairs(iteration) : this.#offlinePairs(iteration);
+    let update: DpoUpdateLog | null = null;
+    if (made.batch !== null) {
+      try {
+        const options = { ...c, seed: deriveSeed(this.#ctx.seed, iteration, 3), vocabulary: this.#ctx.vocabulary };
+        update = dpoUpdate(this.#ctx.policy, this.#ctx.reference, this.#optimizer, made.batch, options);
+      } finally {
+        disposePairs(made.batch);
+      }
+    }
+    return stepLog(made, update, c.innerEpochs);
+  }
+
+  /** Online pairs: the groups' ODE samples (prompt-groups.ts draws), best vs worst by the reward. */
+  async #onlinePairs(it: number): Promise<IterationPairs> {
+    const o = this.#config.online;
+    const { policy, reward, vocabulary } = this.#ctx;
+    const { prompts, groupIds, seeds } = drawPromptGroups(this.#ctx.prompts, this.#ctx.seed, it, o.promptsPerIteration, o.groupSize);
+    const texts = prompts.map((p) => p.text);
+    const sampling = { steps: o.sampler.steps, guidance: o.sampler.guidance, sde: 'ode' as const, vocabulary };
+    const images = torch.scope(() => rolloutPrompts(policy, texts, seeds, sampling).finalSample);
     try {
-      const scored = await ctx.reward.score({ images, rgb: tensorToImages(images), prompts });
+      const scored = await reward.score({ images, rgb: tensorToImages(images), prompts });
       const pairs = groupPreferencePairs(scored.total, groupIds, o.pairing, o.minMargin);
       const batch =
         pairs.length === 0
@@ -71,71 +81,62 @@ export function createDiffusionDpo(ctx: AlgorithmContext, section: unknown, deps
           : torch.scope(() => {
               const w = torch.tensor(pairs.map((p) => p.winner), { dtype: 'int64' });
               const l = torch.tensor(pairs.map((p) => p.loser), { dtype: 'int64' });
-              return { winners: images.indexSelect(0, w), losers: images.indexSelect(0, l), prompts: pairs.map((p) => prompts[p.winner]!.text) };
+              return { winners: images.indexSelect(0, w), losers: images.indexSelect(0, l), prompts: pairs.map((p) => texts[p.winner]!) };
             });
       return {
         batch,
         samples: prompts.length,
         ...rewardSummary(scored),
         rewardGap: pairs.length ? pairs.reduce((s, p) => s + p.rewardGap, 0) / pairs.length : NaN,
-        candidates: distinct.length,
+        candidates: o.promptsPerIteration,
       };
     } finally {
       images.dispose();
     }
-  };
+  }
 
-  const offlinePairs = (it: number): IterationPairs => {
-    const drawn: PreferencePair[] = drawPairs(pool, config.offline.pairsPerIteration, new Rng(deriveSeed(ctx.seed, it, 1)));
+  #offlinePairs(it: number): IterationPairs {
+    const drawn = drawPairs(this.#pool, this.#config.offline.pairsPerIteration, new Rng(deriveSeed(this.#ctx.seed, it, 1)));
     return { batch: pairBatchOf(drawn), samples: 0, reward: NaN, components: {}, rewardGap: NaN, candidates: drawn.length };
-  };
+  }
 
+  stateDict(): AlgorithmState {
+    return optimizerToState(this.#optimizer);
+  }
+
+  loadStateDict(state: AlgorithmState): void {
+    optimizerFromState(this.#optimizer, state, 'dpo.loadStateDict');
+  }
+
+  dispose(): void {
+    this.#optimizer.dispose();
+  }
+}
+
+function stepLog(made: IterationPairs, update: DpoUpdateLog | null, innerEpochs: number): AlgorithmStepLog {
+  const pairs = made.batch === null ? 0 : made.batch.prompts.length;
   return {
-    name: 'dpo',
-    async step(iteration: number): Promise<AlgorithmStepLog> {
-      const made = config.mode === 'online' ? await onlinePairs(iteration) : offlinePairs(iteration);
-      let update: DpoUpdateLog | null = null;
-      if (made.batch !== null) {
-        try {
-          update = dpoUpdate(policy, reference, optimizer, made.batch, { ...config, seed: deriveSeed(ctx.seed, iteration, 3), vocabulary: ctx.vocabulary });
-        } finally {
-          disposePairs(made.batch);
-        }
-      }
-      const pairs = made.batch === null ? 0 : made.batch.prompts.length;
-      return {
-        samples: made.samples,
-        reward: made.reward,
-        components: made.components,
-        metrics: {
-          loss: update?.loss ?? NaN,
-          implicitAccuracy: update?.implicitAccuracy ?? NaN,
-          implicitMargin: update?.implicitMargin ?? NaN,
-          gradNorm: update?.gradNorm ?? NaN,
-          pairs,
-        },
-        diagnostics: {
-          pairs_per_group: made.candidates > 0 ? pairs / made.candidates : 0,
-          reward_gap: made.rewardGap,
-          implicit_accuracy_last_epoch: update?.lastImplicitAccuracy ?? NaN,
-          implicit_margin_last_epoch: update?.lastImplicitMargin ?? NaN,
-          policy_loss_gap: update?.policyLossGap ?? NaN,
-          reference_loss_gap: update?.referenceLossGap ?? NaN,
-          skipped_epochs: update?.skippedEpochs ?? 0,
-        },
-        skippedUpdate: update === null || update.skippedEpochs === config.innerEpochs,
-        klToReference: NaN,
-      };
+    samples: made.samples,
+    reward: made.reward,
+    components: made.components,
+    metrics: {
+      loss: update?.loss ?? NaN,
+      implicitAccuracy: update?.implicitAccuracy ?? NaN,
+      implicitMargin: update?.implicitMargin ?? NaN,
+      gradNorm: update?.gradNorm ?? NaN,
+      pairs,
     },
-    stateDict(): AlgorithmState {
-      return optimizerToState(optimizer);
+    diagnostics: {
+      pairs_per_group: made.candidates > 0 ? pairs / made.candidates : 0,
+      reward_gap: made.rewardGap,
+      implicit_accuracy_last_epoch: update?.lastImplicitAccuracy ?? NaN,
+      implicit_margin_last_epoch: update?.lastImplicitMargin ?? NaN,
+      policy_loss_gap: update?.policyLossGap ?? NaN,
+      reference_loss_gap: update?.referenceLossGap ?? NaN,
+      skipped_epochs: update?.skippedEpochs ?? 0,
     },
-    loadStateDict(state: AlgorithmState): void {
-      optimizerFromState(optimizer, state, 'dpo.loadStateDict');
-    },
-    dispose(): void {
-      optimizer.dispose();
-    },
+    skippedUpdate: update === null || update.skippedEpochs === innerEpochs,
+    klToReference: NaN,
   };
 }
 

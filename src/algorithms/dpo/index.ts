@@ -1,7 +1,7 @@
 // Diffusion-DPO (Wallace et al., arXiv 2311.12908) as an Algorithm of the shared training loop: its config section,
-// factory, loss and pairing.
+// class, loss and pairing.
 export { dpoSectionSchema, dpoPairSourceSchema, DEFAULT_DPO_SECTION, parseDpoSection, type DpoSection, type DpoPairSourceConfig } from './config.js';
-export { createDiffusionDpo, type DpoDependencies } from './algorithm.js';
+export { DiffusionDpoAlgorithm, type DpoDependencies } from './algorithm.js';
 export { diffusionDpoLoss, type DpoLoss, type DpoLossInput } from './loss.js';
 export { groupPreferencePairs, type IndexPair, type PairingRule } from './online-pairs.js';
 export { dpoUpdate, pairFlowMatchingLosses, drawPairNoise, type PairBatch, type DpoUpdateLog, type DpoUpdateOptions } from './update.js';

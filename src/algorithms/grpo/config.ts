@@ -65,7 +65,7 @@ export const DEFAULT_GRPO_SECTION: Readonly<GrpoSection> = deepFreeze(grpoSectio
  * What the GRPO stages read: the section plus the run's seed. Run-derived (the KL coefficient a monitor raised
  * lives here, never in the frozen config).
  */
-export type GrpoConfig = GrpoSection & { readonly seed: number };
+export type GrpoSettings = GrpoSection & { readonly seed: number };
 
 export function parseGrpoSection(raw: unknown, where = 'refract train: grpo'): Readonly<GrpoSection> {
   return parseConfig(grpoSectionSchema, raw, where);

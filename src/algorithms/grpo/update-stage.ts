@@ -16,7 +16,7 @@ import type { ReferenceModel } from '../algorithm.js';
 import { gaussianLogDensity } from '../../generate/gaussian-log-prob.js';
 import { clippedPolicyLoss, denseClippedPolicyLoss } from '../policy-loss.js';
 import type { RolloutBatch } from './rollout-stage.js';
-import type { GrpoConfig } from './config.js';
+import type { GrpoSettings } from './config.js';
 
 export interface UpdateDiagnostics {
   loss: number;
@@ -44,7 +44,7 @@ export function updateStage(
   batch: RolloutBatch,
   advantages: Tensor,
   steps: readonly number[],
-  config: Readonly<GrpoConfig>,
+  config: Readonly<GrpoSettings>,
   iteration: number,
 ): UpdateDiagnostics {
   const B = batch.prompts.length;

@@ -3,7 +3,7 @@
 // → loss = −λ·mean r(x̂₀) (+ the reference anchor) → AdamW on the policy. The reward model itself is never updated.
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
-import { AdamW, clipGradNorm_ } from '../../torch/optim/index.js';
+import { clipGradNorm_, type AdamW } from '../../torch/optim/index.js';
 import { Rng, deriveSeed } from '../../data/rng.js';
 import { ConfigError } from '../../config/load.js';
 import { SHAPES_VOCABULARY } from '../../data/shapes/vocab.js';
@@ -16,7 +16,8 @@ import type { PromptCondition } from '../../models/index.js';
 import { isDifferentiable, type DifferentiableRewardModel, type RewardModel, type RewardPrompt } from '../../rewards/types.js';
 import type { Algorithm, AlgorithmContext, AlgorithmState, AlgorithmStepLog } from '../algorithm.js';
 import { optimizerFromState, optimizerToState } from '../optimizer-state.js';
-import { parseRewardBackpropSection, reflStopRange } from './config.js';
+import { policyOptimizer } from '../policy-optimizer.js';
+import { reflStopRange, type RewardBackpropSection } from './config.js';
 import { draftLvPredictions, draftSample, reflPrediction } from './ode-backprop.js';
 import { referenceAnchor } from './anchor.js';
 import { rewardSummary } from '../step-log.js';
@@ -45,109 +46,132 @@ interface Generated {
   stopStep: number;
 }
 
-export function createRewardBackprop(ctx: AlgorithmContext, section: unknown): Algorithm {
-  const config = parseRewardBackpropSection(section);
-  const reward = requireDifferentiable(ctx.reward);
-  const { policy, reference } = ctx;
-  policy.eval();
-  policy.encoder.requiresGrad_(false); // the prompt encoder stays the base's
-  const params = policy.parameters().filter((p) => p.requiresGrad);
-  const optimizer = new AdamW(params, { lr: config.lr, weightDecay: 0 });
-  const sigmas = flowSigmas(config.sampler.steps);
+/** The numbers one update leaves (its tensors freed), plus the detached samples the log scores. */
+interface UpdateOutcome {
+  samples: Tensor;
+  value: number;
+  gradNorm: number;
+  rewardMean: number;
+  anchor: number;
+  stopStep: number;
+}
 
-  const generate = (it: number, prompts: RewardPrompt[], cond: PromptCondition, uncond: PromptCondition): Generated => {
-    const model = guidedModel(policy.denoiser(), { uncond, scale: config.sampler.guidance });
-    const gens = prompts.map((_, i) => new torch.Generator(deriveSeed(ctx.seed, it, 2, i)));
-    const xT = standardNormal([prompts.length, ...sampleShape(policy)], 'float32', gens, 'reward-backprop'); // x_T
+export class RewardBackpropAlgorithm implements Algorithm {
+  readonly name: string;
+  readonly #ctx: AlgorithmContext;
+  readonly #config: Readonly<RewardBackpropSection>;
+  readonly #reward: DifferentiableRewardModel;
+  readonly #optimizer: AdamW;
+  readonly #sigmas: number[];
+
+  constructor(ctx: AlgorithmContext, section: Readonly<RewardBackpropSection>) {
+    this.#reward = requireDifferentiable(ctx.reward);
+    this.#ctx = ctx;
+    this.#config = section;
+    this.name = `reward-backprop-${section.method}`;
+    this.#optimizer = policyOptimizer(ctx, section.lr);
+    this.#sigmas = flowSigmas(section.sampler.steps);
+  }
+
+  async step(iteration: number): Promise<AlgorithmStepLog> {
+    const rng = new Rng(deriveSeed(this.#ctx.seed, iteration, 1));
+    const prompts = Array.from({ length: this.#config.batchSize }, () => this.#ctx.prompts.sample(rng));
+    this.#optimizer.zeroGrad();
+    const out = torch.scope(() => this.#backward(iteration, prompts));
+    const skipped = !Number.isFinite(out.gradNorm);
+    if (skipped) this.#optimizer.zeroGrad();
+    else this.#optimizer.step();
+    try {
+      // The reward's own (no-grad) view of this iteration's samples, with its components, for the log.
+      const scored = await this.#reward.score({ images: out.samples, prompts });
+      return {
+        samples: prompts.length,
+        ...rewardSummary(scored),
+        metrics: { loss: out.value, rewardOfScored: out.rewardMean, anchor: out.anchor, gradNorm: out.gradNorm },
+        diagnostics: { stop_step: out.stopStep },
+        skippedUpdate: skipped,
+        klToReference: NaN,
+      };
+    } finally {
+      out.samples.dispose();
+    }
+  }
+
+  /** loss = −λ·mean r(x̂₀) (+ w·anchor), backward and gradient clipping when finite (inside the caller's scope). */
+  #backward(iteration: number, prompts: RewardPrompt[]): UpdateOutcome {
+    const { policy, reference, seed } = this.#ctx;
+    const c = this.#config;
+    const vocabulary = this.#ctx.vocabulary ?? SHAPES_VOCABULARY;
+    const tokens = vocabulary.tokenizeBatch(prompts.map((p) => p.text));
+    const { cond, uncond } = torch.noGrad(() => ({
+      cond: policy.encode(tokens),
+      uncond: policy.encodeNull(prompts.length, vocabulary.maxTokens),
+    }));
+    const g = this.#generate(iteration, prompts, cond, uncond);
+    const r = this.#reward.scoreDifferentiable(g.scored, g.prompts); // r(x̂₀) [B] or [n·B]
+    const rewardLoss = r.mean().mul(-c.rewardScale); // −λ·mean r
+    const anchor =
+      c.regularizer.kind === 'reference' && c.regularizer.weight > 0
+        ? referenceAnchor(policy, reference, g.samples, tokens, deriveSeed(seed, iteration, 6))
+        : null;
+    const loss = anchor === null ? rewardLoss : rewardLoss.add(anchor.mul(c.regularizer.weight));
+    const value = loss.item();
+    let gradNorm = NaN;
+    if (Number.isFinite(value)) {
+      loss.backward();
+      gradNorm = clipGradNorm_(this.#optimizer.paramGroups.flatMap((p) => p.params), c.gradClip);
+    }
+    const rewardMean = r.detach().mean().item();
+    return { samples: g.samples, value, gradNorm, rewardMean, anchor: anchor?.item() ?? NaN, stopStep: g.stopStep };
+  }
+
+  /** x_T from per-sample seeds, then the method's sampler pass (ReFL, DRaFT-K or DRaFT-LV). */
+  #generate(it: number, prompts: RewardPrompt[], cond: PromptCondition, uncond: PromptCondition): Generated {
+    const c = this.#config;
+    const model = guidedModel(this.#ctx.policy.denoiser(), { uncond, scale: c.sampler.guidance });
+    const gens = prompts.map((_, i) => new torch.Generator(deriveSeed(this.#ctx.seed, it, 2, i)));
+    const xT = standardNormal([prompts.length, ...sampleShape(this.#ctx.policy)], 'float32', gens, 'reward-backprop'); // x_T
     gens.forEach((g) => g.dispose());
     try {
-      if (config.method === 'refl') {
-        const [first, last] = reflStopRange(config);
-        const stop = new Rng(deriveSeed(ctx.seed, it, 4)).int(first, last);
-        const x0 = reflPrediction(model, cond, xT, sigmas, stop);
+      if (c.method === 'refl') {
+        const [first, last] = reflStopRange(c);
+        const stop = new Rng(deriveSeed(this.#ctx.seed, it, 4)).int(first, last);
+        const x0 = reflPrediction(model, cond, xT, this.#sigmas, stop);
         return { scored: x0, prompts, samples: x0.detach(), stopStep: stop };
       }
-      const x0 = draftSample(model, cond, xT, sigmas, config.draft.k);
-      const n = config.draft.lvSamples;
-      if (n === 1) return { scored: x0, prompts, samples: x0.detach(), stopStep: sigmas.length - 1 - config.draft.k };
+      const x0 = draftSample(model, cond, xT, this.#sigmas, c.draft.k);
+      if (c.draft.lvSamples === 1) return { scored: x0, prompts, samples: x0.detach(), stopStep: this.#sigmas.length - 1 - c.draft.k };
       const samples = x0.detach();
       x0.dispose();
-      const gen = new torch.Generator(deriveSeed(ctx.seed, it, 5));
-      const noises = Array.from({ length: n }, () => torch.randn(samples.shape, { generator: gen }));
-      gen.dispose();
-      const ops = defaultConditioningOps<PromptCondition>();
-      const lvModel = guidedModel(policy.denoiser(), { uncond: ops.cat(Array(n).fill(uncond)), scale: config.sampler.guidance });
-      const scored = draftLvPredictions(lvModel, ops.cat(Array(n).fill(cond)), samples, sigmas[sigmas.length - 2]!, noises);
-      torch.disposeAll(noises);
-      return { scored, prompts: Array.from({ length: n }, () => prompts).flat(), samples, stopStep: sigmas.length - 2 };
+      return this.#draftLv(it, prompts, cond, uncond, samples);
     } finally {
       xT.dispose();
     }
-  };
+  }
 
-  return {
-    name: `reward-backprop-${config.method}`,
-    async step(iteration: number): Promise<AlgorithmStepLog> {
-      const rng = new Rng(deriveSeed(ctx.seed, iteration, 1));
-      const prompts = Array.from({ length: config.batchSize }, () => ctx.prompts.sample(rng));
-      optimizer.zeroGrad();
-      const out = torch.scope(() => {
-        const vocabulary = ctx.vocabulary ?? SHAPES_VOCABULARY;
-        const tokens = vocabulary.tokenizeBatch(prompts.map((p) => p.text));
-        const { cond, uncond } = torch.noGrad(() => ({
-          cond: policy.encode(tokens),
-          uncond: policy.encodeNull(prompts.length, vocabulary.maxTokens),
-        }));
-        const g = generate(iteration, prompts, cond, uncond);
-        const r = reward.scoreDifferentiable(g.scored, g.prompts); // r(x̂₀) [B] or [n·B]
-        const rewardLoss = r.mean().mul(-config.rewardScale); // −λ·mean r
-        const anchor =
-          config.regularizer.kind === 'reference' && config.regularizer.weight > 0
-            ? referenceAnchor(policy, reference, g.samples, tokens, deriveSeed(ctx.seed, iteration, 6))
-            : null;
-        const loss = anchor === null ? rewardLoss : rewardLoss.add(anchor.mul(config.regularizer.weight));
-        const value = loss.item();
-        let gradNorm = NaN;
-        if (Number.isFinite(value)) {
-          loss.backward();
-          gradNorm = clipGradNorm_(params, config.gradClip);
-        }
-        return {
-          samples: g.samples,
-          value,
-          gradNorm,
-          rewardMean: r.detach().mean().item(),
-          anchor: anchor?.item() ?? NaN,
-          stopStep: g.stopStep,
-        };
-      });
-      const skipped = !Number.isFinite(out.gradNorm);
-      if (skipped) optimizer.zeroGrad();
-      else optimizer.step();
-      try {
-        // The reward's own (no-grad) view of this iteration's samples, with its components, for the log.
-        const scored = await reward.score({ images: out.samples, prompts });
-        return {
-          samples: prompts.length,
-          ...rewardSummary(scored),
-          metrics: { loss: out.value, rewardOfScored: out.rewardMean, anchor: out.anchor, gradNorm: out.gradNorm },
-          diagnostics: { stop_step: out.stopStep },
-          skippedUpdate: skipped,
-          klToReference: NaN,
-        };
-      } finally {
-        out.samples.dispose();
-      }
-    },
-    stateDict(): AlgorithmState {
-      return optimizerToState(optimizer);
-    },
-    loadStateDict(state: AlgorithmState): void {
-      optimizerFromState(optimizer, state, 'reward-backprop.loadStateDict');
-    },
-    dispose(): void {
-      optimizer.dispose();
-    },
-  };
+  /** DRaFT-LV: n re-noisings of the detached sample, each denoised in one step with a graph. */
+  #draftLv(it: number, prompts: RewardPrompt[], cond: PromptCondition, uncond: PromptCondition, samples: Tensor): Generated {
+    const n = this.#config.draft.lvSamples;
+    const gen = new torch.Generator(deriveSeed(this.#ctx.seed, it, 5));
+    const noises = Array.from({ length: n }, () => torch.randn(samples.shape, { generator: gen }));
+    gen.dispose();
+    const ops = defaultConditioningOps<PromptCondition>();
+    const lvModel = guidedModel(this.#ctx.policy.denoiser(), { uncond: ops.cat(Array(n).fill(uncond)), scale: this.#config.sampler.guidance });
+    const sigmas = this.#sigmas;
+    const scored = draftLvPredictions(lvModel, ops.cat(Array(n).fill(cond)), samples, sigmas[sigmas.length - 2]!, noises);
+    torch.disposeAll(noises);
+    return { scored, prompts: Array.from({ length: n }, () => prompts).flat(), samples, stopStep: sigmas.length - 2 };
+  }
+
+  stateDict(): AlgorithmState {
+    return optimizerToState(this.#optimizer);
+  }
+
+  loadStateDict(state: AlgorithmState): void {
+    optimizerFromState(this.#optimizer, state, 'reward-backprop.loadStateDict');
+  }
+
+  dispose(): void {
+    this.#optimizer.dispose();
+  }
 }
-

@@ -1,74 +1,75 @@
-// GRPO as an Algorithm (src/algorithms/algorithm.ts): one iteration composes the stages — sample (rollout-stage)
-// → reward → advantage (credit/) → update (update-stage). Everything around the iteration (store, evaluation,
-// checkpoints, resume, monitors) is the shared loop's, src/train/trainer.ts (STYLE §4).
+// GRPO (Flow-GRPO, arXiv 2505.05470) as an on-policy Algorithm (online-algorithm.ts): its stages are sample
+// (rollout-stage: Flow-GRPO's SDE) → group-relative advantages, optionally dense (credit/) → clipped-surrogate
+// update with KL to the reference (update-stage). The shared iteration and loop do the rest.
 import { optimizerFromState, optimizerToState } from '../optimizer-state.js';
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
-import { AdamW } from '../../torch/optim/index.js';
-import { tensorToImages } from '../../data/image-tensor.js';
 import { groupRelativeAdvantages } from '../../credit/group-relative.js';
 import { selectSteps } from '../../credit/step-selection.js';
-import { advantageStats } from '../../credit/advantages.js';
+import { advantageStats, type AdvantageStats } from '../../credit/advantages.js';
 import { alignDense, denseAdvantages, denseMapTensor } from '../../credit/dense.js';
 import { catTrajectories, sliceTrajectory } from '../../generate/trajectory.js';
 import type { RewardResult } from '../../rewards/types.js';
-import type { Algorithm, AlgorithmContext, AlgorithmState, AlgorithmStepLog } from '../algorithm.js';
-import { nonFiniteCount, nonFiniteRewardLog, rewardSummary, type StepLogTail } from '../step-log.js';
+import type { AlgorithmContext, AlgorithmState } from '../algorithm.js';
+import { OnlineAlgorithm, type GroupShape } from '../online-algorithm.js';
+import type { PromptGroups } from '../prompt-groups.js';
+import type { StepLogTail } from '../step-log.js';
 import { rolloutStage, type RolloutBatch } from './rollout-stage.js';
 import { updateStage, type UpdateDiagnostics } from './update-stage.js';
-import type { GrpoConfig, GrpoSection } from './config.js';
+import type { GrpoSettings, GrpoSection } from './config.js';
 
-export class GrpoAlgorithm implements Algorithm {
+/** GRPO's credit: the advantages of the samples it trains on, that batch, and stats over every sample's advantage. */
+interface GrpoCredit {
+  advantages: Tensor;
+  trainBatch: RolloutBatch;
+  stats: AdvantageStats;
+}
+
+export class GrpoAlgorithm extends OnlineAlgorithm<RolloutBatch, GrpoCredit, UpdateDiagnostics> {
   readonly name = 'grpo';
-  readonly #ctx: AlgorithmContext;
-  readonly #optimizer: AdamW;
   /** Run-derived settings: the section, the seed and the current (possibly monitor-raised) KL coefficient. */
-  #settings: Readonly<GrpoConfig>;
+  #settings: Readonly<GrpoSettings>;
 
   constructor(ctx: AlgorithmContext, section: Readonly<GrpoSection>) {
-    this.#ctx = ctx;
+    super(ctx, section.lr);
     this.#settings = Object.freeze({ ...section, seed: ctx.seed });
-    ctx.policy.eval(); // no dropout: rollouts and replays must see the same network
-    ctx.policy.encoder.requiresGrad_(false); // the prompt encoder stays the reference's, as Flow-GRPO keeps its text encoders
-    const trainable = ctx.policy.parameters().filter((p) => p.requiresGrad);
-    this.#optimizer = new AdamW(trainable, { lr: section.lr, weightDecay: 0 });
   }
 
   get klCoefficient(): number {
     return this.#settings.klCoefficient;
   }
 
-  async step(iteration: number): Promise<AlgorithmStepLog> {
-    const t0 = performance.now();
-    const { policy, reference, reward, prompts, vocabulary } = this.#ctx;
-    const batch = rolloutStage(policy, prompts, this.#settings, iteration, vocabulary);
-    try {
-      const rgb = tensorToImages(batch.trajectory.finalSample);
-      const scored = await reward.score({ rgb, prompts: batch.prompts, metadata: { iteration, seeds: batch.seeds } });
-      const nonFinite = nonFiniteCount(scored.total);
-      const base = { samples: batch.prompts.length, ...rewardSummary(scored) };
-      if (nonFinite > 0) return { ...base, ...nonFiniteRewardLog(nonFinite, (performance.now() - t0) / 1000) };
-      const keep = this.#settings.skipZeroVarianceGroups ? informativeSamples(scored.total, batch.groupIds) : undefined;
-      if (keep?.length === 0) return { ...base, ...noSignalLog(performance.now() - t0) };
-      const u = torch.scope(() => {
-        const all = this.#advantages(scored, batch);
-        const trainBatch = keep ? selectBatch(batch, keep) : batch;
-        const advantages = keep ? all.indexSelect(0, torch.tensor(keep, { dtype: 'int64' })) : all;
-        const stochastic = batch.trajectory.stochastic;
-        const s = this.#settings;
-        const steps = selectSteps(
-          s.trainSteps ? { kind: 'random', count: s.trainSteps, seed: s.seed } : { kind: 'all' },
-          { numSteps: stochastic.length, iteration, stochastic },
-        );
-        const update = updateStage(policy, reference, this.#optimizer, trainBatch, advantages, steps, s, iteration);
-        return { update, advantage: advantageStats(all) };
-      });
-      const log = this.#stepLog(u.update, u.advantage, performance.now() - t0);
-      log.diagnostics['trained_samples'] = keep?.length ?? batch.prompts.length;
-      return { ...base, ...log };
-    } finally {
-      torch.disposeAll(batch.trajectory);
-    }
+  protected groupShape(): GroupShape {
+    return { prompts: this.#settings.promptsPerIteration, samplesPerPrompt: this.#settings.groupSize };
+  }
+
+  protected rollout(groups: PromptGroups): RolloutBatch {
+    return rolloutStage(this.ctx.policy, groups, this.#settings, this.ctx.vocabulary);
+  }
+
+  /** With skipZeroVarianceGroups, an iteration where every group's rewards were equal has nothing to learn. */
+  protected override noSignal(scored: RewardResult, groups: PromptGroups): StepLogTail | null {
+    if (!this.#settings.skipZeroVarianceGroups || informativeSamples(scored.total, groups.groupIds).length > 0) return null;
+    return { metrics: {}, diagnostics: { trained_samples: 0 }, skippedUpdate: false, klToReference: NaN };
+  }
+
+  protected advantage(scored: RewardResult, _groups: PromptGroups, batch: RolloutBatch): GrpoCredit {
+    const all = this.#advantages(scored, batch);
+    const keep = this.#settings.skipZeroVarianceGroups ? informativeSamples(scored.total, batch.groupIds) : undefined;
+    if (keep === undefined) return { advantages: all, trainBatch: batch, stats: advantageStats(all) };
+    const advantages = all.indexSelect(0, torch.tensor(keep, { dtype: 'int64' }));
+    return { advantages, trainBatch: selectBatch(batch, keep), stats: advantageStats(all) };
+  }
+
+  protected update(batch: RolloutBatch, credit: GrpoCredit, _groups: PromptGroups, iteration: number): UpdateDiagnostics {
+    const s = this.#settings;
+    const stochastic = batch.trajectory.stochastic;
+    const steps = selectSteps(
+      s.trainSteps ? { kind: 'random', count: s.trainSteps, seed: s.seed } : { kind: 'all' },
+      { numSteps: stochastic.length, iteration, stochastic },
+    );
+    const { policy, reference } = this.ctx;
+    return updateStage(policy, reference, this.optimizer, credit.trainBatch, credit.advantages, steps, s, iteration);
   }
 
   /** Group-relative advantages [B] (Flow-GRPO), spread over the latent's pixels when dense credit is on. */
@@ -88,10 +89,10 @@ export class GrpoAlgorithm implements Algorithm {
     return alignDense(d, batch.trajectory.finalSample);
   }
 
-  #stepLog(u: UpdateDiagnostics, adv: ReturnType<typeof advantageStats>, ms: number): StepLogTail {
+  protected log(u: UpdateDiagnostics, credit: GrpoCredit): StepLogTail {
     const skipped = u.skippedMinibatches > 0 || !Number.isFinite(u.loss);
-    const klComputed = this.#settings.klCoefficient > 0;
     const ratios = Object.fromEntries(u.firstEpochRatioMean.map((r, k) => [`ratio_mean_step_${k}`, r]));
+    const adv = credit.stats;
     return {
       metrics: {
         loss: u.loss,
@@ -101,7 +102,6 @@ export class GrpoAlgorithm implements Algorithm {
         clipFraction: u.clipFraction,
         approxKl: u.approxKl,
         gradNorm: u.gradNorm,
-        seconds: ms / 1000,
       },
       diagnostics: {
         ratio_max_dev_first_epoch: u.firstEpochRatioMaxDev,
@@ -111,34 +111,31 @@ export class GrpoAlgorithm implements Algorithm {
         advantage_max: adv.max,
         skipped_minibatches: u.skippedMinibatches,
         ...ratios,
+        trained_samples: credit.trainBatch.prompts.length,
       },
       skippedUpdate: skipped,
-      klToReference: klComputed ? u.kl : NaN,
+      klToReference: this.#settings.klCoefficient > 0 ? u.kl : NaN,
     };
   }
 
   /** The monitor's "raise KL": β ← factor·β (a new run-derived settings object; the config stays frozen). */
   scaleKlCoefficient(factor: number): void {
     if (!(factor > 0) || !Number.isFinite(factor)) {
-      throw new Error(`refract grpo: scaleKlCoefficient factor must be a finite number > 0, got ${factor}`);
+      throw new Error(`refract train: grpo KL scale factor must be a finite number > 0, got ${factor} — the monitor's raise_kl factor must be positive`);
     }
     this.#settings = Object.freeze({ ...this.#settings, klCoefficient: this.#settings.klCoefficient * factor });
   }
 
   stateDict(): AlgorithmState {
-    const state = optimizerToState(this.#optimizer);
+    const state = optimizerToState(this.optimizer);
     return { tensors: state.tensors, json: { ...state.json, klCoefficient: this.#settings.klCoefficient } };
   }
 
   loadStateDict(state: AlgorithmState): void {
     const kl = state.json['klCoefficient'];
     if (typeof kl !== 'number') throw new Error('refract grpo: state must hold json.klCoefficient — was it saved by GRPO?');
-    optimizerFromState(this.#optimizer, state, 'grpo.loadStateDict');
+    optimizerFromState(this.optimizer, state, 'grpo.loadStateDict');
     this.#settings = Object.freeze({ ...this.#settings, klCoefficient: kl });
-  }
-
-  dispose(): void {
-    this.#optimizer.dispose();
   }
 }
 
@@ -156,15 +153,12 @@ export function informativeSamples(rewards: Float32Array, groupIds: readonly num
 
 /** The rollout batch restricted to samples `idx` (a new trajectory of slices; disposed with the caller's scope). */
 function selectBatch(batch: RolloutBatch, idx: readonly number[]): RolloutBatch {
+  const trajectory = catTrajectories(idx.map((i) => sliceTrajectory(batch.trajectory, i, i + 1)));
   return {
     prompts: idx.map((i) => batch.prompts[i]!),
     groupIds: idx.map((i) => batch.groupIds[i]!),
     seeds: idx.map((i) => batch.seeds[i]!),
-    trajectory: catTrajectories(idx.map((i) => sliceTrajectory(batch.trajectory, i, i + 1))),
+    trajectory,
+    finalSample: trajectory.finalSample,
   };
-}
-
-/** The log of an iteration where every group's rewards were equal (skipZeroVarianceGroups): nothing to learn. */
-function noSignalLog(ms: number): StepLogTail {
-  return { metrics: { seconds: ms / 1000 }, diagnostics: { trained_samples: 0 }, skippedUpdate: false, klToReference: NaN };
 }
