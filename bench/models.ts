@@ -21,8 +21,7 @@ function timeStep(model: TextToImageModel, threads: number, iters: number): numb
   const before = torch.getNumThreads();
   torch.setNumThreads(threads);
   const batch = 32;
-  const size = model.config.unet.imageSize;
-  const ch = model.config.unet.inChannels;
+  const [ch, size] = model.sampleShape as [number, number, number];
   const data = torch.scope(() => ({
     x0: torch.randn([batch, ch, size, size]),
     noise: torch.randn([batch, ch, size, size]),

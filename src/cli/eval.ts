@@ -1,13 +1,10 @@
 // `refract eval shapes --checkpoint DIR [--json] [--per-category K]`: ShapesEval of a model; the other testbeds'
 // suites (fashion-mnist, mnist, moving-shapes) are run by eval-testbeds.ts, glyphs (OCR) by eval-glyphs.ts.
 import type { Command } from 'commander';
-import { loadTextToImageCheckpoint as loadCheckpoint } from '../models/checkpoint.js';
-import { evaluateShapesModel } from '../eval/shapes/model-eval.js';
 import { SHAPES_EVAL_PER_CATEGORY } from '../eval/shapes/shapes-eval.js';
 import { measureGoldAccuracy } from '../eval/shapes/measure.js';
-import { writeGridPng } from '../eval/report/png.js';
 import { CliError } from './errors.js';
-import { progressBar } from './progress.js';
+import { runShapesEval, type ShapesEvalFlags } from './eval-shapes.js';
 import { isTestbedSuite, runTestbedEval, type TestbedEvalFlags } from './eval-testbeds.js';
 import { GLYPH_EVAL_DEFAULT_PER_CHARACTER, runGlyphEval } from './eval-glyphs.js';
 
@@ -41,44 +38,23 @@ export function registerEval(program: Command): void {
     .option('--per-class <k>', 'fashion-mnist / mnist: samples per class', '50')
     .option('--clips <n>', 'moving-shapes: clips to generate and judge', '60')
     .option('--per-character <k>', `glyphs: samples per character, 36 characters (default ${GLYPH_EVAL_DEFAULT_PER_CHARACTER})`)
-    .option('--baseline <dir>', 'glyphs: also evaluate this checkpoint on the same prompts and seeds, and compare exact reads pairwise')
+    .option('--baseline <dir>', 'shapes, glyphs: also evaluate this checkpoint on the same prompts and seeds, and report the paired change (± paired SE)')
+    .option('--swap', 'shapes: also run the swap test ("A left of B" vs "B left of A" from the same noise: mirrored layouts?)')
     .option('--grid <file>', 'also write a PNG grid of the first images of each category (a GIF for moving-shapes)')
     .action(
-      (suite: string, o: TestbedEvalFlags & { perCategory: string; samples: string }) => {
-        if (suite !== 'glyphs' && (o.baseline !== undefined || o.perCharacter !== undefined)) {
-          const flag = o.baseline !== undefined ? '--baseline' : '--per-character';
-          throw new CliError('eval', `${flag} applies to "eval glyphs" only, got suite "${suite}" — drop ${flag}`);
+      (suite: string, o: TestbedEvalFlags & ShapesEvalFlags) => {
+        if (suite !== 'shapes' && o.swap) throw new CliError('eval', `--swap applies to "eval shapes" only, got suite "${suite}" — drop --swap`);
+        if (suite !== 'glyphs' && o.perCharacter !== undefined) {
+          throw new CliError('eval', `--per-character applies to "eval glyphs" only, got suite "${suite}" — drop --per-character`);
+        }
+        if (suite !== 'glyphs' && suite !== 'shapes' && o.baseline !== undefined) {
+          throw new CliError('eval', `--baseline applies to "eval shapes" and "eval glyphs" only, got suite "${suite}" — drop --baseline`);
         }
         if (isTestbedSuite(suite)) return suite === 'glyphs' ? runGlyphEval(o) : runTestbedEval(suite, o);
         if (suite !== 'shapes') {
           throw new CliError('eval', `suite must be one of shapes, fashion-mnist, mnist, moving-shapes, glyphs, got "${suite}"`);
         }
-        const perCategory = Number(o.perCategory);
-        if (!Number.isInteger(perCategory) || perCategory < 1 || perCategory > SHAPES_EVAL_PER_CATEGORY) {
-          throw new CliError('eval', `--per-category must be an integer in 1..${SHAPES_EVAL_PER_CATEGORY}, got "${o.perCategory}"`);
-        }
-        const model = loadCheckpoint(o.checkpoint);
-        const bar = o.json ? null : progressBar('ShapesEval', perCategory * 6 * Number(o.samples));
-        const r = evaluateShapesModel(model, {
-          perCategory,
-          samplesPerPrompt: Number(o.samples),
-          samplingSeed: Number(o.seed),
-          sampling: { steps: Number(o.steps), guidance: Number(o.guidance), sde: 'ode' },
-          onProgress: (done) => bar?.update(done),
-        });
-        bar?.stop();
-        const { overall, categories, n, seed, heldOut, inDistribution } = r.score;
-        if (o.json) console.log(JSON.stringify({ overall, categories, n, seed, heldOut, inDistribution }));
-        else {
-          console.log(`ShapesEval overall ${(overall * 100).toFixed(1)}% (n=${n}, prompt seed ${seed})`);
-          for (const [c, a] of Object.entries(categories)) console.log(`  ${c.padEnd(16)} ${(a * 100).toFixed(1)}%`);
-          console.log(`  held-out prompts ${(heldOut.accuracy * 100).toFixed(1)}% (n=${heldOut.n}), in-distribution ${(inDistribution.accuracy * 100).toFixed(1)}%`);
-        }
-        if (o.grid) {
-          const picks = r.images.filter((_, i) => i % perCategory < 8).map((imgs) => imgs[0]!);
-          writeGridPng(o.grid, picks, { cols: 8 });
-        }
-        model.dispose();
+        return runShapesEval(o);
       },
     );
 }

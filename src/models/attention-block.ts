@@ -12,6 +12,7 @@ import type { Tensor } from '../torch/index.js';
 import { Module } from '../torch/nn/module.js';
 import { GroupNorm } from '../torch/nn/norm.js';
 import { Pointwise } from './pointwise.js';
+import { sinCos2d } from './position-embedding.js';
 
 export interface AttentionBlockOptions {
   heads: number;
@@ -20,6 +21,11 @@ export interface AttentionBlockOptions {
   selfAttention: boolean;
   /** Keys and values from a prompt context of this width; null for none. */
   contextDim: number | null;
+  /**
+   * The side of the (square) feature map when queries and self-keys carry fixed 2D sin-cos position codes
+   * (added to the normalised features before their projections); null or absent for none.
+   */
+  positionGrid?: number | null;
 }
 
 /** The prompt as the U-Net blocks see it: context [N, S, D] and its padding (true = pad, the nn.Attention convention). */
@@ -37,6 +43,8 @@ export class AttentionBlock extends Module {
   readonly contextKV: Pointwise | null = null;
   readonly out: Pointwise;
   readonly headDim: number;
+  /** [1, C, H·W] position codes, or null (not a parameter, not saved). */
+  readonly positions: Tensor | null = null;
 
   constructor(
     readonly channels: number,
@@ -59,6 +67,11 @@ export class AttentionBlock extends Module {
       this.contextKV = this.registerModule('contextKV', new Pointwise(opts.contextDim, 2 * c));
     }
     this.out = this.registerModule('out', new Pointwise(c, c));
+    const g = opts.positionGrid ?? null;
+    if (g !== null) {
+      const codes = torch.scope(() => sinCos2d(g, g, c).transpose(0, 1).unsqueeze(0).contiguous());
+      this.positions = this.registerBuffer('positions', codes, { persistent: false });
+    }
   }
 
   /** h [N, C, H, W] (+ the prompt when the block cross-attends) → [N, C, H, W]. */
@@ -69,12 +82,13 @@ export class AttentionBlock extends Module {
     const d = this.headDim;
     return torch.scope(() => {
       const x = this.norm.forward(h).view(n, c, l);
-      const q = this.query.forward(x).view(n, heads, d, l).transpose(2, 3); // [N, h, L, d]
+      const xq = this.positions === null ? x : x.add(this.positions); // where each query (and self-key) sits
+      const q = this.query.forward(xq).view(n, heads, d, l).transpose(2, 3); // [N, h, L, d]
       const ks: Tensor[] = [];
       const vs: Tensor[] = [];
       const attend: Tensor[] = []; // per key: may it be attended? (SDPA's boolean mask convention)
       if (this.selfKV !== null) {
-        const kv = this.selfKV.forward(x).view(n, 2, heads, d, l).transpose(3, 4); // [N, 2, h, L, d]
+        const kv = this.selfKV.forward(xq).view(n, 2, heads, d, l).transpose(3, 4); // [N, 2, h, L, d]
         ks.push(kv.select(1, 0));
         vs.push(kv.select(1, 1));
         attend.push(torch.ones([n, l], { dtype: 'bool' }));

@@ -23,9 +23,18 @@ export { PromptConditionedModel, type PromptBackbone, type PromptDenoiser } from
 export {
   TextToImageModel,
   SHAPES_TEXT_TO_IMAGE_CONFIG,
+  SHAPES_DIT_TEXT_TO_IMAGE_CONFIG,
   parseTextToImageConfig,
+  imageGeometry,
   type TextToImageConfig,
+  type UNetTextToImageConfig,
+  type DitTextToImageConfig,
+  type ImageBackbone,
 } from './text-to-image.js';
+export { FlowTransformer } from './dit.js';
+export { JointBlock, StreamWeights, modulate } from './dit-block.js';
+export { SHAPES_DIT_CONFIG, parseFlowTransformerConfig, type FlowTransformerConfig } from './dit-config.js';
+export { sinCos2d, coordinateChannels } from './position-embedding.js';
 export { TemporalConv, TemporalAttention, framesToSequences, sequencesToFrames } from './temporal.js';
 export { SHAPES_VIDEO_UNET_CONFIG, parseVideoUNetConfig, type VideoUNetConfig } from './video-unet-config.js';
 export { VideoUNet, VideoBlock } from './video-unet.js';

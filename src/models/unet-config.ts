@@ -36,6 +36,14 @@ export interface UNetConfig extends UNetSkeletonConfig {
   readonly selfAttentionResolutions: readonly number[];
   /** Self-attention in the middle block (at the lowest resolution) whatever selfAttentionResolutions says. */
   readonly midSelfAttention: boolean;
+  /**
+   * Fixed 2D sin-cos position codes added to every attention block's queries and self-keys, so a prompt word can
+   * be matched against where a position is (issue #10's candidate (a); ./position-embedding.ts). Default false
+   * (the first Shapes base).
+   */
+  readonly positionalAttention?: boolean;
+  /** Two coordinate channels (x, y ∈ [−1, 1]) concatenated to the input (CoordConv, arXiv 1807.03247). Default false. */
+  readonly coordinateChannels?: boolean;
 }
 
 /**
@@ -58,6 +66,8 @@ export const SHAPES_UNET_CONFIG: UNetConfig = deepFreeze({
   crossAttentionResolutions: [16, 8],
   selfAttentionResolutions: [],
   midSelfAttention: true,
+  positionalAttention: false,
+  coordinateChannels: false,
 });
 
 const posInt = z.number().int().positive();
@@ -122,6 +132,8 @@ export const unetConfigSchema = z
     crossAttentionResolutions: resolutions,
     selfAttentionResolutions: resolutions,
     midSelfAttention: z.boolean(),
+    positionalAttention: z.boolean().default(false),
+    coordinateChannels: z.boolean().default(false),
   })
   .strict()
   .superRefine((c, ctx) => {

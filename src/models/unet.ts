@@ -14,6 +14,7 @@ import { UNetCore, type BlockInputs, type BlockPlace, type UNetBlock } from './u
 import { parseUNetConfig, SHAPES_UNET_CONFIG, type UNetConfig } from './unet-config.js';
 import type { PromptCondition } from './prompt-encoder.js';
 import { checkCondition } from './check-inputs.js';
+import { coordinateChannels } from './position-embedding.js';
 
 /** A residual block, followed by attention where the config asks for it at this resolution. */
 export class ResAttnBlock extends Module {
@@ -28,7 +29,13 @@ export class ResAttnBlock extends Module {
     const self =
       attend && (c.selfAttentionResolutions.includes(resolution) || (place === 'midFirst' && c.midSelfAttention));
     if (cross || self) {
-      const opts = { heads: c.heads, groups: c.groups, selfAttention: self, contextDim: cross ? c.contextDim : null };
+      const opts = {
+        heads: c.heads,
+        groups: c.groups,
+        selfAttention: self,
+        contextDim: cross ? c.contextDim : null,
+        positionGrid: c.positionalAttention ? resolution : null,
+      };
       this.attn = this.registerModule('attn', new AttentionBlock(outCh, opts));
     }
   }
@@ -55,7 +62,8 @@ export class ConditionalUNet extends Module {
     this.pooledProj = this.registerModule('pooledProj', new Linear(c.contextDim, embDim));
     const block = (i: number, o: number, r: number, place: BlockPlace): UNetBlock =>
       new ResAttnBlock(i, o, embDim, r, c, place);
-    this.core = this.registerModule('core', new UNetCore(c, block));
+    const skeleton = c.coordinateChannels ? { ...c, inChannels: c.inChannels + 2 } : c;
+    this.core = this.registerModule('core', new UNetCore(skeleton, block));
   }
 
   /**
@@ -74,7 +82,9 @@ export class ConditionalUNet extends Module {
     return torch.scope(() => {
       const emb = this.timeEmbed.forward(t).add(this.pooledProj.forward(cond.pooled));
       const cross = { context: cond.context, keyPaddingMask: cond.mask.logicalNot() };
-      return this.core.forward(x, { emb, cross, frames: 1 });
+      const [b, , hh, ww] = x.shape as [number, number, number, number];
+      const input = c.coordinateChannels ? torch.cat([x, coordinateChannels(hh, ww).expand(b, 2, hh, ww)], 1) : x;
+      return this.core.forward(input, { emb, cross, frames: 1 });
     });
   }
 }

@@ -18,10 +18,9 @@ export type PromptPolicy = TextToImageModel | TextToVideoModel;
 
 /** One sample's shape: [C, H, W] for an image model, [C, F, H, W] for a video model. */
 export function sampleShape(model: PromptPolicy): number[] {
+  if (!(model instanceof TextToVideoModel)) return model.sampleShape;
   const u = model.config.unet;
-  return model instanceof TextToVideoModel
-    ? [u.inChannels, model.config.unet.frames, u.imageSize, u.imageSize]
-    : [u.inChannels, u.imageSize, u.imageSize];
+  return [u.inChannels, u.frames, u.imageSize, u.imageSize];
 }
 
 export interface FlowSamplingOptions {

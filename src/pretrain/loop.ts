@@ -2,6 +2,8 @@
 // checkpoints, exact resume and periodic evaluation. Every step's randomness is derived from (seed, step), so a
 // run resumed from step k continues exactly as the uninterrupted run would have. What is trained on — data, model,
 // benchmark — comes from the config's testbed (./testbeds/), so one loop serves every testbed.
+import { SHAPES_DIT_CONFIG } from '../models/dit-config.js';
+import type { UNetSkeletonConfig } from '../models/unet-config.js';
 import * as torch from '../torch/index.js';
 import { AdamW, EMA, LRScheduler, clipGradNorm_, warmupCosine } from '../torch/optim/index.js';
 import { Rng, deriveSeed } from '../data/rng.js';
@@ -54,7 +56,7 @@ export interface PretrainRun {
 export function setupPretrain(config: Readonly<PretrainConfig>, resume: boolean): PretrainRun {
   const testbed = TESTBEDS[config.testbed];
   const architecture =
-    config.init === undefined ? mergeDeep(testbed.defaultModelConfig, config.model) : initModelConfig(config, testbed);
+    config.init === undefined ? architectureOf(testbed.defaultModelConfig, config.model) : initModelConfig(config, testbed);
   const resuming = resume && latestCheckpointStep(config.checkpoint.dir) !== null;
   torch.manualSeed(deriveSeed(config.seed, 0));
   const where = config.init === undefined ? 'refract pretrain: model' : `refract pretrain: init (${config.init})`;
@@ -196,6 +198,24 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** `base` with `over`'s fields replacing its own, recursively (arrays replace whole). */
+/**
+ * The testbed's default architecture with the config's `model` overrides merged in. Naming the flow-transformer
+ * backbone (`dit`) over a U-Net default replaces the U-Net with SHAPES_DIT_CONFIG fitted to the same images and
+ * prompt width, then merges the overrides into that.
+ */
+export function architectureOf(base: object, over: Readonly<Record<string, unknown>>): unknown {
+  if (!('dit' in over) || !('unet' in base)) return mergeDeep(base, over);
+  const { unet, ...rest } = base as { unet: UNetSkeletonConfig };
+  const fitted = {
+    ...SHAPES_DIT_CONFIG,
+    inChannels: unet.inChannels,
+    outChannels: unet.outChannels,
+    imageSize: unet.imageSize,
+    contextDim: unet.contextDim,
+  };
+  return mergeDeep({ ...rest, dit: fitted }, over);
+}
+
 export function mergeDeep<T>(base: T, over: unknown): T {
   if (!isPlainObject(base) || !isPlainObject(over)) return (over === undefined ? base : over) as T;
   const out: Record<string, unknown> = { ...base };

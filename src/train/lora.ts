@@ -18,14 +18,23 @@ import { deriveSeed } from '../data/rng.js';
  */
 export const DEFAULT_LORA_TARGETS: readonly string[] = Object.freeze(['attn', 'res.conv1', 'res.conv2']);
 
+/**
+ * Default targets of a flow-transformer backbone: both streams' attention projections and MLPs (the layers LoRA for
+ * DiT/MMDiT models usually adapts, e.g. diffusers' SD3 LoRA training targets to_q/k/v/out).
+ */
+export const DEFAULT_DIT_LORA_TARGETS: readonly string[] = Object.freeze(['qkv', 'proj', 'mlpIn', 'mlpOut']);
+
 export const loraConfigSchema = z
   .object({
     /** r: the rank of every adapter's B·A. */
     rank: z.number().int().positive(),
     /** α: updates are scaled by α/r (α = r: scale 1). */
     alpha: z.number().positive(),
-    /** U-Net layer-name patterns to adapt (torch/nn/lora.ts `targets`): consecutive name segments, `*` any one. */
-    targets: z.array(z.string().min(1)).min(1).default([...DEFAULT_LORA_TARGETS]),
+    /**
+     * Backbone layer-name patterns to adapt (torch/nn/lora.ts `targets`): consecutive name segments, `*` any one.
+     * Default: DEFAULT_LORA_TARGETS for a U-Net, DEFAULT_DIT_LORA_TARGETS for a flow transformer.
+     */
+    targets: z.array(z.string().min(1)).min(1).optional(),
   })
   .strict();
 
@@ -39,7 +48,8 @@ export function adaptPolicy(policy: TextToImageModel, config: Readonly<LoraConfi
   policy.requiresGrad_(false); // the prompt encoder too: only adapters train
   const generator = new torch.Generator(deriveSeed(seed, 0x10ba));
   try {
-    return applyLora(policy.backbone, { rank: config.rank, alpha: config.alpha, targets: config.targets, generator });
+    const targets = config.targets ?? ('dit' in policy.config ? DEFAULT_DIT_LORA_TARGETS : DEFAULT_LORA_TARGETS);
+    return applyLora(policy.backbone, { rank: config.rank, alpha: config.alpha, targets: [...targets], generator });
   } catch (err) {
     throw new Error(`refract train: field "lora" is invalid — ${(err as Error).message}`);
   } finally {

@@ -78,3 +78,19 @@ export function maxAbsDiff(a: torch.Tensor, b: torch.Tensor): number {
 export function maxAbs(a: torch.Tensor): number {
   return torch.scope(() => a.abs().max().item());
 }
+
+/** 16×16 in 4×4 patches (16 image tokens), two joint blocks of width 32: the flow transformer at test size. */
+export const TINY_DIT_T2I: TextToImageConfig = {
+  encoder: TINY_ENCODER,
+  dit: {
+    inChannels: 3,
+    outChannels: 3,
+    imageSize: 16,
+    patchSize: 4,
+    dim: 32,
+    depth: 2,
+    heads: 2,
+    mlpRatio: 2,
+    contextDim: 32,
+  },
+};

@@ -9,3 +9,4 @@ export * from './negatives.js';
 export * from './measure.js';
 export * from './shapes-eval.js';
 export * from './schema.js';
+export * from './swap-test.js';

@@ -1,0 +1,114 @@
+// `refract eval shapes`: ShapesEval of a checkpoint (720 prompts, fixed prompt seed, sampling seed --seed), with
+// held-out prompts reported apart; `--baseline DIR` scores a second checkpoint on the same prompts and seeds and
+// prints the paired change per category and overall (eval/paired.ts); `--swap` adds the swap test
+// (eval/shapes/swap-test.ts: "A left of B" against "B left of A" from the same noise).
+import { loadTextToImageCheckpoint } from '../models/checkpoint.js';
+import { evaluateShapesModel, type ModelEvalResult } from '../eval/shapes/model-eval.js';
+import { SHAPES_EVAL_PER_CATEGORY, shapesEvalPrompts } from '../eval/shapes/shapes-eval.js';
+import { runSwapTest, type SwapTestResult } from '../eval/shapes/swap-test.js';
+import { pairedBinaryDelta, type PairedBinaryDelta } from '../eval/paired.js';
+import { writeGridPng } from '../eval/report/png.js';
+import { CATEGORIES } from '../data/shapes/types.js';
+import type { FlowSamplingOptions } from '../pipeline/text-to-image.js';
+import { CliError } from './errors.js';
+import { progressBar } from './progress.js';
+
+export interface ShapesEvalFlags {
+  checkpoint: string;
+  perCategory: string;
+  samples: string;
+  steps: string;
+  guidance: string;
+  seed: string;
+  json?: boolean;
+  grid?: string;
+  baseline?: string;
+  swap?: boolean;
+}
+
+function intFlag(flag: string, raw: string, lo: number, hi: number): number {
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < lo || v > hi) {
+    throw new CliError('eval', `${flag} must be an integer in ${lo}..${hi}, got "${raw.slice(0, 40)}" — pass a whole number`);
+  }
+  return v;
+}
+
+function scoreCheckpoint(dir: string, o: { perCategory: number; samples: number; seed: number; sampling: FlowSamplingOptions; quiet: boolean }): ModelEvalResult {
+  const model = loadTextToImageCheckpoint(dir);
+  try {
+    const bar = o.quiet ? null : progressBar(`ShapesEval ${dir}`, o.perCategory * 6 * o.samples);
+    const r = evaluateShapesModel(model, {
+      perCategory: o.perCategory,
+      samplesPerPrompt: o.samples,
+      samplingSeed: o.seed,
+      sampling: o.sampling,
+      onProgress: (done) => bar?.update(done),
+    });
+    bar?.stop();
+    return r;
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Paired Δ overall and per category (one image per prompt: per-prompt correctness is binary). */
+function pairedByCategory(base: ModelEvalResult, run: ModelEvalResult, perCategory: number): Record<string, PairedBinaryDelta> {
+  const cats = shapesEvalPrompts({ perCategory }).prompts.map((p) => p.category);
+  const b = base.score.perPrompt.map((x) => (x >= 0.5 ? 1 : 0));
+  const a = run.score.perPrompt.map((x) => (x >= 0.5 ? 1 : 0));
+  const pick = (c: string) => (xs: number[]) => xs.filter((_, i) => cats[i] === c);
+  const out: Record<string, PairedBinaryDelta> = { overall: pairedBinaryDelta(b, a) };
+  for (const c of CATEGORIES) out[c] = pairedBinaryDelta(pick(c)(b), pick(c)(a));
+  return out;
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+const signed = (d: PairedBinaryDelta): string => `${d.delta >= 0 ? '+' : '−'}${pct(Math.abs(d.delta))} ± ${pct(d.standardError)}`;
+
+export function runShapesEval(o: ShapesEvalFlags): void {
+  const perCategory = intFlag('--per-category', o.perCategory, 1, SHAPES_EVAL_PER_CATEGORY);
+  const samples = intFlag('--samples', o.samples, 1, 16);
+  const seed = intFlag('--seed', o.seed, 0, 2 ** 31 - 1);
+  const steps = intFlag('--steps', o.steps, 1, 1000);
+  const guidance = Number(o.guidance);
+  if (!(guidance > 0) || !Number.isFinite(guidance)) {
+    throw new CliError('eval', `--guidance must be a positive number, got "${o.guidance.slice(0, 40)}" — e.g. 3`);
+  }
+  if (o.baseline !== undefined && samples !== 1) {
+    throw new CliError('eval', `--samples must be 1 with --baseline (paired per image), got ${samples} — drop --samples`);
+  }
+  const common = { perCategory, samples, seed, sampling: { steps, guidance, sde: 'ode' as const }, quiet: o.json === true };
+  const run = scoreCheckpoint(o.checkpoint, common);
+  const base = o.baseline === undefined ? null : scoreCheckpoint(o.baseline, common);
+  const paired = base && pairedByCategory(base, run, perCategory);
+  let swap: SwapTestResult | null = null;
+  if (o.swap) {
+    const model = loadTextToImageCheckpoint(o.checkpoint);
+    try {
+      swap = runSwapTest(model, { perCategory, samplingSeed: seed, sampling: common.sampling });
+    } finally {
+      model.dispose();
+    }
+  }
+  const { overall, categories, n, heldOut, inDistribution } = run.score;
+  if (o.json) {
+    const baseline = base && { checkpoint: o.baseline, overall: base.score.overall, categories: base.score.categories, heldOut: base.score.heldOut, paired };
+    console.log(JSON.stringify({ overall, categories, n, seed, promptSeed: run.score.seed, heldOut, inDistribution, ...(baseline ? { baseline } : {}), ...(swap ? { swap } : {}) }));
+  } else {
+    console.log(`ShapesEval overall ${pct(overall)} (n=${n}, prompt seed ${run.score.seed}, sampling seed ${seed})`);
+    for (const [c, a] of Object.entries(categories)) {
+      const d = paired?.[c];
+      console.log(`  ${c.padEnd(16)} ${pct(a)}${d ? `   Δ ${signed(d)} vs baseline` : ''}`);
+    }
+    console.log(`  held-out prompts ${pct(heldOut.accuracy)} (n=${heldOut.n}), in-distribution ${pct(inDistribution.accuracy)} (n=${inDistribution.n})`);
+    if (base && paired) {
+      console.log(`baseline ${o.baseline}: overall ${pct(base.score.overall)}, held-out ${pct(base.score.heldOut.accuracy)}`);
+      console.log(`  paired Δ overall ${signed(paired.overall!)} (n=${paired.overall!.n}; gained ${paired.overall!.gained}, lost ${paired.overall!.lost})`);
+    }
+    if (swap) {
+      console.log(`swap test (n=${swap.n} same-seed pairs): mirrored ${pct(swap.mirrored)}, both correct ${pct(swap.bothCorrect)}, accuracy ${pct(swap.accuracy)}`);
+    }
+  }
+  if (o.grid) writeGridPng(o.grid, run.images.filter((_, i) => i % perCategory < 8).map((imgs) => imgs[0]!), { cols: 8 });
+}
