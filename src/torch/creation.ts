@@ -122,29 +122,66 @@ export function fromBytes(bytes: Uint8Array, shape: number[], dtype: DType): Ten
   return wrap(native.fromBytes(bytes, checkShape(shape, 'fromBytes'), dtypeCode(dtype)));
 }
 
-/** torch.tensor: from a number or nested arrays; float32 unless given a dtype (bools give bool). */
-export function tensor(data: NestedArray, opts?: CreateOptions): Tensor {
+/** What torch.tensor accepts: a number or boolean, a typed array, or (nested) arrays of those. */
+export type TensorData = NestedArray | AnyTypedArray | readonly TensorData[];
+
+function isTypedArray(v: unknown): v is AnyTypedArray {
+  return ArrayBuffer.isView(v) && !(v instanceof DataView);
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'object') return v.constructor?.name ?? 'object';
+  return `${typeof v} ${String(v).slice(0, 40)}`;
+}
+
+/** The shape of nested arrays (typed arrays count as arrays), read along the first elements. */
+function probeShape(data: TensorData): { shape: number[]; leaf: unknown } {
   const shape: number[] = [];
-  let probe: NestedArray = data;
-  while (Array.isArray(probe)) {
+  let probe: unknown = data;
+  while (Array.isArray(probe) || isTypedArray(probe)) {
     shape.push(probe.length);
-    probe = probe[0] as NestedArray;
+    probe = (probe as ArrayLike<unknown>)[0];
   }
+  return { shape, leaf: probe };
+}
+
+/**
+ * torch.tensor: from a number, a boolean, a typed array (1-D, its own dtype unless `dtype` is given, as
+ * torch.tensor(numpy_array) keeps the array's dtype), or nested arrays of numbers, booleans or typed arrays
+ * (float32 unless given a dtype; bools give bool). Ragged nesting and non-numeric elements are errors.
+ */
+export function tensor(data: TensorData, opts?: CreateOptions): Tensor {
+  if (isTypedArray(data)) {
+    // A Uint16Array holds raw half-precision bits (fromTypedArray's convention); other arrays hold values.
+    if (data instanceof Uint16Array) return fromTypedArray(data, [data.length], opts);
+    const t = fromTypedArray(data, [data.length]);
+    if (opts?.dtype === undefined || opts.dtype === t.dtype) return finish(t, opts);
+    const converted = t.to(opts.dtype);
+    t.dispose();
+    return finish(converted, opts);
+  }
+  const { shape, leaf } = probeShape(data);
   const flat: number[] = [];
-  const walk = (v: NestedArray, d: number): void => {
-    if (Array.isArray(v)) {
-      if (d >= shape.length) throw new TorchError(`ragged nested array: expected a number at depth ${d}, got an array`, 'tensor');
+  const walk = (v: unknown, d: number): void => {
+    if (Array.isArray(v) || isTypedArray(v)) {
+      if (d >= shape.length) throw new TorchError(`data must not be ragged: expected a number at depth ${d}, got an array`, 'tensor');
       if (v.length !== shape[d]) {
-        throw new TorchError(`ragged nested array: expected length ${shape[d]} at depth ${d}, got ${v.length}`, 'tensor');
+        throw new TorchError(`data must not be ragged: expected length ${shape[d]} at depth ${d}, got ${v.length}`, 'tensor');
       }
-      for (const e of v) walk(e, d + 1);
+      for (let i = 0; i < v.length; i++) walk((v as ArrayLike<unknown>)[i], d + 1);
+    } else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') {
+      if (d !== shape.length) throw new TorchError(`data must not be ragged: expected an array at depth ${d}, got a number`, 'tensor');
+      flat.push(Number(v));
     } else {
-      if (d !== shape.length) throw new TorchError(`ragged nested array at depth ${d}`, 'tensor');
-      flat.push(typeof v === 'boolean' ? Number(v) : v);
+      throw new TorchError(
+        `data must hold numbers, booleans or typed arrays, got ${describeValue(v)} at depth ${d} — convert it first`,
+        'tensor',
+      );
     }
   };
   walk(data, 0);
-  const dtype = opts?.dtype ?? (typeof probe === 'boolean' ? 'bool' : 'float32');
+  const dtype = opts?.dtype ?? (typeof leaf === 'boolean' ? 'bool' : 'float32');
   // Staged through float64 unless the target is float32: integers up to 2^53 stay exact (float32 has 24 bits).
   const src = dtype === 'float32' ? Float32Array.from(flat) : Float64Array.from(flat);
   const t = wrap(native.fromBytes(src, shape, dtypeCode(dtype === 'float32' ? 'float32' : 'float64')));

@@ -131,13 +131,13 @@ const CASES: ErrorCase[] = [
     what: 'a ragged nested array',
     run: () => tensor([[1, 2], [3]]),
     op: 'tensor',
-    message: /ragged nested array: expected length 2 at depth 1, got 1/,
+    message: /must not be ragged: expected length 2 at depth 1, got 1/,
   },
   {
     what: 'a nested array with a number where an array belongs',
     run: () => tensor([[1, 2], 3] as NestedArray),
     op: 'tensor',
-    message: /ragged nested array/,
+    message: /must not be ragged/,
   },
   {
     what: 'a nested array with an array where a number belongs',
