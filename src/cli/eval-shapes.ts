@@ -4,11 +4,11 @@
 // (eval/shapes/swap-test.ts: "A left of B" against "B left of A" from the same noise).
 import { loadTextToImageCheckpoint } from '../models/checkpoint.js';
 import { evaluateShapesModel, type ModelEvalResult } from '../eval/shapes/model-eval.js';
-import { SHAPES_EVAL_PER_CATEGORY, shapesEvalPrompts } from '../eval/shapes/shapes-eval.js';
+import { SHAPES_EVAL_PER_CATEGORY } from '../eval/shapes/shapes-eval.js';
 import { runSwapTest, type SwapTestResult } from '../eval/shapes/swap-test.js';
 import { pairedBinaryDelta, type PairedBinaryDelta } from '../eval/paired.js';
 import { writeGridPng } from '../eval/report/png.js';
-import { CATEGORIES } from '../data/shapes/types.js';
+import { CATEGORIES, type Category } from '../data/shapes/types.js';
 import type { FlowSamplingOptions } from '../pipeline/text-to-image.js';
 import { CliError } from './errors.js';
 import { progressBar } from './progress.js';
@@ -24,6 +24,18 @@ export interface ShapesEvalFlags {
   grid?: string;
   baseline?: string;
   swap?: boolean;
+  /** Comma-separated ShapesEval categories (default all six). */
+  categories?: string;
+}
+
+function categoriesFlag(raw: string | undefined): Category[] | undefined {
+  if (raw === undefined) return undefined;
+  const list = raw.split(',').map((c) => c.trim());
+  const bad = list.find((c) => !(CATEGORIES as readonly string[]).includes(c));
+  if (bad !== undefined || list.length === 0) {
+    throw new CliError('eval', `--categories must be a comma-separated subset of ${CATEGORIES.join(', ')}, got "${(bad ?? raw).slice(0, 40)}" — fix the list`);
+  }
+  return list as Category[];
 }
 
 function intFlag(flag: string, raw: string, lo: number, hi: number): number {
@@ -34,12 +46,22 @@ function intFlag(flag: string, raw: string, lo: number, hi: number): number {
   return v;
 }
 
-function scoreCheckpoint(dir: string, o: { perCategory: number; samples: number; seed: number; sampling: FlowSamplingOptions; quiet: boolean }): ModelEvalResult {
+interface ScoreOptions {
+  perCategory: number;
+  categories: Category[] | undefined;
+  samples: number;
+  seed: number;
+  sampling: FlowSamplingOptions;
+  quiet: boolean;
+}
+
+function scoreCheckpoint(dir: string, o: ScoreOptions): ModelEvalResult {
   const model = loadTextToImageCheckpoint(dir);
   try {
-    const bar = o.quiet ? null : progressBar(`ShapesEval ${dir}`, o.perCategory * 6 * o.samples);
+    const bar = o.quiet ? null : progressBar(`ShapesEval ${dir}`, o.perCategory * (o.categories?.length ?? 6) * o.samples);
     const r = evaluateShapesModel(model, {
       perCategory: o.perCategory,
+      ...(o.categories ? { categories: o.categories } : {}),
       samplesPerPrompt: o.samples,
       samplingSeed: o.seed,
       sampling: o.sampling,
@@ -53,13 +75,13 @@ function scoreCheckpoint(dir: string, o: { perCategory: number; samples: number;
 }
 
 /** Paired Δ overall and per category (one image per prompt: per-prompt correctness is binary). */
-function pairedByCategory(base: ModelEvalResult, run: ModelEvalResult, perCategory: number): Record<string, PairedBinaryDelta> {
-  const cats = shapesEvalPrompts({ perCategory }).prompts.map((p) => p.category);
+function pairedByCategory(base: ModelEvalResult, run: ModelEvalResult): Record<string, PairedBinaryDelta> {
+  const cats = run.set.prompts.map((p) => p.category);
   const b = base.score.perPrompt.map((x) => (x >= 0.5 ? 1 : 0));
   const a = run.score.perPrompt.map((x) => (x >= 0.5 ? 1 : 0));
   const pick = (c: string) => (xs: number[]) => xs.filter((_, i) => cats[i] === c);
   const out: Record<string, PairedBinaryDelta> = { overall: pairedBinaryDelta(b, a) };
-  for (const c of CATEGORIES) out[c] = pairedBinaryDelta(pick(c)(b), pick(c)(a));
+  for (const c of CATEGORIES) if (cats.includes(c)) out[c] = pairedBinaryDelta(pick(c)(b), pick(c)(a));
   return out;
 }
 
@@ -78,11 +100,15 @@ export function runShapesEval(o: ShapesEvalFlags): void {
   if (o.baseline !== undefined && samples !== 1) {
     throw new CliError('eval', `--samples must be 1 with --baseline (paired per image), got ${samples} — drop --samples`);
   }
-  const common = { perCategory, samples, seed, sampling: { steps, guidance, sde: 'ode' as const }, quiet: o.json === true };
+  const only = categoriesFlag(o.categories);
+  const common = { perCategory, categories: only, samples, seed, sampling: { steps, guidance, sde: 'ode' as const }, quiet: o.json === true };
   const run = scoreCheckpoint(o.checkpoint, common);
   const base = o.baseline === undefined ? null : scoreCheckpoint(o.baseline, common);
-  const paired = base && pairedByCategory(base, run, perCategory);
+  const paired = base && pairedByCategory(base, run);
   let swap: SwapTestResult | null = null;
+  if (o.swap && only !== undefined && !only.includes('position')) {
+    throw new CliError('eval', `--categories must include position with --swap, got "${o.categories}" — add position or drop --swap`);
+  }
   if (o.swap) {
     const model = loadTextToImageCheckpoint(o.checkpoint);
     try {
@@ -98,6 +124,7 @@ export function runShapesEval(o: ShapesEvalFlags): void {
   } else {
     console.log(`ShapesEval overall ${pct(overall)} (n=${n}, prompt seed ${run.score.seed}, sampling seed ${seed})`);
     for (const [c, a] of Object.entries(categories)) {
+      if (Number.isNaN(a)) continue; // a category left out by --categories
       const d = paired?.[c];
       console.log(`  ${c.padEnd(16)} ${pct(a)}${d ? `   Δ ${signed(d)} vs baseline` : ''}`);
     }

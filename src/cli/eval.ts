@@ -39,6 +39,7 @@ export function registerEval(program: Command): void {
     .option('--clips <n>', 'moving-shapes: clips to generate and judge', '60')
     .option('--per-character <k>', `glyphs: samples per character, 36 characters (default ${GLYPH_EVAL_DEFAULT_PER_CHARACTER})`)
     .option('--baseline <dir>', 'shapes, glyphs: also evaluate this checkpoint on the same prompts and seeds, and report the paired change (± paired SE)')
+    .option('--categories <list>', 'shapes: only these ShapesEval categories, comma-separated (e.g. position,color_attr)')
     .option('--swap', 'shapes: also run the swap test ("A left of B" vs "B left of A" from the same noise: mirrored layouts?)')
     .option('--grid <file>', 'also write a PNG grid of the first images of each category (a GIF for moving-shapes)')
     .action(

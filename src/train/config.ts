@@ -4,6 +4,7 @@
 // Type, frozen default and schema (STYLE §5); errors name the field (src/config/load.ts).
 import { auditGateConfigSchema } from './audit-gate.js';
 import { z } from 'zod';
+import { CATEGORIES } from '../data/shapes/types.js';
 import { parseConfig, loadConfigFile, deepFreeze } from '../config/load.js';
 import { rewardsConfigSchema } from '../rewards/config.js';
 import { monitorConfigSchema } from '../reliability/monitor/config.js';
@@ -45,6 +46,8 @@ export const sharedRunShape = {
       every: nonNegInt.default(25),
       /** ShapesEval prompts per category (Shapes source). */
       perCategory: z.number().int().min(1).max(120).default(10),
+      /** Only these ShapesEval categories (Shapes source; default all six): a demo aimed at the weakest ones. */
+      categories: z.array(z.enum(CATEGORIES)).min(1).optional(),
       /** Prompts of a fixed evaluation set drawn from the source (sources without ShapesEval). */
       prompts: posInt.default(32),
       /** Sampler steps of evaluation images (deterministic ODE sampler). */

@@ -4,7 +4,6 @@
 import { Rng, deriveSeed } from '../data/rng.js';
 import type { WordVocabulary } from '../data/vocabulary.js';
 import { evaluateShapesModel } from '../eval/shapes/model-eval.js';
-import { shapesEvalPrompts } from '../eval/shapes/shapes-eval.js';
 import { DEFAULT_EVAL_SAMPLING, generateImages, type FlowSamplingOptions, type PromptModel } from '../pipeline/text-to-image.js';
 import type { RewardModel, RewardPrompt } from '../rewards/types.js';
 import type { PromptSource } from '../algorithms/algorithm.js';
@@ -66,8 +65,9 @@ export async function evaluatePolicy(inp: EvalInputs, iteration: number, since: 
 /** ShapesEval's first `perCategory` prompts per category, scored by the gold evaluator. */
 function shapesImages(inp: EvalInputs, sampling: FlowSamplingOptions): Generated {
   const perCategory = inp.config.eval.perCategory;
-  const r = evaluateShapesModel(inp.policy, { perCategory, sampling });
-  const set = shapesEvalPrompts({ perCategory });
+  const categories = inp.config.eval.categories;
+  const r = evaluateShapesModel(inp.policy, { perCategory, sampling, ...(categories ? { categories } : {}) });
+  const set = r.set;
   return {
     images: r.images.map((x) => x[0]!),
     prompts: set.prompts.map((p) => ({ text: p.text, shapes: p })),

@@ -1,11 +1,14 @@
 // ShapesEval of a model: generate images for the (sub)set's prompts, score them with the gold evaluator.
-import { shapesEvalPrompts, scoreShapesEval, type ShapesEvalScore, SHAPES_EVAL_SEED } from './shapes-eval.js';
+import { shapesEvalPrompts, scoreShapesEval, type ShapesEvalScore, type ShapesEvalSet, SHAPES_EVAL_SEED } from './shapes-eval.js';
+import type { Category } from '../../data/shapes/types.js';
 import { generateImages, DEFAULT_EVAL_SAMPLING, type FlowSamplingOptions, type PromptModel } from '../../pipeline/text-to-image.js';
 import type { RGBImage } from '../../data/image.js';
 
 export interface ModelEvalOptions {
   /** Prompts per category (≤ 120); the first k of each, so subsets are nested. */
   perCategory: number;
+  /** Only these categories' prompts (default all six); seeds stay those of the full set. */
+  categories?: readonly Category[];
   /** Images per prompt (GenEval uses 4). */
   samplesPerPrompt: number;
   /** Seed of the prompt set (fixed by ShapesEval) — the sampling seed is `samplingSeed`. */
@@ -28,6 +31,8 @@ export const DEFAULT_MODEL_EVAL: Readonly<ModelEvalOptions> = Object.freeze({
 
 export interface ModelEvalResult {
   score: ShapesEvalScore;
+  /** The prompts evaluated, in order (with their index in the full set and held-out flag). */
+  set: ShapesEvalSet;
   /** images[i][j]: the j-th image of prompt i (for sample grids). */
   images: RGBImage[][];
   prompts: string[];
@@ -35,7 +40,9 @@ export interface ModelEvalResult {
 
 export function evaluateShapesModel(model: PromptModel, opts: Partial<ModelEvalOptions> = {}): ModelEvalResult {
   const o = { ...DEFAULT_MODEL_EVAL, ...opts };
-  const set = shapesEvalPrompts({ perCategory: o.perCategory, seed: o.promptSeed });
+  const full = shapesEvalPrompts({ perCategory: o.perCategory, seed: o.promptSeed });
+  const only = o.categories;
+  const set = only === undefined ? full : { ...full, prompts: full.prompts.filter((p) => only.includes(p.category)) };
   const texts = set.prompts.flatMap((p) => Array.from({ length: o.samplesPerPrompt }, () => p.text));
   // Seeds depend on the prompt's index in the full set, so a subset's images equal the full run's.
   const seeds = set.prompts.flatMap((p) =>
@@ -53,5 +60,5 @@ export function evaluateShapesModel(model: PromptModel, opts: Partial<ModelEvalO
     o.onProgress?.(flat.length, texts.length);
   }
   const images = set.prompts.map((_, i) => flat.slice(i * o.samplesPerPrompt, (i + 1) * o.samplesPerPrompt));
-  return { score: scoreShapesEval(set, images), images, prompts: set.prompts.map((p) => p.text) };
+  return { score: scoreShapesEval(set, images), set, images, prompts: set.prompts.map((p) => p.text) };
 }
