@@ -8,6 +8,8 @@ import { DdpoAlgorithm, ddpoSectionSchema } from '../algorithms/ddpo/index.js';
 import { RwrAlgorithm, rwrSectionSchema } from '../algorithms/rwr/index.js';
 import { DiffusionDpoAlgorithm, dpoSectionSchema } from '../algorithms/dpo/index.js';
 import { RewardBackpropAlgorithm, rewardBackpropSectionSchema } from '../algorithms/reward-backprop/index.js';
+import { NftAlgorithm, nftSectionSchema } from '../algorithms/nft/index.js';
+import { AwmAlgorithm, awmSectionSchema } from '../algorithms/awm/index.js';
 import { loadPreferencePairs } from '../store/preference-pairs.js';
 
 export interface AlgorithmEntry<S extends z.ZodType = z.ZodType> {
@@ -47,6 +49,16 @@ export const ALGORITHMS = Object.freeze({
     description: 'Reward back-propagation through the sampler for differentiable rewards: DRaFT-K / DRaFT-LV or ReFL (arXiv 2309.17400, 2304.05977)',
     schema: rewardBackpropSectionSchema,
     create: (ctx, section) => new RewardBackpropAlgorithm(ctx, section),
+  }),
+  nft: entry({
+    description: 'DiffusionNFT: negative-aware flow matching on the old (EMA) policy\'s clean samples, CFG-free (arXiv 2509.16117)',
+    schema: nftSectionSchema,
+    create: (ctx, section) => new NftAlgorithm(ctx, section),
+  }),
+  awm: entry({
+    description: 'Advantage Weighted Matching: the flow-matching loss on own samples weighted by the advantage, KL to reference and EMA (arXiv 2509.25050)',
+    schema: awmSectionSchema,
+    create: (ctx, section) => new AwmAlgorithm(ctx, section),
   }),
 });
 

@@ -30,6 +30,8 @@ const SECTIONS: Record<RunConfig['algorithm'], Record<string, unknown>> = {
   rwr: { promptsPerIteration: 2, samplesPerPrompt: 2, minibatchSize: 4, sampler: { steps: 3 } },
   dpo: { mode: 'online', beta: 100, lr: 1e-3, innerEpochs: 1, minibatchSize: 2, online: { promptsPerIteration: 2, groupSize: 2, sampler: { steps: 2 } } },
   reward_backprop: { batchSize: 2, sampler: { steps: 3 }, regularizer: { kind: 'reference', weight: 1 } },
+  nft: { promptsPerIteration: 2, groupSize: 2, sampler: { steps: 3 }, timesteps: { perSample: 2 }, minibatchSize: 8 },
+  awm: { promptsPerIteration: 2, groupSize: 2, sampler: { steps: 3 }, timesteps: { perSample: 2 }, minibatchSize: 8 },
 };
 
 function flat(sd: Map<string, torch.Tensor>): Map<string, number[]> {

@@ -1,0 +1,159 @@
+// DiffusionNFT (Zheng et al., arXiv 2509.16117) as an on-policy Algorithm (online-algorithm.ts). Its stages:
+//   sample — the OLD policy (an EMA copy of the policy's trainable weights, ema-policy.ts) rolls out clean x₀ with a
+//            deterministic Euler ODE sampler, CFG-free by default; no trajectory is kept, only x₀ (the method
+//            needs no likelihoods, so any solver works);
+//   credit — group-relative advantages (credit/group-relative.ts), clipped to [−c, c] and mapped to the
+//            optimality probability r (loss.ts);
+//   update — the negative-aware flow-matching loss at forward-noised points (update-stage.ts, loss.ts);
+//   then   — the old policy moves toward the policy: θ_old ← d·θ_old + (1 − d)·θ, d ramping with the optimizer
+//            steps (the authors' return_decay, NVlabs/DiffusionNFT scripts/train_nft_sd3.py).
+// Exact resume: the optimizer, the old policy's weights, the optimizer-step count and the KL weight are saved.
+import { optimizerFromState, optimizerToState } from '../optimizer-state.js';
+import * as torch from '../../torch/index.js';
+import type { Tensor } from '../../torch/index.js';
+import { groupRelativeAdvantages } from '../../credit/group-relative.js';
+import { advantageStats, type AdvantageStats } from '../../credit/advantages.js';
+import { rolloutPrompts } from '../../pipeline/text-to-image.js';
+import type { Trajectory } from '../../generate/trajectory.js';
+import type { PromptCondition } from '../../models/index.js';
+import type { RewardResult } from '../../rewards/types.js';
+import type { AlgorithmContext, AlgorithmState } from '../algorithm.js';
+import { OnlineAlgorithm, type GroupShape } from '../online-algorithm.js';
+import type { PromptGroups } from '../prompt-groups.js';
+import type { StepLogTail } from '../step-log.js';
+import { EmaPolicy, emaDecayAt } from '../ema-policy.js';
+import { optimalityProbability } from './loss.js';
+import { nftUpdateStage, type NftUpdateDiagnostics } from './update-stage.js';
+import type { NftSection, NftSettings } from './config.js';
+
+interface NftCredit {
+  /** r per sample, [B]. */
+  r: Tensor;
+  stats: AdvantageStats;
+}
+
+/** The update's diagnostics and the old policy's decay applied after it. */
+interface NftUpdate {
+  u: NftUpdateDiagnostics;
+  decay: number;
+}
+
+export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, NftCredit, NftUpdate> {
+  readonly name = 'nft';
+  #settings: Readonly<NftSettings>;
+  readonly #old: EmaPolicy;
+  /** Optimizer steps taken so far (the decay schedule's n). */
+  #optimizerSteps = 0;
+
+  constructor(ctx: AlgorithmContext, section: Readonly<NftSection>) {
+    super(ctx, section.lr);
+    this.#settings = Object.freeze({ ...section, seed: ctx.seed });
+    this.#old = new EmaPolicy(ctx.policy); // θ_old = θ at the start, as the authors copy the policy into "old"
+  }
+
+  get klCoefficient(): number {
+    return this.#settings.klCoefficient;
+  }
+
+  protected groupShape(): GroupShape {
+    return { prompts: this.#settings.promptsPerIteration, samplesPerPrompt: this.#settings.groupSize };
+  }
+
+  /** The old policy's ODE samples of the groups' prompts. */
+  protected rollout(groups: PromptGroups): Trajectory<PromptCondition> {
+    const { steps, guidance } = this.#settings.sampler;
+    const vocabulary = this.ctx.vocabulary;
+    const texts = groups.prompts.map((p) => p.text);
+    return this.#old.run(() =>
+      rolloutPrompts(this.ctx.policy, texts, groups.seeds, { steps, guidance, sde: 'ode', ...(vocabulary ? { vocabulary } : {}) }),
+    );
+  }
+
+  protected advantage(scored: RewardResult, groups: PromptGroups): NftCredit {
+    const s = this.#settings;
+    const a = groupRelativeAdvantages(scored.total, groups.groupIds, { std: s.advantageStd }); // (r − μ_g)/(σ + 1e−4)
+    return { r: optimalityProbability(a, s.advantageClip), stats: advantageStats(a, s.advantageClip) };
+  }
+
+  protected update(trajectory: Trajectory<PromptCondition>, credit: NftCredit, _groups: PromptGroups, iteration: number): NftUpdate {
+    const schedule = trajectory.schedule;
+    if (schedule.kind !== 'flow') throw new Error(`refract train: nft rollouts must use a flow schedule, got "${schedule.kind}"`);
+    const { policy, reference } = this.ctx;
+    const u = nftUpdateStage({
+      policy,
+      old: this.#old,
+      reference,
+      optimizer: this.optimizer,
+      x0: trajectory.finalSample,
+      cond: trajectory.cond,
+      sigmas: schedule.sigmas,
+      r: credit.r,
+      settings: this.#settings,
+      iteration,
+    });
+    this.#optimizerSteps += u.optimizerSteps;
+    const decay = emaDecayAt(this.#optimizerSteps, this.#settings.oldPolicy);
+    this.#old.update(decay); // θ_old ← d·θ_old + (1 − d)·θ
+    return { u, decay };
+  }
+
+  protected log({ u, decay }: NftUpdate, credit: NftCredit): StepLogTail {
+    const adv = credit.stats;
+    return {
+      metrics: {
+        loss: u.loss,
+        positiveLoss: u.positiveLoss,
+        negativeLoss: u.negativeLoss,
+        kl: u.kl,
+        klCoefficient: this.#settings.klCoefficient,
+        gradNorm: u.gradNorm,
+        optimizerSteps: u.optimizerSteps,
+        oldDecay: decay,
+      },
+      diagnostics: {
+        old_deviation: u.oldDeviation,
+        r_mean: torch.scope(() => credit.r.mean().item()),
+        advantage_mean: adv.mean,
+        advantage_std: adv.std,
+        advantage_min: adv.min,
+        advantage_max: adv.max,
+        advantage_fraction_clipped: adv.fractionClipped,
+        skipped_optimizer_steps: u.skippedSteps,
+      },
+      skippedUpdate: u.skippedSteps > 0,
+      klToReference: u.kl / 2, // ½·mean‖v_θ − v_ref‖², as RWR reports it (the path-KL integrand up to the schedule)
+    };
+  }
+
+  /** The monitor's "raise KL": κ ← factor·κ (a new run-derived settings object; the config stays frozen). */
+  scaleKlCoefficient(factor: number): void {
+    if (!(factor > 0) || !Number.isFinite(factor)) {
+      throw new Error(`refract train: nft KL scale factor must be a finite number > 0, got ${factor} — the monitor's raise_kl factor must be positive`);
+    }
+    this.#settings = Object.freeze({ ...this.#settings, klCoefficient: this.#settings.klCoefficient * factor });
+  }
+
+  stateDict(): AlgorithmState {
+    const state = optimizerToState(this.optimizer);
+    return {
+      tensors: { ...state.tensors, ...this.#old.stateDict('old') },
+      json: { ...state.json, klCoefficient: this.#settings.klCoefficient, optimizerSteps: this.#optimizerSteps },
+    };
+  }
+
+  loadStateDict(state: AlgorithmState): void {
+    const { klCoefficient: kl, optimizerSteps: steps } = state.json;
+    if (typeof kl !== 'number' || typeof steps !== 'number') {
+      throw new Error('refract nft: state must hold json.klCoefficient and json.optimizerSteps — was it saved by NFT?');
+    }
+    optimizerFromState(this.optimizer, state, 'nft.loadStateDict');
+    this.#old.loadStateDict(state.tensors, 'old', 'nft.loadStateDict');
+    this.#optimizerSteps = steps;
+    this.#settings = Object.freeze({ ...this.#settings, klCoefficient: kl });
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.#old.dispose();
+  }
+}
