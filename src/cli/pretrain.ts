@@ -5,7 +5,10 @@ import path from 'node:path';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import * as torch from '../torch/index.js';
 import { loadPretrainConfig } from '../pretrain/config.js';
-import { setupPretrain, runPretrain, emaModel } from '../pretrain/loop.js';
+import { setupPretrain, runPretrain, emaModel, type PretrainRun } from '../pretrain/loop.js';
+import type { PretrainConfig } from '../pretrain/config.js';
+import { latestCheckpointStep } from '../store/training-checkpoint.js';
+import { CliError } from './errors.js';
 import { saveCheckpoint, type JsonValue } from '../models/checkpoint.js';
 import { progressBar } from './progress.js';
 
@@ -16,8 +19,10 @@ export function registerPretrain(program: Command): void {
     .argument('<config>', 'YAML config, e.g. configs/pretrain-shapes.yaml')
     .option('--resume', 'continue from the latest checkpoint in checkpoint.dir')
     .option('--export <dir>', 'write the EMA model (model.safetensors + config.json) here when done')
-    .action((file: string, opts: { resume?: boolean; export?: string }) => {
+    .option('--export-only', "export the latest checkpoint's EMA model to --export without training (a snapshot of a run)")
+    .action((file: string, opts: { resume?: boolean; export?: string; exportOnly?: boolean }) => {
       const config = loadPretrainConfig(file);
+      if (opts.exportOnly) return exportLatest(config, opts.export);
       if (config.training.threads) torch.setNumThreads(config.training.threads);
       const run = setupPretrain(config, opts.resume ?? false);
       const total = config.training.steps;
@@ -28,12 +33,14 @@ export function registerPretrain(program: Command): void {
           `batch ${config.training.batchSize}, ${torch.getNumThreads()} threads, checkpoints in ${config.checkpoint.dir}`,
       );
       const log: object[] = [];
+      const started = performance.now();
       const bar = progressBar('pretrain', total, 'loss {loss} lr {lr}', run.startStep - 1);
       let ema = NaN;
       runPretrain(run, config, {
         onStep: (m) => {
           ema = Number.isNaN(ema) ? m.loss : 0.98 * ema + 0.02 * m.loss;
-          if (m.step % 50 === 0) log.push({ step: m.step, loss: ema, gradNorm: m.gradNorm, lr: m.lr });
+          const seconds = Math.round((performance.now() - started) / 100) / 10; // this process's wall time
+          if (m.step % 50 === 0) log.push({ step: m.step, loss: ema, gradNorm: m.gradNorm, lr: m.lr, seconds });
           bar.update(m.step, { loss: ema.toFixed(4), lr: m.lr.toExponential(2) });
         },
         onEval: (step, model) => {
@@ -48,14 +55,29 @@ export function registerPretrain(program: Command): void {
       bar.stop();
       mkdirSync(config.checkpoint.dir, { recursive: true });
       writeFileSync(path.join(config.checkpoint.dir, 'log.json'), `${JSON.stringify(log, null, 1)}\n`);
-      if (opts.export) {
-        const m = emaModel(run);
-        // extra.pretrain is the whole config: a fine-tuned model's extra.pretrain.init names the checkpoint it began from
-        const extra = { pretrain: JSON.parse(JSON.stringify(config)) as JsonValue, steps: total, testbed: config.testbed };
-        saveCheckpoint(opts.export, m, extra, { dtype: 'float16' });
-        run.testbed.writePreview(m, opts.export);
-        console.log(`refract pretrain: exported the EMA model to ${opts.export}`);
-        m.dispose();
-      }
+      if (opts.export) exportEma(run, config, opts.export, total);
     });
+}
+
+/** Writes the run's EMA model as a checkpoint folder; extra.pretrain is the whole config, extra.steps the steps taken. */
+function exportEma(run: PretrainRun, config: Readonly<PretrainConfig>, dir: string, steps: number): void {
+  const m = emaModel(run);
+  // extra.pretrain is the whole config: a fine-tuned model's extra.pretrain.init names the checkpoint it began from
+  const extra = { pretrain: JSON.parse(JSON.stringify(config)) as JsonValue, steps, testbed: config.testbed };
+  saveCheckpoint(dir, m, extra, { dtype: 'float16' });
+  run.testbed.writePreview(m, dir);
+  console.log(`refract pretrain: exported the EMA model after ${steps} steps to ${dir}`);
+  m.dispose();
+}
+
+/** --export-only: the latest checkpoint's EMA model, without a training step (the run may still be going). */
+function exportLatest(config: Readonly<PretrainConfig>, dir: string | undefined): void {
+  if (dir === undefined) throw new CliError('pretrain', '--export must name a folder with --export-only, got none — add --export DIR');
+  const step = latestCheckpointStep(config.checkpoint.dir);
+  if (step === null) {
+    throw new CliError('pretrain', `checkpoint.dir must hold a checkpoint with --export-only, got none in ${config.checkpoint.dir} — train first`);
+  }
+  const run = setupPretrain(config, true);
+  exportEma(run, config, dir, step);
+  run.model.dispose();
 }

@@ -40,16 +40,20 @@ export const loraConfigSchema = z
 
 export type LoraConfig = z.infer<typeof loraConfigSchema>;
 
+/** The layer patterns the adapters go on: the config's, else the backbone's default. */
+export function loraTargets(policy: Pick<TextToImageModel, 'config'>, config: Readonly<LoraConfig>): string[] {
+  return [...(config.targets ?? ('dit' in policy.config ? DEFAULT_DIT_LORA_TARGETS : DEFAULT_LORA_TARGETS))];
+}
+
 /**
- * Freezes the whole policy and attaches adapters to its U-Net's `targets`, A drawn from a generator seeded by the
+ * Freezes the whole policy and attaches adapters to its backbone's `targets`, A drawn from a generator seeded by the
  * run seed. Errors name the config field.
  */
 export function adaptPolicy(policy: TextToImageModel, config: Readonly<LoraConfig>, seed: number): LoraAdapters {
   policy.requiresGrad_(false); // the prompt encoder too: only adapters train
   const generator = new torch.Generator(deriveSeed(seed, 0x10ba));
   try {
-    const targets = config.targets ?? ('dit' in policy.config ? DEFAULT_DIT_LORA_TARGETS : DEFAULT_LORA_TARGETS);
-    return applyLora(policy.backbone, { rank: config.rank, alpha: config.alpha, targets: [...targets], generator });
+    return applyLora(policy.backbone, { rank: config.rank, alpha: config.alpha, targets: loraTargets(policy, config), generator });
   } catch (err) {
     throw new Error(`refract train: field "lora" is invalid — ${(err as Error).message}`);
   } finally {

@@ -62,9 +62,9 @@ function assertExact(a: number[], b: number[], what: string): void {
   assert.equal(bad, -1, `${what}: index ${bad} differs (${a[bad]} vs ${b[bad]})`);
 }
 
-test('lora config: targets default to the U-Net attention and res-block convs; errors name the field', () => {
+test('lora config: targets default to the backbone default (U-Net: attention and res-block convs); errors name the field', () => {
   const c = parseRunConfig({ lora: { rank: 4, alpha: 8 } });
-  assert.deepEqual(c.lora, { rank: 4, alpha: 8, targets: [...DEFAULT_LORA_TARGETS] });
+  assert.deepEqual(c.lora, { rank: 4, alpha: 8 }); // no targets: the backbone's default (loraTargets)
   assert.equal(parseRunConfig({}).lora, undefined);
   assert.throws(() => parseRunConfig({ lora: { rank: 0, alpha: 1 } }), /field "lora.rank"/);
   assert.throws(() => parseRunConfig({ lora: { rank: 2 } }), /field "lora.alpha"/);
