@@ -17,6 +17,8 @@ import { buildPromptSource } from './prompt-sources.js';
 import { loadBase } from './setup.js';
 import { runTraining, type TrainingHooks, type TrainingResult } from './trainer.js';
 import { RunStore } from '../store/run-store.js';
+import { pairedBinaryDelta } from '../eval/paired.js';
+import { efficiencyRatio, samplesToGain, type GoldPoint } from '../eval/sample-efficiency.js';
 
 const posInt = z.number().int().positive();
 
@@ -30,6 +32,10 @@ export const compareConfigSchema = z
     budget: z.object({ samples: posInt }).strict(),
     /** Per-algorithm replacement of `rewards` (the reward that arm optimises), e.g. `reward_backprop: [...]`. */
     rewardOverrides: z.partialRecord(z.enum(ALGORITHM_NAMES), rewardsConfigSchema).optional(),
+    /** The gold gain whose sample cost is compared across arms (ShapesEval points as a fraction: 0.10 = +10). */
+    gainTarget: z.number().positive().max(1).default(0.1),
+    /** The arm the others' sample efficiency is divided by (Flow-GRPO in the papers' claims). */
+    efficiencyReference: z.enum(ALGORITHM_NAMES).default('grpo'),
     /** Same-prompt diversity of the final policy: this many prompts × samples each. */
     diversity: z.object({ prompts: posInt.default(8), samplesPerPrompt: z.number().int().min(2).default(4) }).strict().prefault({}),
     ...sectionShape,
@@ -67,9 +73,13 @@ export interface CompareRow {
   gold: number | null;
   /** Gold of the same evaluation before any update (the base on the same prompts and seeds; null without gold). */
   baseGold: number | null;
-  /** gold − baseGold, and one standard error of it (goldGainStdError). */
+  /** gold − baseGold, and one standard error of it (goldGainStdError): paired over the same prompts and seeds. */
   goldGain: number | null;
   goldGainStdError: number | null;
+  /** Generated samples at which gold first reached baseGold + gainTarget (interpolated); null if it never did. */
+  samplesToTarget: number | null;
+  /** efficiencyReference's samplesToTarget / this arm's; `atLeast` when the reference never reached the target. */
+  efficiency: { ratio: number; atLeast: boolean } | null;
   /** Final proxy reward on the evaluation set. */
   proxy: number | null;
   /** Mean KL-to-reference over the iterations before the final evaluation (null when the algorithm has none). */
@@ -84,7 +94,7 @@ export interface CompareRow {
 
 /** The run config of one arm: the shared fields, its algorithm and rewards (override or shared), its own out folder, the budget. */
 export function armConfig(c: Readonly<CompareConfig>, algorithm: AlgorithmName): Readonly<RunConfig> {
-  const { algorithms: _a, budget, diversity: _d, rewardOverrides, ...shared } = c;
+  const { algorithms: _a, budget, diversity: _d, rewardOverrides, gainTarget: _g, efficiencyReference: _e, ...shared } = c;
   const rewards = rewardOverrides?.[algorithm] ?? c.rewards;
   return runConfigSchema.parse({ ...shared, algorithm, rewards, out: path.join(c.out, algorithm), maxSamples: budget.samples });
 }
@@ -96,19 +106,21 @@ export async function runCompare(c: Readonly<CompareConfig>, hooksFor: (a: Algor
     const config = armConfig(c, algorithm);
     const r = await runTraining(config, hooksFor(algorithm), { resume });
     const e = r.lastEval;
-    const before = firstGold(r);
+    const curve = goldCurve(r);
+    const before = curve[0];
     const gold = e?.gold ? e.gold.overall : null;
-    const gain = gold !== null && before !== null ? gold - before.overall : null;
+    const gain = gold !== null && before !== undefined ? gold - before.gold : null;
     rows.push({
       algorithm,
       rewards: config.rewards,
       runId: r.runId,
       status: r.status,
       gold,
-      baseGold: before?.overall ?? null,
+      baseGold: before?.gold ?? null,
       goldGain: gain,
-      goldGainStdError:
-        gain !== null && e?.gold && before ? gainStdError(before.categories, e.gold.categories, c.eval.perCategory) : null,
+      goldGainStdError: gain !== null && e?.gold && before ? gainError(before, e.gold, c.eval.perCategory) : null,
+      samplesToTarget: samplesToGain(curve, c.gainTarget),
+      efficiency: null,
       proxy: e && Number.isFinite(e.proxy) ? e.proxy : null,
       kl: e && Number.isFinite(e.klToReference) ? e.klToReference : null,
       diversity: finalDiversity(c, r.status === 'failed' ? config.base : r.finalModel),
@@ -118,22 +130,44 @@ export async function runCompare(c: Readonly<CompareConfig>, hooksFor: (a: Algor
       out: config.out,
     });
   }
-  return rows;
+  const reference = rows.find((row) => row.algorithm === c.efficiencyReference);
+  if (reference === undefined) return rows;
+  return rows.map((row) => ({ ...row, efficiency: efficiencyRatio(row.samplesToTarget, reference.samplesToTarget, reference.samples) }));
 }
 
-/** The run's ShapesEval at iteration 0 (the base, same prompts and seeds as every later evaluation), from its store. */
-function firstGold(r: TrainingResult): { overall: number; categories: Record<string, number> } | null {
+/** A ShapesEval evaluation of a run: its gold point and, where stored, the per-prompt verdicts and categories. */
+interface CurvePoint extends GoldPoint {
+  step: number;
+  categories: Record<string, number>;
+  perPrompt?: readonly number[];
+}
+
+/** The run's ShapesEval evaluations in order (iteration 0 = the base), each with the samples generated before it. */
+function goldCurve(r: TrainingResult): CurvePoint[] {
   const store = RunStore.open(r.storeFile);
   try {
-    const row = store.evaluations(r.runId).find((e) => e.suite === 'shapes_eval' && e.step === 0);
-    if (row === undefined) return null;
-    const details = row.details as { categories?: Record<string, number> };
-    return { overall: row.overall, categories: details.categories ?? {} };
+    const used = new Map(store.metrics(r.runId).map((m) => [m.step, m.metrics['samplesUsed'] ?? null]));
+    return store
+      .evaluations(r.runId)
+      .filter((e) => e.suite === 'shapes_eval')
+      .sort((a, b) => a.step - b.step)
+      .map((e) => {
+        const d = e.details as { categories?: Record<string, number>; perPrompt?: number[] };
+        const samples = e.step === 0 ? 0 : (used.get(e.step) ?? NaN);
+        return { step: e.step, samples, gold: e.overall, categories: d.categories ?? {}, ...(d.perPrompt ? { perPrompt: d.perPrompt } : {}) };
+      });
   } finally {
     store.close();
   }
 }
 
+/** The paired SE of the gain when both evaluations stored per-prompt verdicts; else the conservative unpaired one. */
+function gainError(before: CurvePoint, after: { categories: Readonly<Record<string, number>>; perPrompt?: readonly number[] }, perCategory: number): number {
+  if (before.perPrompt && after.perPrompt && before.perPrompt.length === after.perPrompt.length && before.perPrompt.length > 0) {
+    return pairedBinaryDelta(before.perPrompt, after.perPrompt).standardError;
+  }
+  return gainStdError(before.categories, after.categories, perCategory);
+}
 /**
  * One standard error of a change in ShapesEval overall (the mean of C category accuracies, n prompts each):
  * SE = √(Σ_c [p_c(1−p_c) + q_c(1−q_c)]/n) / C, treating the two evaluations as independent binomials. They share
@@ -178,10 +212,11 @@ export function describeRewards(rewards: RunConfig['rewards']): string {
 /** The comparison as a fixed-width text table; `proxy` is each arm's own optimised reward (column `reward`). */
 export function formatCompareTable(rows: readonly CompareRow[]): string {
   const f = (x: number | null, d: number): string => (x === null ? '—' : x.toFixed(d));
-  const header = ['algorithm', 'reward', 'status', 'base gold', 'gold', 'gain ± SE', 'proxy', 'KL', 'diversity', 'samples', 'iters', 'wall s'];
+  const header = ['algorithm', 'reward', 'status', 'base gold', 'gold', 'gain ± SE', 'samples to target', 'efficiency', 'proxy', 'KL', 'diversity', 'samples', 'iters', 'wall s'];
+  const eff = (r: CompareRow): string => (r.efficiency === null ? '—' : `${r.efficiency.atLeast ? '≥ ' : ''}${r.efficiency.ratio.toFixed(1)}×`);
   const gain = (r: CompareRow): string =>
     r.goldGain === null ? '—' : `${r.goldGain >= 0 ? '+' : ''}${r.goldGain.toFixed(3)} ± ${f(r.goldGainStdError, 3)}`;
-  const body = rows.map((r) => [r.algorithm, describeRewards(r.rewards), r.status, f(r.baseGold, 3), f(r.gold, 3), gain(r), f(r.proxy, 3), r.kl === null ? '—' : r.kl.toExponential(2), f(r.diversity, 4), String(r.samples), String(r.iterations), r.seconds.toFixed(0)]);
+  const body = rows.map((r) => [r.algorithm, describeRewards(r.rewards), r.status, f(r.baseGold, 3), f(r.gold, 3), gain(r), f(r.samplesToTarget, 0), eff(r), f(r.proxy, 3), r.kl === null ? '—' : r.kl.toExponential(2), f(r.diversity, 4), String(r.samples), String(r.iterations), r.seconds.toFixed(0)]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');

@@ -77,6 +77,7 @@ function shapesImages(inp: EvalInputs, sampling: FlowSamplingOptions): Generated
       categories: r.score.categories,
       heldOut: r.score.heldOut.accuracy,
       inDistribution: r.score.inDistribution.accuracy,
+      perPrompt: r.score.perPrompt.map((x) => (x >= 0.5 ? 1 : 0)), // one image per prompt: its verdict
     },
   };
 }

@@ -102,11 +102,15 @@ test('a tiny-budget compare: GRPO on gold, reward backprop on a learned reward; 
       assert.ok(r.proxy !== null && Number.isFinite(r.proxy), `${r.algorithm} has a proxy score`);
       assert.ok(r.baseGold !== null && r.baseGold >= 0 && r.baseGold <= 1, `${r.algorithm} has the base's gold (${r.baseGold})`);
       assert.ok(Math.abs(r.goldGain! - (r.gold! - r.baseGold)) < 1e-12, 'gain = gold − base gold');
+      assert.ok(r.goldGainStdError !== null && r.goldGainStdError >= 0, 'the gain has a (paired) SE');
     }
+    // the reference arm against itself: 1× when it reached the target, "at least" budget/samples otherwise
+    const g = rows[0]!;
+    assert.deepEqual(g.efficiency, g.samplesToTarget === null ? null : { ratio: 1, atLeast: false });
     assert.equal(rows[0]!.baseGold, rows[1]!.baseGold, 'both arms start from the same base on the same eval prompts and seeds');
     assert.equal(readdirSync(cache).length, 1, 'the learned reward was trained once and cached');
     const table = formatCompareTable(rows).split('\n');
-    assert.match(table[0]!, /^algorithm\s+reward\s+status\s+base gold\s+gold\s+gain ± SE\s+proxy/);
+    assert.match(table[0]!, /^algorithm\s+reward\s+status\s+base gold\s+gold\s+gain ± SE\s+samples to target\s+efficiency\s+proxy/);
     assert.match(table[2]!, /^grpo\s+shapes_gold\s+finished/);
     assert.match(table[3]!, /^reward_backprop\s+preference\s+finished/);
     assert.match(JSON.stringify(rows), /"rewards":\[\{"kind":"preference","weight":1,"options":\{"pairs":32/);

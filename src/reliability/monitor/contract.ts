@@ -13,6 +13,11 @@ export interface GoldSnapshot {
   /** Image-level accuracy on held-out prompt combinations (NaN when the subset has none). */
   heldOut: number;
   inDistribution: number;
+  /**
+   * Per evaluation prompt, 1 if its image passed the gold evaluator, else 0 (same prompts and seeds at every
+   * evaluation of a run, so two snapshots give a paired before/after comparison); absent in older stores.
+   */
+  perPrompt?: readonly number[];
 }
 
 /**
