@@ -2,7 +2,7 @@
 # Idempotent setup, run before `npm test` and `npm run demo`: installs what is missing and nothing else.
 # - libtorch (Debian's libtorch-dev) unless LIBTORCH names a PyTorch folder
 # - npm dependencies (npm ci) when node_modules is missing or older than package-lock.json
-# - the native addon (node-gyp) when missing or older than its sources
+# - the native addon (scripts/install-addon.mjs) when missing or older than its sources, never destroying a working one
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,8 +39,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-addon=build/Release/refract.node
-if [ ! -f "$addon" ] || [ native/refract.cc -nt "$addon" ] || [ binding.gyp -nt "$addon" ]; then
-  echo "refract setup: building the native addon (about 30 s)…" >&2
-  npx --no-install node-gyp rebuild --loglevel=error >/dev/null
-fi
+# The native addon: built only when missing or older than its sources, in a private folder, and swapped in only
+# when the build succeeded (scripts/install-addon.mjs, also the package's install script).
+node scripts/install-addon.mjs

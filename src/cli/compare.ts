@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatCompareTable, loadCompareConfig, runCompare, armConfig } from '../train/compare.js';
 import { consoleHooks, reportRun } from './train.js';
+import { EXIT } from './errors.js';
 
 export function registerCompare(program: Command): void {
   program
@@ -28,12 +29,12 @@ export function registerCompare(program: Command): void {
         o.resume === true,
       );
       for (const stop of stops) stop();
-      for (const r of rows) if (r.status !== 'failed') await reportRun(r.out, r.runId);
+      for (const r of rows) if (r.status === 'finished' || r.status === 'stopped') await reportRun(r.out, r.runId);
       mkdirSync(config.out, { recursive: true });
       const json = path.join(config.out, 'compare.json');
       writeFileSync(json, `${JSON.stringify({ budget: config.budget, rows }, null, 2)}\n`);
       if (o.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       else process.stdout.write(`\n${formatCompareTable(rows)}\n\ntable: ${json}\n`);
-      if (rows.some((r) => r.status === 'failed')) process.exitCode = 3;
+      if (rows.some((r) => r.status === 'failed' || r.status === 'diverged')) process.exitCode = EXIT.failedRun;
     });
 }

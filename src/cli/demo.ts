@@ -10,6 +10,7 @@ import { runStoreFile } from '../train/trainer.js';
 import { RunStore } from '../store/run-store.js';
 import { CATEGORIES } from '../data/shapes/types.js';
 import { CliError } from './errors.js';
+import { RunLock } from '../store/run-lock.js';
 import { trainWithConsole } from './train.js';
 
 export const SHIPPED_SHAPES_BASE = 'assets/base/shapes';
@@ -26,13 +27,14 @@ export function registerDemo(program: Command): void {
       if (!existsSync(path.join(config.base, 'config.json'))) {
         throw new CliError('demo', `base must be a model folder with config.json, got ${config.base} — run from the repository root`);
       }
+      RunLock.assertFree(config.out, 'refract demo'); // never delete the folder of a demo that is still running
       rmSync(config.out, { recursive: true, force: true }); // the demo replaces its previous run
       console.log(
         `refract demo: libtorch ${torch.versions().torch}; ${config.algorithm} on ${config.base} for ${config.iterations} iterations ` +
           `(${config.grpo.promptsPerIteration}×${config.grpo.groupSize} samples each), ShapesEval every ${config.eval.every}`,
       );
       const result = await trainWithConsole(config, false);
-      if (result.status === 'failed') return;
+      if (result.status !== 'finished' && result.status !== 'stopped') return;
       printBeforeAfter(runStoreFile(config.out), result.runId);
     });
 }

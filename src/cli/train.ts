@@ -8,6 +8,8 @@ import type { EvalSnapshot, TrainingMonitor } from '../train/monitor.js';
 import { ALGORITHM_NAMES } from '../train/registry.js';
 import { progressBar, type Progress } from './progress.js';
 import { writeTrainingReport } from '../eval/report/training-report.js';
+import { EXIT } from './errors.js';
+import { catchStopSignals, exitCodeOfSignal } from './interrupt.js';
 
 /** Progress bar (reward, KL, ETA), evaluation lines and monitor actions on stdout. */
 export function consoleHooks(config: Readonly<RunConfig>, label = config.algorithm): TrainingHooks & { stop(): void } {
@@ -47,21 +49,32 @@ function fmt(x: number, digits: number): string {
   return Number.isFinite(x) ? x.toFixed(digits) : 'NaN';
 }
 
-/** Runs `config` with console progress, then the report; sets a non-zero exit code when the run failed. */
+/**
+ * Runs `config` with console progress, then the report. Ctrl-C / SIGTERM end the run after the current iteration
+ * (exit code 130 / 143, resumable); a failed or diverged run sets exit code 3 and prints why.
+ */
 export async function trainWithConsole(config: Readonly<RunConfig>, resume: boolean, monitors: readonly TrainingMonitor[] = []): Promise<TrainingResult> {
   const hooks = consoleHooks(config);
+  const signals = catchStopSignals('train');
   let result: TrainingResult;
   try {
-    result = await runTraining(config, { ...hooks, monitors }, { resume });
+    result = await runTraining(config, { ...hooks, monitors }, { resume, stop: signals.stop });
   } finally {
     hooks.stop();
+    signals.restore();
   }
   process.stdout.write(
     `\nrun ${result.runId} ${result.status} after iteration ${result.lastIteration} (${result.samplesUsed} samples, ${result.seconds.toFixed(0)} s); store ${result.storeFile}\n`,
   );
-  if (result.status === 'failed') {
-    process.stderr.write(`${result.reason ?? 'refract train: the run failed'}\n`);
-    process.exitCode = 3;
+  const signal = signals.stop.requested;
+  if (result.status === 'interrupted' && signal !== null) {
+    process.stderr.write(`${result.reason ?? 'refract train: interrupted'}\n`);
+    process.exitCode = exitCodeOfSignal(signal);
+    return result;
+  }
+  if (result.status === 'failed' || result.status === 'diverged') {
+    process.stderr.write(`${result.reason ?? `refract train: the run ${result.status}`}\n`);
+    process.exitCode = EXIT.failedRun;
     return result;
   }
   if (result.reason) process.stdout.write(`${result.reason}\n`);
@@ -84,7 +97,9 @@ export async function reportRun(out: string, runId: number): Promise<string | un
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description(`post-train a model (${ALGORITHM_NAMES.join(', ')}) from a YAML run config; exit code 3 when a NaN/Inf stop failed the run`)
+    .description(
+      `post-train a model (${ALGORITHM_NAMES.join(', ')}) from a YAML run config; exit code 3 when a NaN/Inf stop failed the run or it diverged, 130/143 when Ctrl-C/SIGTERM interrupted it (resumable)`,
+    )
     .argument('<config>', 'YAML run config, e.g. configs/grpo-shapes.yaml')
     .option('--resume', 'continue the run in the config\'s out folder from its latest checkpoint')
     .action(async (file: string, o: { resume?: boolean }) => {

@@ -1,10 +1,14 @@
 // Config loading shared by every command: YAML file → schema-validated, frozen object. Errors name the field,
 // what it must be, what it was, and how to fix it (STYLE §5, §7). Configs are never mutated after this.
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, statSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { UsageError, quoteValue } from './errors.js';
 
-export class ConfigError extends Error {
+/** Config files are a few kB; anything larger is refused before it is parsed. */
+export const MAX_CONFIG_BYTES = 1 << 20;
+
+export class ConfigError extends UsageError {
   readonly issues: string[];
   constructor(where: string, issues: string[]) {
     super(`${where}: ${issues.length === 1 ? issues[0] : `invalid config:\n  - ${issues.join('\n  - ')}`}`);
@@ -14,9 +18,7 @@ export class ConfigError extends Error {
 }
 
 function describe(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  return quoteValue(v);
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
@@ -42,16 +44,36 @@ export function parseConfig<S extends z.ZodType>(schema: S, raw: unknown, where:
   throw new ConfigError(where, issues);
 }
 
-/** Reads a YAML (or JSON) config file and validates it. */
+/**
+ * Reads a YAML (or JSON) config file and validates it. The file must hold a mapping: an empty file is refused
+ * rather than silently run on every default.
+ */
 export function loadConfigFile<S extends z.ZodType>(schema: S, file: string, where: string): Readonly<z.infer<S>> {
-  if (!existsSync(file)) throw new ConfigError(where, [`config file ${file} does not exist — pass the path of a YAML file`]);
+  const name = quoteValue(file);
+  if (!existsSync(file)) throw new ConfigError(where, [`config file must exist, got ${name}, which does not exist — pass the path of a YAML file`]);
+  const st = statSync(file);
+  if (!st.isFile()) throw new ConfigError(where, [`config file must be a file, got ${name} (a folder) — pass the path of a YAML file`]);
+  if (st.size > MAX_CONFIG_BYTES) {
+    throw new ConfigError(where, [`config file must be at most ${MAX_CONFIG_BYTES} bytes, got ${st.size} in ${name} — is this the right file?`]);
+  }
+  return parseConfigText(schema, readFileSync(file, 'utf8'), `${where} (${file})`);
+}
+
+/** Parses YAML text (a config file's content) and validates it; see loadConfigFile. */
+export function parseConfigText<S extends z.ZodType>(schema: S, text: string, where: string): Readonly<z.infer<S>> {
   let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(file, 'utf8'));
+    raw = parseYaml(text);
   } catch (err) {
-    throw new ConfigError(where, [`${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
+    throw new ConfigError(where, [`the file must be valid YAML, got ${quoteValue((err as Error).message.split('\n')[0])} — fix the syntax`]);
   }
-  return parseConfig(schema, raw ?? {}, `${where} (${file})`);
+  if (raw === null || raw === undefined) {
+    throw new ConfigError(where, ['the file must be a YAML mapping of config fields, got an empty file — write at least the fields you mean to set (e.g. `algorithm: grpo`)']);
+  }
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(where, [`the file must be a YAML mapping of config fields, got ${Array.isArray(raw) ? 'a list' : quoteValue(raw)} — write "field: value" lines`]);
+  }
+  return parseConfig(schema, raw, where);
 }
 
 export function deepFreeze<T>(v: T): T {

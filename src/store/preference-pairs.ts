@@ -2,7 +2,7 @@
 // runs.sqlite preferences table (run-store-preferences.ts), images as PNG files named by a_path / b_path (relative
 // paths resolve against the file's folder). The offline source of Diffusion-DPO (algorithms/dpo/pair-source.ts),
 // handed to it by the trainer so algorithms/ never imports store/.
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { createImage, type RGBImage } from '../data/image.js';
@@ -11,8 +11,12 @@ import type { PreferencePair } from '../rewards/preference/pairs.js';
 import { parsePreferencesJsonl, preferencesToJsonl } from './run-store-preference-io.js';
 import type { PreferenceInput, PreferenceRow } from './run-store-preferences.js';
 import { RunStore } from './run-store.js';
+import { quoteValue } from '../config/errors.js';
 
 const WHERE = 'preference pairs';
+
+/** The largest preferences JSONL read (about 300 000 preferences); larger files are refused before reading. */
+export const MAX_PREFERENCES_FILE_BYTES = 64 * 1024 * 1024;
 
 /** A PNG file as an RGBImage in [0, 1] (alpha dropped). */
 export function readPngImage(file: string): RGBImage {
@@ -48,18 +52,34 @@ export function rowsToPairs(rows: readonly PreferenceInput[], base: string): Pre
 
 /** Pairs of a `.jsonl` export or a `.sqlite` / `.db` run store. */
 export function loadPreferencePairs(file: string): PreferencePair[] {
-  if (!existsSync(file)) throw new Error(`refract ${WHERE}: file ${file} must exist, got no such file — pass a .jsonl export or a runs.sqlite`);
-  const base = path.dirname(path.resolve(file));
-  if (file.endsWith('.jsonl')) return rowsToPairs(parsePreferencesJsonl(readFileSync(file, 'utf8'), `${WHERE} ${file}`), base);
+  return rowsToPairs(preferenceRows(file), path.dirname(path.resolve(file)));
+}
+
+/** The prompts of a preferences file, in order (ties included): what preflight checks against a tokenizer. */
+export function preferencePrompts(file: string): string[] {
+  return preferenceRows(file).map((r) => r.prompt);
+}
+
+/** The checked rows of a `.jsonl` export or a `.sqlite` / `.db` run store. */
+function preferenceRows(file: string): PreferenceInput[] {
+  const name = quoteValue(file);
+  if (!existsSync(file)) throw new Error(`refract ${WHERE}: file must exist, got ${name} (no such file) — pass a .jsonl export or a runs.sqlite`);
+  if (file.endsWith('.jsonl')) {
+    const size = statSync(file).size;
+    if (size > MAX_PREFERENCES_FILE_BYTES) {
+      throw new Error(`refract ${WHERE}: ${name} must be at most ${MAX_PREFERENCES_FILE_BYTES} bytes, got ${size} — split it, or import it into a runs.sqlite`);
+    }
+    return parsePreferencesJsonl(readFileSync(file, 'utf8'), `${WHERE} ${file}`);
+  }
   if (file.endsWith('.sqlite') || file.endsWith('.db')) {
     const store = RunStore.open(file);
     try {
-      return rowsToPairs(store.preferences(), base);
+      return store.preferences();
     } finally {
       store.close();
     }
   }
-  throw new Error(`refract ${WHERE}: file must end in .jsonl, .sqlite or .db, got ${file}`);
+  throw new Error(`refract ${WHERE}: file must end in .jsonl, .sqlite or .db, got ${name} — export the preferences as JSONL`);
 }
 
 /**

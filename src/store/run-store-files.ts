@@ -1,13 +1,21 @@
 // Files the run store writes beside its database (sample PNGs, exported JSONL), and the translation of SQLite
 // constraint errors into messages that say what to do.
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** Writes `data` under a temporary name and renames it into place (a reader never sees half a file). */
+/**
+ * Writes `data` under a temporary name and renames it into place (a reader never sees half a file); a failed write
+ * removes its temporary file.
+ */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 /**

@@ -7,7 +7,14 @@
 // `created_at` is optional on import (defaults to the import time). Unknown fields are rejected so a typo does not
 // silently drop data.
 
+import { quoteValue } from '../config/errors.js';
+
 export type Winner = 'a' | 'b' | 'tie';
+
+/** The longest prompt a preference may carry (the testbeds' prompts are a few words). */
+export const MAX_PREFERENCE_PROMPT_CHARS = 1000;
+/** The longest JSONL line read: a preference is a few hundred bytes; a longer line is refused before parsing. */
+export const MAX_PREFERENCE_LINE_CHARS = 64 * 1024;
 
 export interface PreferenceInput {
   readonly prompt: string;
@@ -43,9 +50,10 @@ export function checkPreference(p: PreferenceInput, where: string, at = ''): voi
   const str = (v: unknown): boolean => typeof v === 'string' && v.length > 0;
   const opt = (v: unknown): boolean => v === undefined || v === null || str(v);
   const fail = (field: string, expected: string, got: unknown): never => {
-    throw new Error(`refract ${where}: ${at}${field} must be ${expected}, got ${JSON.stringify(got) ?? 'undefined'}`);
+    throw new Error(`refract ${where}: ${at}${field} must be ${expected}, got ${quoteValue(got)} — fix or remove the line`);
   };
-  if (!str(p.prompt)) fail('prompt', 'a non-empty string', p.prompt);
+  if (!str(p.prompt) || (p.prompt as string).trim() === '') fail('prompt', 'a non-empty string', p.prompt);
+  if (p.prompt.length > MAX_PREFERENCE_PROMPT_CHARS) fail('prompt', `at most ${MAX_PREFERENCE_PROMPT_CHARS} characters`, p.prompt);
   for (const [field, v] of [
     ['a_path', p.aPath],
     ['a_ref', p.aRef],
@@ -67,24 +75,29 @@ export function checkPreference(p: PreferenceInput, where: string, at = ''): voi
 /** One JSONL line → a checked PreferenceInput; errors name the line number and the field. */
 export function parsePreferenceLine(line: string, lineNo: number, where: string): PreferenceInput {
   const at = `line ${lineNo}: `;
+  if (line.length > MAX_PREFERENCE_LINE_CHARS) {
+    throw new Error(
+      `refract ${where}: ${at}must be at most ${MAX_PREFERENCE_LINE_CHARS} characters, got ${line.length} starting ${quoteValue(line, 40)} — fix or remove the line`,
+    );
+  }
   let obj: unknown;
   try {
     obj = JSON.parse(line);
   } catch (err) {
     throw new Error(
-      `refract ${where}: ${at}must be a JSON object, got invalid JSON (${(err as Error).message}) — fix or remove the line`,
+      `refract ${where}: ${at}must be a JSON object, got invalid JSON (${quoteValue((err as Error).message)}) — fix or remove the line`,
     );
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
     throw new Error(
-      `refract ${where}: ${at}must be a JSON object, got ${Array.isArray(obj) ? 'an array' : typeof obj}`,
+      `refract ${where}: ${at}must be a JSON object, got ${Array.isArray(obj) ? 'an array' : obj === null ? 'null' : typeof obj} — fix or remove the line`,
     );
   }
   const o = obj as Record<string, unknown>;
   const unknown = Object.keys(o).find((k) => !(FIELDS as readonly string[]).includes(k));
   if (unknown !== undefined) {
     throw new Error(
-      `refract ${where}: ${at}field "${unknown}" must be one of ${FIELDS.join(', ')} — rename or remove it`,
+      `refract ${where}: ${at}field ${quoteValue(unknown, 40)} must be one of ${FIELDS.join(', ')} — rename or remove it`,
     );
   }
   const p = {

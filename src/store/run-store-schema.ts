@@ -7,6 +7,12 @@ export interface Migration {
   readonly version: number;
   readonly description: string;
   readonly sql: string;
+  /**
+   * The migration rebuilds a table other tables reference (SQLite cannot alter a CHECK in place): it runs with
+   * foreign keys off so dropping the old table does not cascade, and is checked with foreign_key_check before commit
+   * (SQLite's "making other kinds of table schema changes" procedure).
+   */
+  readonly rebuildsReferencedTable?: boolean;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -84,6 +90,28 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: "run status 'interrupted' (SIGINT/SIGTERM, resumable) and 'diverged' (stopped by the divergence rule)",
+    rebuildsReferencedTable: true,
+    sql: `
+      CREATE TABLE runs_v2 (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        config TEXT NOT NULL,
+        seed INTEGER NOT NULL,
+        versions TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed', 'stopped', 'interrupted', 'diverged')),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      INSERT INTO runs_v2 (id, name, kind, config, seed, versions, status, created_at, updated_at)
+        SELECT id, name, kind, config, seed, versions, status, created_at, updated_at FROM runs;
+      DROP TABLE runs;
+      ALTER TABLE runs_v2 RENAME TO runs;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -98,10 +126,10 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
  * - foreign_keys=ON, busy_timeout so a second process (a report reader) waits instead of failing.
  */
 export function applyPragmas(db: Database.Database): void {
+  db.pragma('busy_timeout = 5000'); // first: switching a new file to WAL waits for a concurrent opener, too
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
 }
 
 /** Brings the database to SCHEMA_VERSION; returns the version found before. */
@@ -115,10 +143,21 @@ export function migrate(db: Database.Database, file: string): number {
   }
   for (const m of MIGRATIONS) {
     if (m.version <= found) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.pragma(`user_version = ${m.version}`);
-    })();
+    if (m.rebuildsReferencedTable) db.pragma('foreign_keys = OFF'); // a no-op inside a transaction: set before it
+    try {
+      // IMMEDIATE takes the write lock first (waiting busy_timeout), then the version is read again: a second process
+      // opening the store while the first creates it waits, sees the migration done, and skips it.
+      db.transaction(() => {
+        if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return;
+        db.exec(m.sql);
+        if (m.rebuildsReferencedTable && (db.pragma('foreign_key_check') as unknown[]).length > 0) {
+          throw new Error(`refract RunStore.open: migration ${m.version} of ${file} must keep every reference intact, got dangling rows — restore the file from a backup`);
+        }
+        db.pragma(`user_version = ${m.version}`);
+      }).immediate();
+    } finally {
+      if (m.rebuildsReferencedTable) db.pragma('foreign_keys = ON');
+    }
   }
   return found;
 }

@@ -2,7 +2,12 @@
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
-export type RunStatus = 'running' | 'finished' | 'failed' | 'stopped';
+/**
+ * 'finished' ran to its end; 'stopped' a monitor ended it; 'failed' the NaN/Inf policy stopped it; 'diverged' the
+ * divergence rule stopped it (src/train/divergence.ts); 'interrupted' SIGINT/SIGTERM ended it between iterations
+ * (resumable); 'running' while it runs, or after a kill -9.
+ */
+export type RunStatus = 'running' | 'finished' | 'failed' | 'stopped' | 'interrupted' | 'diverged';
 
 /** Scalar metrics of a step, evaluation or checkpoint (NaN and ±Infinity are stored as null). */
 export type Metrics = Readonly<Record<string, number | null>>;

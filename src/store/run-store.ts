@@ -9,7 +9,7 @@
 //   store.logStep(run, 1, { loss: 0.1, reward: 0.4 }, { kl: 0.01 });
 //   store.close();
 import Database from 'better-sqlite3';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { noRunError, withConstraintErrors, writeFileAtomic, writeSamplePng } from './run-store-files.js';
 import path from 'node:path';
 import { applyPragmas, migrate } from './run-store-schema.js';
@@ -60,6 +60,15 @@ export class RunStore {
       throw err;
     }
     return new RunStore(file, db);
+  }
+
+  /**
+   * Opens a store that must already exist (a reader: report, resume, preference files): a missing file is an error
+   * naming the path, and no empty database is left behind.
+   */
+  static openExisting(file: string, where: string, fix: string): RunStore {
+    if (!existsSync(file)) throw new Error(`refract ${where}: ${file} must exist, got no such file — ${fix}`);
+    return RunStore.open(file);
   }
 
   /** Folder beside the database where addSample writes PNGs: `<db name>.samples/`. */
@@ -216,6 +225,21 @@ export class RunStore {
     return withConstraintErrors(w, runId, `checkpoint ${step}`, () =>
       Number(this.stmt(sql).run(runId, step, checkpointPath, m, now()).lastInsertRowid),
     );
+  }
+
+  /** Forgets the run's checkpoints whose step is not in `kept` (their folders were pruned); returns how many. */
+  forgetCheckpointsExcept(runId: number, kept: readonly number[]): number {
+    const rows = this.stmt('SELECT id, step FROM checkpoints WHERE run_id = ?').all(runId) as { id: number; step: number }[];
+    const keep = new Set(kept);
+    const del = this.stmt('DELETE FROM checkpoints WHERE id = ?');
+    const doomed = rows.filter((r) => !keep.has(r.step));
+    this.db.transaction(() => doomed.forEach((r) => del.run(r.id)))();
+    return doomed.length;
+  }
+
+  /** The run's checkpoints, by step. */
+  checkpoints(runId: number): CheckpointRow[] {
+    return (this.stmt('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY step, id').all(runId) as Raw[]).map(checkpointRow);
   }
 
   /** The checkpoint with the highest step (the newest among equal steps), or null. */

@@ -10,6 +10,7 @@ import { rewardsConfigSchema } from '../rewards/config.js';
 import { monitorConfigSchema } from '../reliability/monitor/config.js';
 import { promptSourceSchema } from './prompt-sources.js';
 import { loraConfigSchema } from './lora.js';
+import { divergenceConfigSchema } from './divergence.js';
 import { ALGORITHMS, ALGORITHM_NAMES, type AlgorithmName } from './registry.js';
 
 const posInt = z.number().int().positive();
@@ -73,6 +74,8 @@ export const sharedRunShape = {
     })
     .strict()
     .prefault({}),
+  /** When the run counts as diverged and is stopped (src/train/divergence.ts, docs/reliability.md). */
+  divergence: divergenceConfigSchema.prefault({}),
   /** The reward-hacking monitor's rules (src/reliability/monitor/config.ts); absent: no monitor. */
   monitor: monitorConfigSchema.optional(),
   /** Audit gate: the reward card (from `refract audit`) that must pass before training starts; absent: no gate. */

@@ -2,7 +2,8 @@
 //   <out>/checkpoints/step-NNNNNN/{model,algorithm}.safetensors + state.json, latest.json
 //   <out>/checkpoints/evals/step-NNNNNN/...  one per evaluation while a monitor is attached (rollback targets)
 // state.json carries everything the loop needs to continue exactly: the iteration, the run id, the algorithm's
-// JSON state, monitor states, the sample count, the NaN/Inf streak and the running means since the last eval.
+// JSON state, monitor states, the sample count, the NaN/Inf streak, the running means since the last eval and the
+// divergence rule's memory (the base weight norm and recent gradient norms).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as torch from '../torch/index.js';
@@ -17,6 +18,7 @@ import {
 } from '../store/training-checkpoint.js';
 import type { SinceLastEval } from './evaluation.js';
 import type { RunConfig } from './config.js';
+import type { DivergenceState } from './divergence.js';
 
 /** The best evaluation so far: its score (gold overall, or proxy without gold) and iteration. */
 export interface BestSoFar {
@@ -35,6 +37,8 @@ export interface LoopState {
   /** Product of the monitor's KL raises so far (re-applied after a rollback, so a rollback keeps the raised KL). */
   klScale: number;
   monitors: Record<string, Record<string, unknown>>;
+  /** The divergence rule's memory (./divergence.ts); absent in checkpoints written before it existed. */
+  divergence?: DivergenceState;
 }
 
 export interface CheckpointState {

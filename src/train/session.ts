@@ -1,5 +1,6 @@
 // One training run's state between iterations and the per-iteration work around `algorithm.step`: logging to the
-// run store, evaluation, the monitor's actions, the NaN/Inf stop policy and checkpoints. ./trainer.ts drives it.
+// run store, evaluation, the monitor's actions, the NaN/Inf stop policy, the divergence rule and checkpoints.
+// ./trainer.ts drives it.
 import * as torch from '../torch/index.js';
 import path from 'node:path';
 import { encodeGridPng, writeGridPng } from '../eval/report/png.js';
@@ -24,6 +25,8 @@ import {
   type LoopState,
 } from './run-checkpoint.js';
 import { assertResumable } from './resume-check.js';
+import { checkpointSteps } from '../store/training-checkpoint.js';
+import { judgeIteration, weightNorm, type DivergenceState } from './divergence.js';
 
 export interface IterationOutcome {
   stop?: { status: TrainingResult['status']; reason: string };
@@ -37,7 +40,10 @@ export class TrainingSession {
   #loggedSteps = -1;
   #loggedEvals = new Set<number>();
   #loggedCheckpoint = -1;
-  /** Iteration of the latest saved checkpoint (the "last good" one named by the NaN/Inf stop message). */
+  /**
+   * Iteration of the latest saved checkpoint: the "last good" one the stop messages name. Every checkpoint is written
+   * only after its iteration passed the divergence rule, so it was checked before any damage was detected.
+   */
   #lastCheckpoint = -1;
 
   constructor(
@@ -60,16 +66,13 @@ export class TrainingSession {
     return this.config.maxSamples !== undefined && this.#loop.samplesUsed >= this.config.maxSamples;
   }
 
-  /** Starts a fresh run (evaluation and checkpoint of iteration 0) or restores the latest checkpoint; returns the next iteration. */
+  /**
+   * Starts a fresh run (evaluation and checkpoint of iteration 0) or restores the latest checkpoint; returns the next
+   * iteration. Whether the folder may be started or resumed was checked before (./preflight.ts checkRunFolder).
+   */
   async open(resume: boolean): Promise<number> {
     const dir = checkpointDir(this.config.out);
-    const latest = latestRunCheckpoint(dir);
-    if (latest !== null && !resume) {
-      throw new Error(
-        `refract train: out must be a fresh folder or a run to resume, got "${this.config.out}" which holds a run (checkpoint at iteration ${latest}) — pass --resume, or set another out`,
-      );
-    }
-    if (latest !== null) return this.#resume(dir);
+    if (resume && latestRunCheckpoint(dir) !== null) return this.#resume(dir);
     this.#loop.runId = this.store.createRun({
       name: `${this.config.algorithm}-${this.ctx.prompts.name}`,
       kind: this.config.algorithm,
@@ -78,6 +81,7 @@ export class TrainingSession {
       versions: { ...torch.versions(), refract: '0.1.0' },
     });
     this.started = true;
+    this.#loop.divergence = { baseNorm: weightNorm(this.ctx.policy.parameters()), gradNorms: [] };
     this.hooks.onStart?.({ runId: this.runId, firstIteration: 1, resumed: false, samplesUsed: 0 });
     if (this.config.eval.every > 0) await this.#evaluate(0, {});
     this.#checkpoint(0);
@@ -88,6 +92,8 @@ export class TrainingSession {
     const state = loadRunCheckpoint(dir, this.ctx.policy, this.algorithm);
     assertResumable(state.config, this.config);
     this.#loop = structuredClone(state.loop);
+    // a checkpoint from before the divergence rule: its weights stand in for the base's norm
+    this.#loop.divergence ??= { baseNorm: weightNorm(this.ctx.policy.parameters()), gradNorms: [] };
     for (const m of this.hooks.monitors ?? []) {
       const s = this.#loop.monitors[m.name];
       if (s !== undefined) m.loadStateDict?.(s);
@@ -120,9 +126,14 @@ export class TrainingSession {
       loop.since.rewardCount++;
     }
     this.hooks.onStep?.(it, log, { samplesUsed: loop.samplesUsed, consecutiveSkips: loop.consecutiveSkips });
+    const health = this.#judge(it, log);
+    if (health.stop) {
+      this.#logStep(it, log, { weightNorm: health.norm });
+      return { stop: health.stop };
+    }
     const last = it === this.config.iterations || this.budgetSpent();
     const every = this.config.eval.every;
-    const actionDiagnostics: Record<string, number> = {};
+    const actionDiagnostics: Record<string, number> = { weightNorm: health.norm };
     let stop: IterationOutcome['stop'];
     if (every > 0 && (it % every === 0 || last)) {
       stop = await this.#evaluate(it, actionDiagnostics);
@@ -132,6 +143,29 @@ export class TrainingSession {
     if (loop.consecutiveSkips >= max) return { stop: { status: 'failed', reason: this.#nonFiniteMessage(it, max) } };
     if (it % this.config.checkpoint.every === 0 || last || stop !== undefined) this.#checkpoint(it);
     return stop ? { stop } : {};
+  }
+
+  /**
+   * The divergence rule (./divergence.ts) on the weights after iteration `it` and its gradient norm; a verdict stops
+   * the run as 'diverged' before anything of this iteration is evaluated or checkpointed.
+   */
+  #judge(it: number, log: AlgorithmStepLog): { norm: number; stop?: NonNullable<IterationOutcome['stop']> } {
+    const norm = weightNorm(this.ctx.policy.parameters());
+    const gradNorm = log.skippedUpdate ? NaN : (log.metrics['gradNorm'] ?? NaN);
+    const state: DivergenceState = this.#loop.divergence ?? { baseNorm: norm, gradNorms: [] };
+    const { verdict, state: next } = judgeIteration(this.config.divergence, state, norm, gradNorm);
+    this.#loop.divergence = next;
+    if (verdict === null) return { norm };
+    const reason =
+      `refract train: the run diverged at iteration ${it}: ${verdict.detail} — the run is stopped and no final model is written; ` +
+      `the last good checkpoint is iteration ${this.#lastCheckpoint} in ${checkpointDir(this.config.out)} (checked before the damage). ` +
+      `Lower ${this.config.algorithm}.lr (now ${this.#lr()}) and start a new run in another out folder`;
+    return { norm, stop: { status: 'diverged', reason } };
+  }
+
+  #lr(): string {
+    const section = (this.config as Record<string, unknown>)[this.config.algorithm] as { lr?: unknown } | undefined;
+    return typeof section?.lr === 'number' ? String(section.lr) : '?';
   }
 
   #logStep(it: number, log: AlgorithmStepLog, extra: Record<string, number>): void {
@@ -230,7 +264,13 @@ export class TrainingSession {
       this.store.addCheckpoint(this.runId, it, folder, { samplesUsed: this.#loop.samplesUsed });
       this.#loggedCheckpoint = it;
     }
+    this.store.forgetCheckpointsExcept(this.runId, checkpointSteps(checkpointDir(this.config.out))); // pruned folders
     this.hooks.onCheckpoint?.(it, folder);
+  }
+
+  /** A checkpoint of iteration `it` unless it already has one (a run interrupted between checkpoints). */
+  checkpointNow(it: number): void {
+    if (this.#lastCheckpoint !== it) this.#checkpoint(it);
   }
 
   #nonFiniteMessage(it: number, max: number): string {
@@ -238,7 +278,7 @@ export class TrainingSession {
     return (
       `refract train: ${max} consecutive iterations (${it - max + 1}–${it}) skipped their update because of a non-finite ` +
       `reward, loss or gradient — the run is stopped as failed; the last good checkpoint is iteration ${this.#lastCheckpoint} ` +
-      `in ${checkpointDir(this.config.out)}. Check the reward, or lower ${a}.lr; resume with --resume`
+      `in ${checkpointDir(this.config.out)} (checked before the damage). Check the reward, or lower ${a}.lr and start a new run in another out folder`
     );
   }
 

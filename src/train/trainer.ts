@@ -7,6 +7,11 @@
 // (policy, algorithm state, monitor states, loop counters), so a run resumed from iteration k repeats iterations
 // k+1.. bit for bit. Steps a crashed run logged after its last checkpoint are recomputed identically and not logged
 // twice.
+//
+// Reliability (issue #12, docs/reliability.md): the run folder is locked for the run (one process per folder);
+// everything checkable is checked before anything is written; the divergence rule (./divergence.ts) stops a broken
+// run without writing final/; SIGINT/SIGTERM (options.stop) end the run between iterations as 'interrupted'.
+import { loraTargets } from './lora.js';
 import path from 'node:path';
 import * as torch from '../torch/index.js';
 import { deriveSeed } from '../data/rng.js';
@@ -16,13 +21,16 @@ import { checkRewardCard } from './audit-gate.js';
 import { RunStore } from '../store/run-store.js';
 import type { RunStatus } from '../store/run-store-types.js';
 import type { RewardModel } from '../rewards/types.js';
-import type { AlgorithmStepLog } from '../algorithms/algorithm.js';
+import type { Algorithm, AlgorithmStepLog } from '../algorithms/algorithm.js';
 import type { RunConfig } from './config.js';
 import type { EvalSnapshot, MonitorAction, TrainingMonitor } from './monitor.js';
-import { buildContext } from './setup.js';
+import { buildContext, type TrainingContext } from './setup.js';
 import { createAlgorithm } from './registry.js';
 import { TrainingSession } from './session.js';
 import { buildMonitors } from './monitors.js';
+import { RunFolder } from './run-folder.js';
+import { RUN_STORE_FILE, checkPreferenceFile, checkPromptSource, checkRunFolder } from './preflight.js';
+import type { StopRequest } from './interrupt.js';
 
 export interface TrainingHooks {
   /** Monitors observing every evaluation besides the config's `monitor` (their actions are applied by the loop). */
@@ -39,71 +47,132 @@ export interface TrainingHooks {
 export interface TrainingOptions {
   /** Continue from the latest checkpoint in `<out>/checkpoints` (a fresh run when there is none). */
   resume?: boolean;
+  /** Polled between iterations: once it holds a signal, the run checkpoints and ends as 'interrupted'. */
+  stop?: StopRequest;
 }
 
 export interface TrainingResult {
   runId: number;
-  /** 'finished': ran to the end (or the sample budget); 'stopped': a monitor stopped it; 'failed': NaN/Inf stop. */
+  /**
+   * 'finished': ran to the end (or the sample budget); 'stopped': a monitor stopped it; 'failed': NaN/Inf stop;
+   * 'diverged': the divergence rule stopped it; 'interrupted': SIGINT/SIGTERM (resumable).
+   */
   status: Exclude<RunStatus, 'running'>;
-  /** Why the run stopped early (monitor reason, NaN/Inf message). */
+  /** Why the run stopped early (monitor reason, NaN/Inf or divergence message, the signal). */
   reason?: string;
   lastIteration: number;
   samplesUsed: number;
   seconds: number;
-  /** The run store file and the folder of the final model (saveCheckpoint format). */
+  /** The run store file and the folder of the final model (saveCheckpoint format; written only when the run finished or a monitor stopped it). */
   storeFile: string;
   finalModel: string;
   lastEval?: EvalSnapshot;
 }
 
 export function runStoreFile(out: string): string {
-  return path.join(out, 'runs.sqlite');
+  return path.join(out, RUN_STORE_FILE);
 }
 
-/** Runs (or resumes) the training run `config` describes. Throws on errors; a NaN/Inf stop returns status 'failed'. */
+/** What a run is made of once everything was built and checked (nothing written yet). */
+interface RunParts {
+  ctx: TrainingContext;
+  algorithm: Algorithm;
+  monitors: TrainingMonitor[];
+  dispose(): Promise<void>;
+}
+
+/**
+ * Runs (or resumes) the training run `config` describes. The run folder is locked for the whole run, and everything
+ * that can be checked is checked before anything is written. Throws on errors (a fresh run that fails before its
+ * first checkpoint leaves its folder as it found it); a NaN/Inf stop, divergence or signal returns its status.
+ */
 export async function runTraining(config: Readonly<RunConfig>, hooks: TrainingHooks = {}, options: TrainingOptions = {}): Promise<TrainingResult> {
   const t0 = performance.now();
   // A reward earns trust before training (#5 §3): a failing card stops here, before anything is loaded or written.
   if (config.audit) checkRewardCard(config.audit, (m) => process.stderr.write(`refract train: audit gate overridden — ${m}\n`));
   if (config.threads) torch.setNumThreads(config.threads);
-  torch.manualSeed(deriveSeed(config.seed, 0));
-  const ctx = await buildContext(config, hooks.reward);
-  let algorithm: ReturnType<typeof createAlgorithm>;
+  const folder = RunFolder.claim(config.out, 'refract train');
   try {
-    algorithm = createAlgorithm(config.algorithm, ctx, config[config.algorithm]);
+    checkRunFolder(config, options.resume === true);
+    torch.manualSeed(deriveSeed(config.seed, 0));
+    const parts = await buildRun(config, hooks);
+    try {
+      return await drive(config, parts, hooks, options, folder, t0);
+    } finally {
+      await parts.dispose();
+    }
   } catch (err) {
+    folder.discardUnstarted();
+    throw err;
+  } finally {
+    folder.release();
+  }
+}
+
+/** Context, preflight of the prompts, algorithm and monitors: everything freed again if a later part fails. */
+async function buildRun(config: Readonly<RunConfig>, hooks: TrainingHooks): Promise<RunParts> {
+  const ctx = await buildContext(config, hooks.reward);
+  const freeCtx = async (): Promise<void> => {
     ctx.policy.dispose();
     ctx.reference.dispose();
     await ctx.reward.close?.();
+  };
+  let algorithm: Algorithm;
+  try {
+    checkPromptSource(ctx.prompts, ctx.vocabulary, config);
+    checkPreferenceFile(config, ctx.vocabulary);
+    algorithm = createAlgorithm(config.algorithm, ctx, config[config.algorithm]);
+  } catch (err) {
+    await freeCtx();
     throw err;
   }
-  const built = await buildMonitors(config);
+  let built: Awaited<ReturnType<typeof buildMonitors>>;
+  try {
+    built = await buildMonitors(config);
+  } catch (err) {
+    algorithm.dispose();
+    await freeCtx();
+    throw err;
+  }
+  return {
+    ctx,
+    algorithm,
+    monitors: [...built.monitors, ...(hooks.monitors ?? [])],
+    dispose: async () => {
+      algorithm.dispose();
+      await freeCtx();
+      await built.close();
+    },
+  };
+}
+
+/** Opens the store and the session, runs the iterations, writes the final model when the run earned one. */
+async function drive(
+  config: Readonly<RunConfig>,
+  parts: RunParts,
+  hooks: TrainingHooks,
+  options: TrainingOptions,
+  folder: RunFolder,
+  t0: number,
+): Promise<TrainingResult> {
   const store = RunStore.open(runStoreFile(config.out));
-  const monitors = [...built.monitors, ...(hooks.monitors ?? [])];
-  const session = new TrainingSession(config, ctx, algorithm, store, { ...hooks, monitors });
+  const session = new TrainingSession(config, parts.ctx, parts.algorithm, store, { ...hooks, monitors: parts.monitors });
+  // A second signal ends the process before the loop gets back: the run is still marked interrupted, the lock freed.
+  const unforce = options.stop?.onForce(() => {
+    if (session.started) store.setStatus(session.runId, 'interrupted');
+    folder.release();
+  });
   try {
     const first = await session.open(options.resume === true);
-    let end: { status: TrainingResult['status']; reason?: string } = { status: 'finished' };
-    let it = first;
-    for (; it <= config.iterations && !session.budgetSpent(); it++) {
-      torch.manualSeed(deriveSeed(config.seed, it, 0x51ed)); // anything drawing from the global generator
-      const outcome = await session.iterate(it);
-      if (outcome.stop) {
-        end = outcome.stop;
-        break;
-      }
-    }
-    const last = end.status === 'finished' ? it - 1 : it;
-    if (end.status !== 'failed') {
-      ctx.lora?.merge(); // LoRA: W₀ + (α/r)·B·A folded in, so the final model is a plain checkpoint of the base's shape
-      const lora: Record<string, JsonValue> = config.lora ? { lora: { ...config.lora, merged: true } } : {};
-      saveCheckpoint(path.join(config.out, 'final'), ctx.policy, { algorithm: config.algorithm, iteration: last, testbed: baseTestbed(config.base), ...lora }); // the testbed names the tokenizer of a later `refract sample`
-    }
+    folder.markStarted();
+    const end = await iterate(session, config, first, options.stop);
+    if (end.status === 'finished' || end.status === 'stopped') writeFinalModel(config, parts.ctx, end.last);
     store.setStatus(session.runId, end.status);
     return {
       runId: session.runId,
-      ...end,
-      lastIteration: last,
+      status: end.status,
+      ...(end.reason !== undefined ? { reason: end.reason } : {}),
+      lastIteration: end.last,
       samplesUsed: session.samplesUsed,
       seconds: (performance.now() - t0) / 1000,
       storeFile: store.file,
@@ -114,13 +183,45 @@ export async function runTraining(config: Readonly<RunConfig>, hooks: TrainingHo
     if (session.started) store.setStatus(session.runId, 'failed');
     throw err;
   } finally {
+    unforce?.();
     store.close();
-    algorithm.dispose();
-    ctx.policy.dispose();
-    ctx.reference.dispose();
-    await ctx.reward.close?.();
-    await built.close();
   }
+}
+
+interface LoopEnd {
+  status: TrainingResult['status'];
+  reason?: string;
+  /** The last iteration that ran. */
+  last: number;
+}
+
+/** Iterations `first`.. until the end, the sample budget, a stop outcome or a stop request. */
+async function iterate(session: TrainingSession, config: Readonly<RunConfig>, first: number, stop: StopRequest | undefined): Promise<LoopEnd> {
+  let it = first;
+  for (; it <= config.iterations && !session.budgetSpent(); it++) {
+    torch.manualSeed(deriveSeed(config.seed, it, 0x51ed)); // anything drawing from the global generator
+    const outcome = await session.iterate(it);
+    if (outcome.stop) return { ...outcome.stop, last: it };
+    // An iteration may never reach the event loop (its awaits can all be resolved promises): yield to it once, so
+    // a pending SIGINT/SIGTERM handler runs now rather than after the last iteration.
+    if (stop) await new Promise((resolve) => setImmediate(resolve));
+    const signal = stop?.requested ?? null;
+    if (signal !== null) {
+      session.checkpointNow(it);
+      return { status: 'interrupted', reason: `refract train: ${signal} received — stopped after iteration ${it} with a checkpoint; resume with --resume`, last: it };
+    }
+  }
+  return { status: 'finished', last: it - 1 };
+}
+
+/** The final model in <out>/final (LoRA merged into the base's shape first). */
+function writeFinalModel(config: Readonly<RunConfig>, ctx: TrainingContext, last: number): void {
+  ctx.lora?.merge(); // LoRA: W₀ + (α/r)·B·A folded in, so the final model is a plain checkpoint of the base's shape
+  const lora: Record<string, JsonValue> = config.lora
+    ? { lora: { ...config.lora, targets: loraTargets(ctx.policy, config.lora), merged: true } }
+    : {};
+  // the testbed names the tokenizer of a later `refract sample`
+  saveCheckpoint(path.join(config.out, 'final'), ctx.policy, { algorithm: config.algorithm, iteration: last, testbed: baseTestbed(config.base), ...lora });
 }
 
 /** The testbed of the base checkpoint (its prompts' vocabulary), recorded in the final model's metadata. */

@@ -7,6 +7,7 @@ import * as torch from '../../src/torch/index.js';
 import { TextToImageModel, SHAPES_TEXT_TO_IMAGE_CONFIG, type TextToImageConfig } from '../../src/models/text-to-image.js';
 import { saveCheckpoint } from '../../src/models/checkpoint.js';
 import { mergeDeep } from '../../src/pretrain/loop.js';
+import type { RewardModel } from '../../src/rewards/types.js';
 
 /** A small model: 8 base channels, one attention resolution, a 1-layer 32-wide prompt encoder. */
 export const TINY_MODEL_CONFIG = mergeDeep(SHAPES_TEXT_TO_IMAGE_CONFIG, {
@@ -45,4 +46,21 @@ export function tinyRunConfig(base: string, out: string, over: Record<string, un
     },
     over,
   ) as Record<string, unknown>;
+}
+
+/**
+ * A reward with variance on the tiny model's images (its gold scores are all equal, so GRPO's advantages would be
+ * zero): the mean pixel value of each image.
+ */
+export function brightnessReward(): RewardModel {
+  return {
+    name: 'brightness',
+    version: '1',
+    components: ['brightness'],
+    differentiable: false,
+    score: async (batch) => {
+      const total = Float32Array.from(batch.rgb ?? [], (img) => img.data.reduce((a, b) => a + b, 0) / img.data.length);
+      return { total, components: { brightness: total }, meta: { name: 'brightness', version: '1' } };
+    },
+  };
 }

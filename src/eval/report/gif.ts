@@ -1,7 +1,7 @@
 // Animated GIF output of clips (gifenc, mattdesl/gifenc): a grid of clips whose frames play together, upscaled with
 // nearest neighbour like the PNG grids (png.ts). One palette is quantised from every frame at once, so a colour
 // cannot flicker between frames; the testbeds' flat palettes plus anti-aliased edges fit 256 colours easily.
-import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync, writeFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import gifenc from 'gifenc';
 import type { RGBImage } from '../../data/image.js';
@@ -87,10 +87,15 @@ export function encodeClipGridGif(clips: readonly RGBImage[][], opts: ClipGridOp
   return gif.bytes();
 }
 
-/** Writes a clip-grid GIF atomically (temp file + rename), creating the folder. */
+/** Writes a clip-grid GIF atomically (temp file + rename, the temp removed on failure), creating the folder. */
 export function writeClipGridGif(file: string, clips: readonly RGBImage[][], opts: ClipGridOptions = {}): void {
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, encodeClipGridGif(clips, opts));
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, encodeClipGridGif(clips, opts));
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true }); // a failed write leaves no orphan temp file
+    throw err;
+  }
 }

@@ -1,5 +1,5 @@
 // PNG output of images and sample grids (pngjs), upscaled with nearest neighbour so 32×32 samples are legible.
-import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync, writeFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import type { RGBImage } from '../../data/image.js';
@@ -42,10 +42,15 @@ export function encodeGridPng(images: readonly RGBImage[], opts: GridOptions = {
   return PNG.sync.write(png);
 }
 
-/** Writes a grid PNG atomically (temp file + rename), creating the folder. */
+/** Writes a grid PNG atomically (temp file + rename, the temp removed on failure), creating the folder. */
 export function writeGridPng(file: string, images: readonly RGBImage[], opts: GridOptions = {}): void {
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, encodeGridPng(images, opts));
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, encodeGridPng(images, opts));
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true }); // a failed write leaves no orphan temp file
+    throw err;
+  }
 }

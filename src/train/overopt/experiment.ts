@@ -1,7 +1,7 @@
 // Runs the overoptimisation experiment: trains the proxy and held-out preference rewards, then post-trains the
 // base through the shared loop (src/train/) against the proxy with the hacking monitor attached, and logs every
 // step and evaluation to <out>/overopt-log.jsonl and a summary to <out>/overopt-summary.json.
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { BradleyTerryRewardModel, RewardEnsemble, syntheticShapesPairs } from '../../rewards/preference/index.js';
 import type { RewardModel } from '../../rewards/types.js';
@@ -86,7 +86,9 @@ export async function runOveroptExperiment(file: string, hooks: OveroptHooks = {
   };
   try {
     const training = await runTraining(config, trainingHooks);
-    const finalModelGold = finalGold(training.finalModel, config);
+    // a failed or diverged run writes no final model (issue #12): its gold is unknown, not an error
+    const hasFinal = existsSync(path.join(training.finalModel, 'config.json'));
+    const finalModelGold = hasFinal ? finalGold(training.finalModel, config) : NaN;
     log({ type: 'final', iteration: training.lastIteration, gold: finalModelGold });
     const summary = { ...summariseOveropt(monitor.history, monitor.alarms, training), finalModelGold };
     writeFileSync(path.join(config.out, 'overopt-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
