@@ -21,6 +21,20 @@ function describe(v: unknown): string {
   return quoteValue(v);
 }
 
+/** The most problems one ConfigError lists, and the most unknown keys one problem lists. */
+const MAX_ISSUES = 10;
+const MAX_LISTED_KEYS = 5;
+
+/** A dotted field path as a message shows it (a hostile key cannot make it long). */
+function quoteField(field: string): string {
+  return field.length > 80 ? `${field.slice(0, 80)}…` : field;
+}
+
+/** Zod's own message, cut: some quote the offending value (an enum's options, a literal). */
+function quoteMessage(message: string): string {
+  return message.length > 200 ? `${message.slice(0, 200)}…` : message;
+}
+
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let cur = root;
   for (const k of path) {
@@ -34,13 +48,17 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 export function parseConfig<S extends z.ZodType>(schema: S, raw: unknown, where: string): Readonly<z.infer<S>> {
   const res = schema.safeParse(raw);
   if (res.success) return deepFreeze(res.data as z.infer<S>);
-  const issues = res.error.issues.map((iss) => {
-    const field = iss.path.length ? iss.path.map(String).join('.') : '(top level)';
+  const all = res.error.issues;
+  const issues = all.slice(0, MAX_ISSUES).map((iss) => {
+    const field = iss.path.length ? quoteField(iss.path.map(String).join('.')) : '(top level)';
     if (iss.code === 'unrecognized_keys') {
-      return `${field === '(top level)' ? '' : `${field}: `}unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')} — remove them or check the spelling`;
+      const keys = iss.keys.slice(0, MAX_LISTED_KEYS).map((k) => quoteValue(k, 40));
+      const more = iss.keys.length > MAX_LISTED_KEYS ? ` and ${iss.keys.length - MAX_LISTED_KEYS} more` : '';
+      return `${field === '(top level)' ? '' : `${field}: `}unknown field(s) ${keys.join(', ')}${more} — remove them or check the spelling`;
     }
-    return `field "${field}" ${iss.message.toLowerCase()}, got ${describe(valueAt(raw, iss.path))} — fix it in the config`;
+    return `field "${field}" ${quoteMessage(iss.message.toLowerCase())}, got ${describe(valueAt(raw, iss.path))} — fix it in the config`;
   });
+  if (all.length > MAX_ISSUES) issues.push(`and ${all.length - MAX_ISSUES} more problems — fix the ones above first`);
   throw new ConfigError(where, issues);
 }
 

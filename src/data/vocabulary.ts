@@ -4,6 +4,7 @@
 // checkpoints embed the ids. The Shapes tokenizer (shapes/vocab.ts) is this scheme with the Shapes word list.
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
+import { quoteValue } from '../config/errors.js';
 
 export const PAD_WORD = '<pad>';
 export const UNK_WORD = '<unk>';
@@ -54,7 +55,7 @@ export class WordVocabulary {
     const ws = this.split(text);
     if (ws.length > this.maxTokens) {
       throw new Error(
-        `refract tokenize (${this.name}): prompt must have at most ${this.maxTokens} words, got ${ws.length} ("${text}") — shorten it`,
+        `refract tokenize (${this.name}): prompt must have at most ${this.maxTokens} words, got ${ws.length} (${quoteValue(text)}) — shorten it`,
       );
     }
     const ids = new Int32Array(this.maxTokens);
@@ -62,7 +63,7 @@ export class WordVocabulary {
       const id = this.#ids.get(w);
       if (id === undefined) {
         throw new Error(
-          `refract tokenize (${this.name}): every word must be in the ${this.name} vocabulary, got "${w}" in "${text}" — ` +
+          `refract tokenize (${this.name}): every word must be in the ${this.name} vocabulary, got ${quoteValue(w, 40)} in ${quoteValue(text)} — ` +
             `known words: ${this.words.slice(2).join(' ')}`,
         );
       }

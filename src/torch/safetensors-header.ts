@@ -10,6 +10,7 @@
 // JSON padded with spaces to a multiple of 8 so the buffer — and with that ordering every tensor — is aligned.
 import { TorchError } from './native.js';
 import { elementSize, type DType } from './dtype.js';
+import { quoteValue } from '../config/errors.js';
 
 /** The safetensors dtype names libtorch 1.13 can hold (U16/U32/U64 and the F8 types have no libtorch 1.13 type). */
 export type SafetensorsDTypeName = 'BOOL' | 'U8' | 'I8' | 'I16' | 'F16' | 'BF16' | 'I32' | 'F32' | 'F64' | 'I64';
@@ -42,7 +43,7 @@ export class SafetensorsError extends TorchError {
   readonly file: string;
   readonly tensor: string | undefined;
   constructor(file: string, tensor: string | undefined, message: string) {
-    super(tensor === undefined ? message : `tensor ${JSON.stringify(tensor)}: ${message}`, `safetensors ${file}`);
+    super(tensor === undefined ? message : `tensor ${quoteValue(tensor)}: ${message}`, `safetensors ${file}`);
     this.name = 'SafetensorsError';
     this.file = file;
     this.tensor = tensor;
@@ -174,7 +175,7 @@ function parseJsonObject(json: Uint8Array, file: string): Record<string, unknown
   try {
     value = JSON.parse(text);
   } catch (err) {
-    bad(file, undefined, 'header', 'valid JSON', `a parse error (${(err as Error).message})`, CORRUPT);
+    bad(file, undefined, 'header', 'valid JSON', `a parse error (${quoteValue((err as Error).message)})`, CORRUPT);
   }
   if (!isObject(value)) bad(file, undefined, 'header', 'a JSON object', describe(value), 'this is not safetensors');
   return value;
@@ -186,7 +187,7 @@ function readMetadata(value: unknown, file: string): Record<string, string> {
   if (!isObject(value)) bad(file, undefined, `"${METADATA_KEY}"`, 'an object of strings', describe(value), fix);
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [k, v] of Object.entries(value)) {
-    if (typeof v !== 'string') bad(file, undefined, `"${METADATA_KEY}".${k}`, 'a string', describe(v), fix);
+    if (typeof v !== 'string') bad(file, undefined, `"${METADATA_KEY}".${quoteValue(k, 40)}`, 'a string', describe(v), fix);
     out[k] = v;
   }
   return { ...out };
@@ -212,7 +213,7 @@ function readEntry(name: string, value: unknown, file: string): SafetensorsEntry
   const nbytes = byteSize(shape, known.dtype);
   if (nbytes !== end - begin) {
     const size = nbytes ?? 'an overflowing size';
-    const expected = `numel·itemsize = ${size} bytes for ${known.name} [${shape.join(', ')}]`;
+    const expected = `numel·itemsize = ${size} bytes for ${known.name} ${describe(shape)}`;
     bad(file, name, 'data_offsets span', expected, `${end - begin} ([${begin}, ${end}])`, CORRUPT);
   }
   return { name, dtype: known.dtype, shape: [...shape], begin, end };
@@ -228,7 +229,7 @@ function checkCoverage(entries: ReadonlyArray<SafetensorsEntry>, bufferSize: num
       bad(file, e.name, 'data_offsets', `within the ${bufferSize}-byte buffer`, span, 'the file is truncated');
     }
     if (e.begin < expected) {
-      const clear = `clear of ${JSON.stringify(previous)}, which ends at ${expected}`;
+      const clear = `clear of ${quoteValue(previous)}, which ends at ${expected}`;
       bad(file, e.name, 'data_offsets', clear, span, CORRUPT);
     }
     if (e.begin > expected) {
@@ -275,7 +276,5 @@ function byteSize(shape: number[], dtype: DType): number | undefined {
 }
 
 function describe(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  const s = JSON.stringify(v);
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  return quoteValue(v);
 }

@@ -12,6 +12,7 @@
  * reward would punish a correct drawing for a case OCR cannot see. `lowercase: true` adds a–z to letters.
  */
 import type { Rng } from '../rng.js';
+import { quoteValue } from '../../config/errors.js';
 
 export const GLYPH_KINDS = ['letter', 'digit', 'word', 'number'] as const;
 export type GlyphKind = (typeof GLYPH_KINDS)[number];
@@ -80,7 +81,7 @@ export function parseGlyphPrompt(text: string): GlyphPrompt {
   const m = /^the (letter|digit|word|number) "([^"]+)"$/.exec(text.trim());
   if (!m) {
     throw new Error(
-      `refract glyphs: prompt must read 'the <letter|digit|word|number> "<text>"', got ${JSON.stringify(text)}`,
+      `refract glyphs: prompt must read 'the <letter|digit|word|number> "<text>"', got ${quoteValue(text)}`,
     );
   }
   return glyphPrompt(m[1] as GlyphKind, m[2], { lowercase: true });
@@ -144,6 +145,6 @@ function checkTarget(kind: GlyphKind, target: string, lowercase: boolean): void 
       word: '2–4 letters',
       number: '1–4 digits',
     }[kind];
-    throw new Error(`refract glyphs: a ${kind} target must be ${expected}, got ${JSON.stringify(target)}`);
+    throw new Error(`refract glyphs: a ${kind} target must be ${expected}, got ${quoteValue(target)}`);
   }
 }

@@ -9,6 +9,7 @@
  */
 import { COLORS, type Color } from '../shapes/types.js';
 import { MOTIONS, MOVING_SHAPES, type Motion, type MovingShape } from './types.js';
+import { quoteValue } from '../../config/errors.js';
 
 export interface MovingPromptObject {
   shape: MovingShape;
@@ -45,7 +46,7 @@ export function parseMovingPrompt(text: string): MovingPrompt {
     if (!m) {
       throw new Error(
         `refract moving-shapes: each phrase must read 'a <colour> <circle|square|triangle> <moving left|right|up|down|` +
-          `bouncing|falling>', got ${JSON.stringify(p)}`,
+          `bouncing|falling>', got ${quoteValue(p)}`,
       );
     }
     const motion = m[3].replace('moving ', '') as Motion;
