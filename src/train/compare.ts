@@ -29,7 +29,8 @@ export const compareConfigSchema = z
     iterations: posInt.default(100_000),
     out: z.string().min(1).default('runs/compare'),
     algorithms: z.array(z.enum(ALGORITHM_NAMES)).min(1).default([...ALGORITHM_NAMES]),
-    budget: z.object({ samples: posInt }).strict(),
+    /** Every arm stops at `samples` generated images, or earlier at `seconds` of wall time when given. */
+    budget: z.object({ samples: posInt, seconds: posInt.optional() }).strict(),
     /** Per-algorithm replacement of `rewards` (the reward that arm optimises), e.g. `reward_backprop: [...]`. */
     rewardOverrides: z.partialRecord(z.enum(ALGORITHM_NAMES), rewardsConfigSchema).optional(),
     /** The gold gain whose sample cost is compared across arms (ShapesEval points as a fraction: 0.10 = +10). */
@@ -96,7 +97,8 @@ export interface CompareRow {
 export function armConfig(c: Readonly<CompareConfig>, algorithm: AlgorithmName): Readonly<RunConfig> {
   const { algorithms: _a, budget, diversity: _d, rewardOverrides, gainTarget: _g, efficiencyReference: _e, ...shared } = c;
   const rewards = rewardOverrides?.[algorithm] ?? c.rewards;
-  return runConfigSchema.parse({ ...shared, algorithm, rewards, out: path.join(c.out, algorithm), maxSamples: budget.samples });
+  const maxSeconds = budget.seconds === undefined ? {} : { maxSeconds: budget.seconds };
+  return runConfigSchema.parse({ ...shared, algorithm, rewards, out: path.join(c.out, algorithm), maxSamples: budget.samples, ...maxSeconds });
 }
 
 /** Runs every arm in turn (fresh, or resumed when `resume`), returning one row per algorithm. */

@@ -35,6 +35,11 @@ export const sharedRunShape = {
   iterations: posInt.default(200),
   /** Stop once this many images were generated in all (the common budget of `refract compare`). */
   maxSamples: posInt.optional(),
+  /**
+   * Stop once the iterations and evaluations took this many wall seconds in all (resumes keep counting; the
+   * iteration and evaluation under way finish first). The common wall-time cap of `refract compare` and the headline.
+   */
+  maxSeconds: posInt.optional(),
   threads: posInt.optional(),
   /** Run folder: runs.sqlite (+ sample PNGs beside it), checkpoints/, report. */
   out: z.string().min(1).default('runs/train'),

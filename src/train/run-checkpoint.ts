@@ -39,6 +39,8 @@ export interface LoopState {
   monitors: Record<string, Record<string, unknown>>;
   /** The divergence rule's memory (./divergence.ts); absent in checkpoints written before it existed. */
   divergence?: DivergenceState;
+  /** Wall seconds spent in iterations and evaluations so far (the `maxSeconds` budget; resumes keep counting). */
+  secondsUsed?: number;
 }
 
 export interface CheckpointState {

@@ -62,8 +62,24 @@ export class TrainingSession {
     return this.#loop.samplesUsed;
   }
 
+  get secondsUsed(): number {
+    return this.#loop.secondsUsed ?? 0;
+  }
+
+  /** The sample budget (maxSamples) or the wall-time budget (maxSeconds) is used up. */
   budgetSpent(): boolean {
-    return this.config.maxSamples !== undefined && this.#loop.samplesUsed >= this.config.maxSamples;
+    const { maxSamples, maxSeconds } = this.config;
+    return (
+      (maxSamples !== undefined && this.#loop.samplesUsed >= maxSamples) ||
+      (maxSeconds !== undefined && this.secondsUsed >= maxSeconds)
+    );
+  }
+
+  /** Adds the wall time since `since` (ms, performance.now) to the run's secondsUsed; returns now. */
+  #clock(since: number): number {
+    const now = performance.now();
+    this.#loop.secondsUsed = this.secondsUsed + (now - since) / 1000;
+    return now;
   }
 
   /**
@@ -110,7 +126,9 @@ export class TrainingSession {
 
   /** One iteration: step, evaluation (when due) with the monitor's actions, logging, stop policy, checkpoint. */
   async iterate(it: number): Promise<IterationOutcome> {
+    const started = performance.now();
     const log = await this.algorithm.step(it);
+    const stepped = this.#clock(started);
     const loop = this.#loop;
     loop.samplesUsed += log.samples;
     if (log.skippedUpdate) {
@@ -137,6 +155,7 @@ export class TrainingSession {
     let stop: IterationOutcome['stop'];
     if (every > 0 && (it % every === 0 || last)) {
       stop = await this.#evaluate(it, actionDiagnostics);
+      this.#clock(stepped); // evaluations count against maxSeconds too
     }
     this.#logStep(it, log, actionDiagnostics);
     const max = this.config.stopOnNonFinite.maxConsecutive;
