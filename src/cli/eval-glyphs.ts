@@ -11,6 +11,7 @@ import { pairedBinaryDelta, type PairedBinaryDelta } from '../eval/paired.js';
 import { writeGridPng } from '../eval/report/png.js';
 import { CliError } from './errors.js';
 import { loadFor, positiveInt, samplingFromFlags, type TestbedEvalFlags } from './eval-testbeds.js';
+import { parseIntOption } from './options.js';
 
 /** Samples per character when --per-character is not given: 36 × 3 = 108 images. */
 export const GLYPH_EVAL_DEFAULT_PER_CHARACTER = 3;
@@ -74,10 +75,7 @@ export function runGlyphEval(o: TestbedEvalFlags): void {
   const perCharacter =
     o.perCharacter === undefined ? GLYPH_EVAL_DEFAULT_PER_CHARACTER : positiveInt('--per-character', o.perCharacter);
   const sampling = samplingFromFlags(o);
-  const seed = Number(o.seed);
-  if (!Number.isInteger(seed) || seed < 0) {
-    throw new CliError('eval', `--seed must be a non-negative integer, got "${o.seed}"`);
-  }
+  const seed = parseIntOption('eval', '--seed', o.seed, { min: 0, max: 2 ** 32 - 1 });
   const prompts = glyphEvalPrompts(perCharacter);
   const run = scoreGlyphCheckpoint(o.checkpoint, '--checkpoint', prompts, sampling, seed);
   const base =

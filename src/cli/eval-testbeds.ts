@@ -10,6 +10,7 @@ import type { FlowSamplingOptions } from '../pipeline/text-to-image.js';
 import { testbedOfCheckpoint } from '../pretrain/testbeds/of-checkpoint.js';
 import type { TestbedName } from '../pretrain/testbeds/index.js';
 import { CliError } from './errors.js';
+import { parseIntOption, parsePositiveNumber } from './options.js';
 import { progressBar } from './progress.js';
 
 export const TESTBED_SUITES = {
@@ -39,10 +40,11 @@ export interface TestbedEvalFlags {
   baseline?: string;
 }
 
+/** The most of anything one evaluation generates per flag (samples, clips, steps): a bound on time and memory. */
+export const MAX_EVAL_COUNT = 10_000;
+
 export function positiveInt(flag: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new CliError('eval', `${flag} must be a positive integer, got "${v}"`);
-  return n;
+  return parseIntOption('eval', flag, v, { min: 1, max: MAX_EVAL_COUNT });
 }
 
 /** True when neither extra.testbed nor extra.pretrain.testbed is set (testbedOfCheckpoint then guesses by kind). */
@@ -84,17 +86,16 @@ export function loadFor(
 /** The deterministic (ODE) sampling the suites share, from --steps and --guidance. */
 export function samplingFromFlags(o: Pick<TestbedEvalFlags, 'steps' | 'guidance'>): FlowSamplingOptions {
   const sampling: FlowSamplingOptions = {
-    steps: positiveInt('--steps', o.steps),
-    guidance: Number(o.guidance),
+    steps: parseIntOption('eval', '--steps', o.steps, { min: 1, max: 1000 }),
+    guidance: parsePositiveNumber('eval', '--guidance', o.guidance),
     sde: 'ode',
   };
-  if (!(sampling.guidance > 0)) throw new CliError('eval', `--guidance must be a positive number, got "${o.guidance}"`);
   return sampling;
 }
 
 export function runTestbedEval(suite: Exclude<TestbedSuite, 'glyphs'>, o: TestbedEvalFlags): void {
   const sampling = samplingFromFlags(o);
-  const samplingSeed = Number(o.seed);
+  const samplingSeed = parseIntOption('eval', '--seed', o.seed, { min: 0, max: 2 ** 32 - 1 });
   const ck = loadFor(suite, o.checkpoint);
   try {
     if (ck.kind === 'text-to-video') {

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { SHAPES_EVAL_PER_CATEGORY } from '../eval/shapes/shapes-eval.js';
 import { measureGoldAccuracy } from '../eval/shapes/measure.js';
 import { CliError } from './errors.js';
+import { parseIntOption, parsePositiveNumber } from './options.js';
 import { runShapesEval, type ShapesEvalFlags } from './eval-shapes.js';
 import { isTestbedSuite, runTestbedEval, type TestbedEvalFlags } from './eval-testbeds.js';
 import { GLYPH_EVAL_DEFAULT_PER_CHARACTER, runGlyphEval } from './eval-glyphs.js';
@@ -16,8 +17,11 @@ export function registerEval(program: Command): void {
     .option('--noise <list>', 'Gaussian noise stds', '0,0.05,0.1,0.2,0.3')
     .option('--seed <n>', 'seed', '0')
     .action((o: { n: string; noise: string; seed: string }) => {
-      for (const noiseStd of o.noise.split(',').map(Number)) {
-        const m = measureGoldAccuracy({ n: Number(o.n), noiseStd, seed: Number(o.seed) });
+      const n = parseIntOption('gold', '--n', o.n, { min: 1, max: 100_000 });
+      const seed = parseIntOption('gold', '--seed', o.seed, { min: 0, max: 2 ** 32 - 1 });
+      const noise = o.noise.split(',').map((v) => parsePositiveNumber('gold', '--noise', v.trim(), true));
+      for (const noiseStd of noise) {
+        const m = measureGoldAccuracy({ n, noiseStd, seed });
         console.log(JSON.stringify({ noiseStd, n: m.n, accuracy: m.accuracy, trueNegativeRate: m.trueNegativeRate }));
       }
     });

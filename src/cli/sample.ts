@@ -92,6 +92,9 @@ function sampleArgs(o: SampleFlags): { n: number; steps: number; guidance: numbe
   const guidance = parsePositiveNumber(c, '--guidance', o.guidance);
   const seed = parseIntOption(c, '--seed', o.seed, { min: 0, max: 2 ** 32 - 1, fix: 'e.g. --seed 0' });
   const prompt = parsePromptOption(c, '--prompt', o.prompt);
+  if (!existsSync(path.join(o.checkpoint, 'config.json'))) {
+    throw new CliError(c, `--checkpoint must be a model folder with config.json, got ${quoteValue(o.checkpoint)} — e.g. --checkpoint assets/base/shapes`);
+  }
   checkOutFile(o.out);
   return { n, steps, guidance, seed, prompt, gif: o.out.toLowerCase().endsWith('.gif') };
 }

@@ -57,6 +57,10 @@ export class RunStore {
       migrate(db, file);
     } catch (err) {
       db.close();
+      const code = (err as { code?: unknown }).code;
+      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+        throw new Error(`refract RunStore.open: ${file} must be a SQLite run store, got a file that is not one (${code}) — pass the runs.sqlite of a run, or restore it`);
+      }
       throw err;
     }
     return new RunStore(file, db);

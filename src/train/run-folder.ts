@@ -2,9 +2,11 @@
 // is read or written, and the undo of a fresh run that failed before its first checkpoint — what it created is
 // removed (the whole folder when it did not exist before), so a failed start never leaves a half-made run folder
 // that blocks the rerun. A run with a checkpoint, or a resumed one, is never touched.
-import { existsSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LOCK_FILE, RunLock } from '../store/run-lock.js';
+import { ConfigError } from '../config/load.js';
+import { quoteValue } from '../config/errors.js';
 
 export class RunFolder {
   #started = false;
@@ -18,6 +20,9 @@ export class RunFolder {
 
   /** Locks `dir` (creating it) for this process; throws RunLockError when another live process owns it. */
   static claim(dir: string, where: string): RunFolder {
+    if (existsSync(dir) && !statSync(dir).isDirectory()) {
+      throw new ConfigError(where, [`field "out" must be a folder, got ${quoteValue(dir)}, which is a file — set another out`]);
+    }
     const before = existsSync(dir) ? new Set(readdirSync(dir)) : null;
     const lock = RunLock.acquire(dir, where);
     return new RunFolder(dir, lock, before);

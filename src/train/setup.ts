@@ -4,6 +4,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadCheckpoint } from '../models/checkpoint.js';
+import { ConfigError } from '../config/load.js';
+import { quoteValue } from '../config/errors.js';
 import type { TextToImageModel } from '../models/text-to-image.js';
 import { testbedOfCheckpoint } from '../pretrain/testbeds/of-checkpoint.js';
 import { buildReward, parseRewardSpecs } from '../rewards/config.js';
@@ -17,12 +19,12 @@ import type { RunConfig } from './config.js';
 /** Loads the base as a text-to-image model; errors say which config field to fix. */
 export function loadBase(dir: string): { model: TextToImageModel; vocabulary: AlgorithmContext['vocabulary'] } {
   if (!existsSync(path.join(dir, 'config.json'))) {
-    throw new Error(`refract train: base must be a model folder with config.json, got "${dir}" — e.g. assets/base/shapes (run from the repository root)`);
+    throw new ConfigError('refract train', [`field "base" must be a model folder with config.json, got ${quoteValue(dir)} — e.g. assets/base/shapes (run from the repository root)`]);
   }
   const ck = loadCheckpoint(dir);
   if (ck.kind !== 'text-to-image') {
     ck.model.dispose();
-    throw new Error(`refract train: base must be a text-to-image model, got a ${ck.kind} checkpoint in "${dir}" — image algorithms train image models`);
+    throw new ConfigError('refract train', [`field "base" must be a text-to-image model, got a ${ck.kind} checkpoint in ${quoteValue(dir)} — image algorithms train image models`]);
   }
   return { model: ck.model, vocabulary: testbedOfCheckpoint(ck.kind, ck.extra).vocabulary };
 }

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,8 +12,6 @@ import { formatCliError, EXIT } from '../../src/cli/errors.js';
 import { parseIntOption, parsePositiveNumber, parsePromptOption } from '../../src/cli/options.js';
 import { UsageError, quoteValue } from '../../src/config/errors.js';
 import { ConfigError } from '../../src/config/load.js';
-import { RunLock } from '../../src/store/run-lock.js';
-import { tinyBase } from '../train/fixtures.js';
 
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
 
@@ -97,43 +95,3 @@ test('sample: --n 100000, --seed abc, an empty or 100 kB prompt and --out on a f
   }
 });
 
-test('a truncated checkpoint is a runtime error: one line, exit 1; REFRACT_DEBUG=1 adds the stack', () => {
-  const { dir, base } = tinyBase('refract-cli-truncated-');
-  try {
-    const file = path.join(base, 'model.safetensors');
-    truncateSync(file, Math.floor(statSync(file).size / 2));
-    const args = ['sample', '--checkpoint', base, '--prompt', 'a red circle', '--n', '1', '--out', path.join(dir, 'g.png')];
-    const r = run(args);
-    assert.equal(r.code, 1, r.stderr);
-    assert.match(assertOneLine(r, 'sample'), /truncat|must|short/i);
-    const debug = run(args, { REFRACT_DEBUG: '1' });
-    assert.equal(debug.code, 1);
-    assert.match(debug.stderr, /\n\s+at /, 'the stack is there on request');
-    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp')), []);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test('train: an empty config, and an out folder owned by another process, are usage errors naming what to fix', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'refract-cli-train-'));
-  try {
-    const empty = path.join(dir, 'empty.yaml');
-    writeFileSync(empty, '');
-    const r = run(['train', empty]);
-    assert.equal(r.code, 2, r.stderr);
-    assert.match(assertOneLine(r, 'train'), /the file must be a YAML mapping of config fields, got an empty file/);
-
-    const out = path.join(dir, 'run');
-    const lock = RunLock.acquire(out, 'test');
-    const file = path.join(dir, 'train.yaml');
-    writeFileSync(file, `out: ${out}\niterations: 1\n`);
-    const locked = run(['train', file]);
-    lock.release();
-    assert.equal(locked.code, 2, locked.stderr);
-    assert.match(assertOneLine(locked, 'train'), new RegExp(`out must not be in use by another process, got ".*run" locked by pid ${process.pid} `));
-    assert.deepEqual(readdirSync(out), [], 'the refused run wrote nothing');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
