@@ -27,6 +27,7 @@ import {
 import { assertResumable } from './resume-check.js';
 import { checkpointSteps } from '../store/training-checkpoint.js';
 import { judgeIteration, weightNorm, type DivergenceState } from './divergence.js';
+import { divergedMessage, nonFiniteMessage } from './stop-messages.js';
 
 export interface IterationOutcome {
   stop?: { status: TrainingResult['status']; reason: string };
@@ -159,7 +160,7 @@ export class TrainingSession {
     }
     this.#logStep(it, log, actionDiagnostics);
     const max = this.config.stopOnNonFinite.maxConsecutive;
-    if (loop.consecutiveSkips >= max) return { stop: { status: 'failed', reason: this.#nonFiniteMessage(it, max) } };
+    if (loop.consecutiveSkips >= max) return { stop: { status: 'failed', reason: nonFiniteMessage(this.config, it, max, this.#lastCheckpoint) } };
     if (it % this.config.checkpoint.every === 0 || last || stop !== undefined) this.#checkpoint(it);
     return stop ? { stop } : {};
   }
@@ -175,16 +176,7 @@ export class TrainingSession {
     const { verdict, state: next } = judgeIteration(this.config.divergence, state, norm, gradNorm);
     this.#loop.divergence = next;
     if (verdict === null) return { norm };
-    const reason =
-      `refract train: the run diverged at iteration ${it}: ${verdict.detail} — the run is stopped and no final model is written; ` +
-      `the last good checkpoint is iteration ${this.#lastCheckpoint} in ${checkpointDir(this.config.out)} (checked before the damage). ` +
-      `Lower ${this.config.algorithm}.lr (now ${this.#lr()}) and start a new run in another out folder`;
-    return { norm, stop: { status: 'diverged', reason } };
-  }
-
-  #lr(): string {
-    const section = (this.config as Record<string, unknown>)[this.config.algorithm] as { lr?: unknown } | undefined;
-    return typeof section?.lr === 'number' ? String(section.lr) : '?';
+    return { norm, stop: { status: 'diverged', reason: divergedMessage(this.config, it, verdict, this.#lastCheckpoint) } };
   }
 
   #logStep(it: number, log: AlgorithmStepLog, extra: Record<string, number>): void {
@@ -290,15 +282,6 @@ export class TrainingSession {
   /** A checkpoint of iteration `it` unless it already has one (a run interrupted between checkpoints). */
   checkpointNow(it: number): void {
     if (this.#lastCheckpoint !== it) this.#checkpoint(it);
-  }
-
-  #nonFiniteMessage(it: number, max: number): string {
-    const a = this.config.algorithm;
-    return (
-      `refract train: ${max} consecutive iterations (${it - max + 1}–${it}) skipped their update because of a non-finite ` +
-      `reward, loss or gradient — the run is stopped as failed; the last good checkpoint is iteration ${this.#lastCheckpoint} ` +
-      `in ${checkpointDir(this.config.out)} (checked before the damage). Check the reward, or lower ${a}.lr and start a new run in another out folder`
-    );
   }
 
   // ---------- used by the monitor actions ----------
