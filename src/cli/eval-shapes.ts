@@ -1,13 +1,15 @@
 // `refract eval shapes`: ShapesEval of a checkpoint (720 prompts, fixed prompt seed, sampling seed --seed), with
 // held-out prompts reported apart; `--baseline DIR` scores a second checkpoint on the same prompts and seeds and
 // prints the paired change per category and overall (eval/paired.ts); `--swap` adds the swap test
-// (eval/shapes/swap-test.ts: "A left of B" against "B left of A" from the same noise).
+// (eval/shapes/swap-test.ts: "A left of B" against "B left of A" from the same noise); `--grid FILE` draws the first
+// image of up to 8 prompts per category, each with its prompt and the gold evaluator's ✓/✗.
 import { loadTextToImageCheckpoint } from '../models/checkpoint.js';
 import { evaluateShapesModel, type ModelEvalResult } from '../eval/shapes/model-eval.js';
 import { SHAPES_EVAL_PER_CATEGORY } from '../eval/shapes/shapes-eval.js';
 import { runSwapTest, type SwapTestResult } from '../eval/shapes/swap-test.js';
 import { pairedBinaryDelta, type PairedBinaryDelta } from '../eval/paired.js';
-import { writeGridPng } from '../eval/report/png.js';
+import { writeLabelledGridPng } from '../eval/report/labelled-grid.js';
+import { evaluatePrompt } from '../eval/shapes/gold.js';
 import { CATEGORIES, type Category } from '../data/shapes/types.js';
 import type { FlowSamplingOptions } from '../pipeline/text-to-image.js';
 import { CliError } from './errors.js';
@@ -137,5 +139,21 @@ export function runShapesEval(o: ShapesEvalFlags): void {
       console.log(`swap test (n=${swap.n} same-seed pairs): mirrored ${pct(swap.mirrored)}, both correct ${pct(swap.bothCorrect)}, accuracy ${pct(swap.accuracy)}`);
     }
   }
-  if (o.grid) writeGridPng(o.grid, run.images.filter((_, i) => i % perCategory < 8).map((imgs) => imgs[0]!), { cols: 8 });
+  if (o.grid) writeShapesGrid(o.grid, run, perCategory, seed);
+}
+
+/**
+ * The --grid PNG: one row per category (its first 8 prompts), the first image of each prompt with the prompt and
+ * the gold verdict on that image — the check scoreShapesEval made (same default gold options), so with --samples 1
+ * the ✓ count of a row is its category's hits among those prompts.
+ */
+function writeShapesGrid(file: string, run: ModelEvalResult, perCategory: number, seed: number): void {
+  const cols = Math.min(8, perCategory);
+  const cells = run.set.prompts.flatMap((p, i) => {
+    if (i % perCategory >= cols) return [];
+    const image = run.images[i]![0]!;
+    return [{ image, label: p.text, verdict: evaluatePrompt(p, image).ok, ...(p.heldOut ? { note: 'held-out prompt' } : {}) }];
+  });
+  const title = `ShapesEval ${pct(run.score.overall)} · sampling seed ${seed} · first image of ${cols} prompts per category`;
+  writeLabelledGridPng(file, cells, { cols, title });
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/data/rng.js';
-import { enumeratePrompts, makePrompt, samplePrompt } from '../../src/data/shapes/grammar.js';
+import { enumeratePrompts, makePrompt, promptFromText, samplePrompt } from '../../src/data/shapes/grammar.js';
 import { CATEGORIES } from '../../src/data/shapes/types.js';
 import { MAX_TOKENS, PAD_ID, UNK_ID, VOCAB, detokenize, tokenize, unknownWords } from '../../src/data/shapes/vocab.js';
 
@@ -67,4 +67,16 @@ test('samplePrompt covers every category and returns copies', () => {
   const p = samplePrompt(rng, 'colors');
   p.objects[0].color = 'white';
   assert.ok(enumeratePrompts('colors').every((q) => q.objects !== p.objects));
+});
+
+test('promptFromText inverts the grammar on every prompt, ignores case and spacing, and rejects other text', () => {
+  for (const c of CATEGORIES) {
+    for (const p of enumeratePrompts(c)) assert.deepEqual(promptFromText(p.text), p);
+  }
+  const p = promptFromText('  A red   circle ')!;
+  assert.equal(p.text, 'a red circle');
+  p.objects[0]!.count = 3; // a copy: the enumeration is unchanged
+  assert.equal(promptFromText('a red circle')!.objects[0]!.count, 1);
+  for (const t of ['a red circle to the left of a blue square', 'five circles', 'a circle and a circle', '', 'a <circle>'])
+    assert.equal(promptFromText(t), undefined, t);
 });

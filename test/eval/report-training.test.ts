@@ -1,5 +1,6 @@
 // The training report from a tiny synthetic run store: what it writes, that its numbers are the logged ones, that
-// runs with only some metrics (DPO without KL, NaN rewards) still report, bad input errors, and `refract report`.
+// runs with only some metrics (DPO without KL, NaN rewards) still report, bad input errors, and `refract report`;
+// stored Shapes samples as labelled grids with gold ✓/✗, and ±1 SE bands on the gold curves.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,8 @@ import {
 import { ReportInputError } from '../../src/eval/report/run-data.js';
 import { registerReport, summaryTable } from '../../src/cli/report.js';
 import type { RGBImage } from '../../src/data/image.js';
+import { renderScene } from '../../src/data/shapes/render.js';
+import { PNG } from 'pngjs';
 import { assertScalarClose } from '../helpers.js';
 
 const CATEGORIES = ['single_object', 'two_objects', 'counting'] as const;
@@ -128,6 +131,62 @@ test(
     const refs = [...html.matchAll(/(?:src|href)="([^"#]+)"/g)].map((m) => m[1]!);
     assert.ok(refs.length >= 4 + 2 * summary.figures.length);
     for (const ref of refs) assert.ok(existsSync(path.join(dir, ref)), `reference ${ref} exists`);
+  }),
+);
+
+test(
+  'writeTrainingReport: stored Shapes samples become labelled grids with gold verdicts; gold curves get SE bands',
+  withDir(async (dir) => {
+    const store = RunStore.open(path.join(dir, 'runs.sqlite'));
+    const run = store.createRun({ name: 'shapes', kind: 'grpo', config: { eval: { perCategory: 4 } }, seed: 0 });
+    for (const step of [0, 5]) {
+      const categories = { counting: 0.5, colors: step === 0 ? 0.25 : 0.75 };
+      const perPrompt = [1, 1, 0, 0, 1, ...(step === 0 ? [0, 0, 0] : [1, 1, 0])];
+      store.logEvaluation(run, {
+        step,
+        suite: 'shapes_eval',
+        overall: step === 0 ? 0.375 : 0.625,
+        details: { categories, perPrompt },
+      });
+    }
+    const redCircle = renderScene({
+      width: 32,
+      height: 32,
+      objects: [{ shape: 'circle', color: 'red', cx: 16, cy: 16, size: 6 }],
+    });
+    const samples: [string, RGBImage][] = [
+      ['a red circle', redCircle], // ✓
+      ['two circles', redCircle], // ✗: one circle
+      ['a sunset over the sea', redCircle], // not a Shapes prompt: no verdict
+    ];
+    samples.forEach(([prompt, image], seed) =>
+      // as the trainer stores them: ×4, no gap
+      store.addSample(run, {
+        step: 5,
+        prompt,
+        seed,
+        png: encodeGridPng([image], { cols: 1, gap: 0 }),
+        reward: { proxy: 0.5 },
+      }),
+    );
+    store.close();
+    const r = await writeTrainingReport(dir, { png: false });
+    assert.deepEqual(r.summary.sampleGrids, [
+      { which: 'first', step: 5, href: 'report/samples-first.png', samples: 3, judged: 2, correct: 1 },
+    ]);
+    const png = PNG.sync.read(readFileSync(path.join(dir, 'report', 'samples-first.png')));
+    assert.equal(png.width, 3 * 100 + 4 * 8, 'three 96 px cells (32 px images read back from ×4, drawn ×3)');
+    const html = readFileSync(r.html, 'utf8');
+    assert.ok(
+      html.includes('gold ✓ 1 of 2') && html.includes('alt="a red circle; two circles; a sunset over the sea"'),
+    );
+    const evalSvg = readFileSync(path.join(dir, 'report', 'eval-shapes-eval.svg'), 'utf8');
+    assert.equal(
+      (evalSvg.match(/class="mark-area role-mark/g) ?? []).length,
+      3,
+      'a band for overall and each category',
+    );
+    assert.ok(evalSvg.includes('±1 SE'));
   }),
 );
 

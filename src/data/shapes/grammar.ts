@@ -122,6 +122,19 @@ export function enumeratePrompts(category: Category): readonly ShapesPrompt[] {
   return list;
 }
 
+let byText: ReadonlyMap<string, ShapesPrompt> | undefined;
+
+/**
+ * The structured prompt whose generated text is `text` (the grammar's inverse), or undefined when no Shapes prompt
+ * reads so. Texts are unique across all 612 prompts, so a lookup in the enumeration is an exact parser; surrounding
+ * white space and letter case are ignored. Returns a fresh copy.
+ */
+export function promptFromText(text: string): ShapesPrompt | undefined {
+  byText ??= new Map(CATEGORIES.flatMap((c) => enumeratePrompts(c).map((p) => [p.text, p] as const)));
+  const p = byText.get(text.trim().replace(/\s+/g, ' ').toLowerCase());
+  return p === undefined ? undefined : { ...p, objects: p.objects.map((o) => ({ ...o })) };
+}
+
 /** Per held-out spec, the allowed prompts of each category (specs are frozen constants, so caching is safe). */
 const allowedCache = new WeakMap<Readonly<HeldOutSpec>, Map<Category, readonly ShapesPrompt[]>>();
 

@@ -31,6 +31,11 @@ export interface ChartSeries {
    * over its raw series).
    */
   readonly colourOf?: string;
+  /**
+   * ±1 SE (or any half-width) per point, aligned with `points`: drawn as a shaded band from y − e to y + e under
+   * the series, clipped to `yDomain` when the chart fixes one. null where a point has no error.
+   */
+  readonly errors?: readonly (number | null)[];
 }
 
 export type AxisScale = 'linear' | 'log' | 'sqrt' | 'symlog';
@@ -192,12 +197,20 @@ function lineView(spec: LineChartSpec, colourDomain: readonly string[]): Record<
       i,
       x: onScale(finiteOrNull(x), spec.xScale),
       y: onScale(finiteOrNull(y), spec.yScale),
+      ...bandEnds(y, s.errors?.[i] ?? null, spec),
     })),
   );
   const finiteRows = values.filter(
-    (v): v is { series: string; i: number; x: number; y: number } => v.x !== null && v.y !== null,
+    (v): v is (typeof values)[number] & { x: number; y: number } => v.x !== null && v.y !== null,
   );
-  const layers = spec.series.flatMap((s) => seriesLayers(s, spec.connect ?? 'x'));
+  const y = axisEncoding(
+    'y',
+    spec.yLabel,
+    spec.yScale,
+    spec.yDomain,
+    finiteRows.map((v) => v.y),
+  );
+  const layers = spec.series.flatMap((s) => [...bandLayer(s, y), ...seriesLayers(s, spec.connect ?? 'x')]);
   return {
     ...(subtitleOf(spec) !== undefined ? { title: { text: spec.title, subtitle: subtitleOf(spec) } } : {}),
     width: spec.width ?? 420,
@@ -211,13 +224,7 @@ function lineView(spec: LineChartSpec, colourDomain: readonly string[]): Record<
         undefined,
         finiteRows.map((v) => v.x),
       ),
-      y: axisEncoding(
-        'y',
-        spec.yLabel,
-        spec.yScale,
-        spec.yDomain,
-        finiteRows.map((v) => v.y),
-      ),
+      y,
       color: colorEncoding(colourDomain),
     },
     layer: layers.length > 0 ? layers : [{ mark: { type: 'point', opacity: 0 } }],
@@ -252,6 +259,39 @@ function axisEncoding(
     scale: { type: type ?? 'linear', zero: false, nice: true, ...(domain ? { domain: [...domain] } : {}) },
     ...(Object.keys(axis).length > 0 ? { axis } : {}),
   };
+}
+
+/** The band's ends y ∓ e (clipped to a fixed y domain), or nulls where there is no finite y or error. */
+function bandEnds(y: number | null, e: number | null, spec: LineChartSpec): { lo: number | null; hi: number | null } {
+  const yy = finiteOrNull(y);
+  if (yy === null || e === null || !Number.isFinite(e) || e < 0) return { lo: null, hi: null };
+  const [min, max] = spec.yDomain ?? [-Infinity, Infinity];
+  const lo = onScale(Math.max(min, yy - e), spec.yScale);
+  return lo === null ? { lo: null, hi: null } : { lo, hi: Math.min(max, yy + e) };
+}
+
+/**
+ * A series' error band (vega-lite area from lo to hi, under its line, in its colour) with a whisker at each point,
+ * or nothing without errors.
+ * The y channel repeats the chart's axis definition on field lo so the layers share one scale and axis title.
+ */
+function bandLayer(s: ChartSeries, y: Record<string, unknown>): Record<string, unknown>[] {
+  if (s.errors === undefined || !s.errors.some((e) => e !== null && Number.isFinite(e))) return [];
+  const colourOverride = s.colourOf !== undefined ? { color: { datum: s.colourOf, type: 'nominal' } } : {};
+  return [
+    {
+      transform: [{ filter: { field: 'series', equal: s.name } }],
+      // a point without an error breaks the band, as a missing value breaks the line
+      mark: { type: 'area', opacity: 0.15 * (s.opacity ?? 1), clip: true, invalid: 'break-paths-filter-domains' },
+      encoding: { ...colourOverride, y: { ...y, field: 'lo' }, y2: { field: 'hi' } },
+    },
+    {
+      // and a whisker at each point, so an isolated point's SE shows too
+      transform: [{ filter: { field: 'series', equal: s.name } }],
+      mark: { type: 'rule', strokeWidth: 1.5, opacity: 0.5 * (s.opacity ?? 1), clip: true, invalid: 'filter' },
+      encoding: { ...colourOverride, y: { ...y, field: 'lo' }, y2: { field: 'hi' } },
+    },
+  ];
 }
 
 function seriesLayers(s: ChartSeries, connect: 'x' | 'order'): Record<string, unknown>[] {

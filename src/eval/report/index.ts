@@ -1,4 +1,5 @@
-// Reports of runs: chart helpers (SVG via vega-lite, PNG via resvg), the per-run training report, image grids.
+// Reports of runs: chart helpers (SVG via vega-lite, PNG via resvg), the per-run training report, image grids (bare,
+// and labelled with prompts and gold ✓/✗), SEs of gold accuracies.
 export {
   chartPanelsSvg,
   groupedBarChartSvg,
@@ -32,4 +33,12 @@ export {
 } from './training-report.js';
 export { RUN_STORE_FILE, ReportInputError, loadRunData, type RunData } from './run-data.js';
 export { encodeGridPng, writeGridPng, type GridOptions } from './png.js';
+export {
+  encodeLabelledGridPng,
+  labelledGridSvg,
+  writeLabelledGridPng,
+  type LabelledCell,
+  type LabelledGridOptions,
+} from './labelled-grid.js';
+export { binomialSe, stratifiedMeanSe, suiteErrors } from './accuracy-se.js';
 export { encodeClipGridGif, writeClipGridGif, type ClipGridOptions } from './gif.js';

@@ -3,6 +3,8 @@
 // the charts that make sense for them and no empty ones.
 import type { BarChartSpec, ChartPoint, ChartSeries, LineChartSpec, PanelsSpec } from './charts.js';
 import type { RunData } from './run-data.js';
+import type { JsonValue } from '../../store/run-store-types.js';
+import { suiteErrors } from './accuracy-se.js';
 import {
   diagnosticSeries,
   distanceAtSteps,
@@ -41,7 +43,7 @@ const SMALL = { width: 300, height: 160 } as const;
 /** Every figure the run's data supports, in report order. */
 export function reportFigures(data: RunData): Figure[] {
   const names = metricNames(data.steps);
-  const suites = suiteSeries(data.evaluations);
+  const suites = suiteSeries(data.evaluations, configPerCategory(data.run.config));
   const diags = diagnosticSeries(data.diagnostics);
   const klName = klMetricName(names);
   return [
@@ -73,15 +75,26 @@ function rewardFigures(data: RunData, names: readonly string[], suites: readonly
           ],
     ),
     ...suites.flatMap((s) => [
-      { name: `${s.suite} overall`, points: s.overall, mark: 'line+points' as const },
+      {
+        name: `${s.suite} overall`,
+        points: s.overall,
+        mark: 'line+points' as const,
+        ...errorsOf(suiteErrors(s).overall),
+      },
       ...[...s.extras]
         .filter(([k]) => metricTopic(k) === 'reward')
         .map(([k, points]) => ({ name: `${s.suite} ${k}`, points, mark: 'line+points' as const, dashed: true })),
     ]),
   ].filter(hasFinite);
   if (series.length === 0) return [];
+  const banded = series.some((x) => x.errors !== undefined);
   const subtitle =
-    smooth > 0 ? `per iteration (faint) and its centred moving mean over ${smooth} iterations` : undefined;
+    [
+      smooth > 0 ? `per iteration (faint) and its centred moving mean over ${smooth} iterations` : '',
+      banded ? 'band: ±1 SE of gold' : '',
+    ]
+      .filter((x) => x !== '')
+      .join('; ') || undefined;
   const spec: LineChartSpec = {
     title: 'Proxy and gold',
     xLabel: 'iteration',
@@ -164,10 +177,17 @@ function rewardVsDistance(
 function suiteFigures(s: SuiteSeries): Figure[] {
   const out: Figure[] = [];
   const id = `eval-${slug(s.suite)}`;
+  const se = suiteErrors(s);
   const series: ChartSeries[] = [
-    { name: 'overall', points: s.overall, mark: 'line+points' },
-    ...[...s.categories].map(([name, points]) => ({ name, points, mark: 'line+points' as const })),
+    { name: 'overall', points: s.overall, mark: 'line+points', ...errorsOf(se.overall) },
+    ...[...s.categories].map(([name, points]) => ({
+      name,
+      points,
+      mark: 'line+points' as const,
+      ...errorsOf(se.categories.get(name) ?? []),
+    })),
   ];
+  const banded = series.some((x) => x.errors !== undefined);
   const unit = series.every((x) => x.points.every(([, y]) => y === null || (y >= 0 && y <= 1)));
   if (s.categories.size > 0 && s.steps.length > 1) {
     out.push({
@@ -177,6 +197,7 @@ function suiteFigures(s: SuiteSeries): Figure[] {
         kind: 'line',
         spec: {
           title: `${s.suite} per category`,
+          ...(banded ? { subtitle: 'bands and whiskers: ±1 SE (binomial over the prompts of each evaluation)' } : {}),
           xLabel: 'iteration',
           yLabel: 'accuracy',
           series,
@@ -248,6 +269,21 @@ function evalDistances(s: SuiteSeries, kl: readonly ChartPoint[]): (number | nul
     const v = own?.find(([x]) => x === step)?.[1];
     return v !== undefined && v !== null ? klDistance(v) : fromSteps[i]!;
   });
+}
+
+/** `errors` for a ChartSeries when any point has one (a band is drawn only then). */
+function errorsOf(errors: readonly (number | null)[]): { errors?: readonly (number | null)[] } {
+  return errors.some((e) => e !== null) ? { errors } : {};
+}
+
+/**
+ * Prompts per ShapesEval category from the run's config (eval.perCategory), for evaluations stored before the
+ * per-prompt verdicts were (those give their own count).
+ */
+function configPerCategory(config: JsonValue): Record<string, number> {
+  const ev = config !== null && typeof config === 'object' && !Array.isArray(config) ? config['eval'] : undefined;
+  const k = ev !== null && typeof ev === 'object' && !Array.isArray(ev) ? ev?.['perCategory'] : undefined;
+  return typeof k === 'number' && Number.isInteger(k) && k > 0 ? { shapes_eval: k } : {};
 }
 
 function small(name: string, points: ChartPoint[]): LineChartSpec {

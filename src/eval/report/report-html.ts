@@ -2,7 +2,7 @@
 // folder, where report.html is written). Pure string building from the summary and rendered figures.
 import type { RenderedFigure, TrainingReportSummary } from './training-report.js';
 import type { ReportSection } from './report-figures.js';
-import type { ReportSample } from './run-data.js';
+import type { SampleGrid } from './sample-grids.js';
 import type { BeforeAfter, SeriesSummary } from './report-series.js';
 import type { JsonValue } from '../../store/run-store-types.js';
 
@@ -11,8 +11,8 @@ export interface HtmlInputs {
   readonly figures: readonly RenderedFigure[];
   /** Grid images found in the run folder, as hrefs relative to it (see GRID_BEFORE / GRID_AFTER). */
   readonly grids: readonly { readonly label: string; readonly href: string }[];
-  readonly samplesBefore: readonly ReportSample[];
-  readonly samplesAfter: readonly ReportSample[];
+  /** Labelled grids of the stored samples (prompt and gold ✓/✗ under each image), written by sample-grids.ts. */
+  readonly sampleGrids: readonly SampleGrid[];
   readonly config: JsonValue;
 }
 
@@ -127,30 +127,20 @@ function samples(inp: HtmlInputs): string {
     (g) =>
       `<figure><img class="grid" src="${esc(g.href)}" alt="${esc(g.label)}"><figcaption>${esc(g.label)}</figcaption></figure>`,
   );
-  const strip = (label: string, xs: readonly ReportSample[]): string =>
-    xs.length === 0
-      ? ''
-      : `<h3>${esc(label)} (iteration ${xs[0]!.step})</h3><div class="strip">${xs.map(sampleFigure).join('')}</div>`;
+  const stored = inp.sampleGrids.map((g) => {
+    const gold = g.judged > 0 ? ` · gold ✓ ${g.correct} of ${g.judged}` : '';
+    const caption = `Stored samples, ${g.which} (iteration ${g.step}): ${g.samples} image${g.samples === 1 ? '' : 's'}${gold}`;
+    return `<figure><img class="labelled" src="${esc(g.href)}" alt="${esc(g.prompts.join('; '))}"><figcaption>${esc(caption)}</figcaption></figure>`;
+  });
   const body = [
     grids.length > 0 ? `<div class="grids">${grids.join('')}</div>` : '',
-    strip('Stored samples, first', inp.samplesBefore),
-    strip('Stored samples, last', inp.samplesAfter),
+    stored.length > 0
+      ? `<p class="note">Under each image: its prompt and, for Shapes prompts, the gold evaluator's verdict on that image (✓ follows the prompt, ✗ does not).</p><div class="grids">${stored.join('')}</div>`
+      : '',
   ].join('\n');
   return body.trim() === ''
     ? '<h2 id="samples">Samples</h2><p class="note">No sample grids (grid-before.png / grid-after.png) or stored samples in this run.</p>'
     : `<h2 id="samples">Samples</h2>${body}`;
-}
-
-function sampleFigure(x: ReportSample): string {
-  const r = x.reward;
-  const total =
-    typeof r === 'number'
-      ? r
-      : r !== null && typeof r === 'object' && !Array.isArray(r) && typeof r['total'] === 'number'
-        ? r['total']
-        : null;
-  const caption = `${x.prompt}${total !== null ? ` · ${num(total)}` : ''}`;
-  return `<figure class="sample">${x.href ? `<img src="${esc(x.href)}" alt="${esc(x.prompt)}">` : '<span class="missing">no image</span>'}<figcaption title="${esc(JSON.stringify(r))}">${esc(caption)}</figcaption></figure>`;
 }
 
 function metricTable(s: TrainingReportSummary): string {
@@ -200,7 +190,6 @@ td:first-child,th:first-child{text-align:left}caption{text-align:left;font-weigh
 .up{color:#1a7f37}.down{color:#c62828}
 figure{display:inline-block;margin:8px 16px 8px 0;vertical-align:top}figcaption{font-size:12px;color:#666}
 svg{max-width:100%;height:auto}img.grid{image-rendering:pixelated;max-width:640px;border:1px solid #ccc}
-.strip{display:flex;flex-wrap:wrap;gap:6px}.sample{margin:0;width:132px}.sample img{width:128px;height:128px;image-rendering:pixelated}
-.sample figcaption{font-size:11px;overflow-wrap:anywhere}.missing{display:inline-block;width:128px;height:128px;background:#eee}
+img.labelled{max-width:100%;border:1px solid #ccc}
 pre{background:#f6f6f6;padding:8px;font-size:12px;overflow:auto}
 `;

@@ -3,6 +3,7 @@
 // render).
 import type { JsonValue, DiagnosticRow, EvaluationRow, StepRow } from '../../store/run-store-types.js';
 import type { ChartPoint } from './charts.js';
+import { promptsPerCategory } from './accuracy-se.js';
 
 /** Step-metric names holding the KL to the reference (initial) policy, in order of preference. */
 export const KL_METRIC_NAMES = ['klToReference', 'kl_to_reference', 'kl'] as const;
@@ -53,10 +54,18 @@ export interface SuiteSeries {
   readonly categories: Map<string, ChartPoint[]>;
   /** Other numeric details (held-out accuracy, proxy, ...), dotted paths for nested objects. */
   readonly extras: Map<string, ChartPoint[]>;
+  /** Prompts per category at each step (accuracy-se.ts promptsPerCategory), null where unknown. */
+  readonly promptsPerCategory: (number | null)[];
 }
 
-/** Evaluation rows grouped by suite (suites in first-seen order, steps ascending). */
-export function suiteSeries(evaluations: readonly EvaluationRow[]): SuiteSeries[] {
+/**
+ * Evaluation rows grouped by suite (suites in first-seen order, steps ascending). `perCategory` gives, per suite,
+ * the prompts per category to assume where a row does not store its per-prompt verdicts (the run's eval config).
+ */
+export function suiteSeries(
+  evaluations: readonly EvaluationRow[],
+  perCategory: Readonly<Record<string, number>> = {},
+): SuiteSeries[] {
   const bySuite = new Map<string, EvaluationRow[]>();
   for (const e of evaluations) bySuite.set(e.suite, [...(bySuite.get(e.suite) ?? []), e]);
   return [...bySuite].map(([suite, rows]) => {
@@ -74,6 +83,7 @@ export function suiteSeries(evaluations: readonly EvaluationRow[]): SuiteSeries[
       overall: rows.map((r) => [r.step, finite(r.overall)]),
       categories,
       extras,
+      promptsPerCategory: rows.map((r) => promptsPerCategory(r.details, perCategory[suite])),
     };
   });
 }

@@ -2,6 +2,8 @@
 //   <runDir>/report.html      one self-contained page (inline SVG; images referenced relative to runDir)
 //   <runDir>/report.json      the numbers of the page (TrainingReportSummary)
 //   <runDir>/report/<id>.svg  each chart, and <id>.png beside it (unless png: false)
+//   <runDir>/report/samples-first.png, samples-last.png  stored samples of the first and last sampled step, each
+//                             with its prompt and the gold evaluator's ✓/✗ (sample-grids.ts)
 // Sample grids are picked up from the run folder when the trainer wrote them: grid-before.png (the base model's
 // evaluation images), grid-after.png (the final policy's), and any other grid-*.png / grid-*.gif.
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +12,8 @@ import { chartPanelsSvg, groupedBarChartSvg, lineChartSvg } from './charts.js';
 import { writeChartFiles } from './chart-render.js';
 import { reportFigures, type Figure, type ReportSection } from './report-figures.js';
 import { renderReportHtml } from './report-html.js';
-import { loadRunData, type ReportSample, type RunData } from './run-data.js';
+import { loadRunData, type RunData } from './run-data.js';
+import { writeSampleGrids, type SampleGrid } from './sample-grids.js';
 import {
   diagnosticSeries,
   klDistance,
@@ -36,7 +39,7 @@ export interface TrainingReportOptions {
   /** Also write a PNG of every chart (default true). */
   readonly png?: boolean;
   /** Stored samples shown from the first and from the last sampled step (default 16 each). */
-  readonly samplesPerStrip?: number;
+  readonly samplesPerGrid?: number;
 }
 
 export interface TrainingReportSummary {
@@ -75,6 +78,8 @@ export interface TrainingReportSummary {
   readonly latestCheckpoint: { readonly step: number; readonly path: string } | null;
   /** Grid images found in the run folder (hrefs relative to it). */
   readonly grids: readonly string[];
+  /** Labelled grids of stored samples the report drew, with the gold evaluator's count of ✓ among those it judged. */
+  readonly sampleGrids: readonly Omit<SampleGrid, 'prompts'>[];
   /** Chart files written, relative to the run folder. */
   readonly figures: readonly { readonly id: string; readonly svg: string; readonly png?: string }[];
   readonly generatedAt: string;
@@ -100,20 +105,14 @@ export async function writeTrainingReport(runDir: string, opts: TrainingReportOp
   const data = loadRunData(runDir, opts.runId);
   const figures = await renderFigures(data, reportFigures(data), opts.png ?? true);
   const grids = findGrids(data.runDir);
+  const sampleGrids = writeSampleGrids(data.runDir, data.samples, REPORT_FIGURE_DIR, opts.samplesPerGrid ?? 16);
   const summary = summariseRun(
     data,
     figures,
     grids.map((g) => g.href),
+    sampleGrids,
   );
-  const perStrip = opts.samplesPerStrip ?? 16;
-  const html = renderReportHtml({
-    summary,
-    figures,
-    grids,
-    samplesBefore: samplesAt(data.samples, 'first', perStrip),
-    samplesAfter: samplesAt(data.samples, 'last', perStrip),
-    config: data.run.config,
-  });
+  const html = renderReportHtml({ summary, figures, grids, sampleGrids, config: data.run.config });
   const htmlFile = path.join(data.runDir, 'report.html');
   const jsonFile = path.join(data.runDir, 'report.json');
   writeAtomic(htmlFile, html);
@@ -126,6 +125,7 @@ export function summariseRun(
   data: RunData,
   figures: readonly RenderedFigure[] = [],
   grids: readonly string[] = [],
+  sampleGrids: readonly SampleGrid[] = [],
 ): TrainingReportSummary {
   const names = metricNames(data.steps);
   const metrics = Object.fromEntries(names.map((n) => [n, summarise(stepSeries(data.steps, n))]));
@@ -171,6 +171,7 @@ export function summariseRun(
       ? { step: data.latestCheckpoint.step, path: data.latestCheckpoint.path }
       : null,
     grids,
+    sampleGrids: sampleGrids.map(({ prompts: _, ...g }) => g),
     figures: figures.map((f) => ({ id: f.id, ...f.files })),
     generatedAt: new Date().toISOString(),
   };
@@ -227,15 +228,6 @@ function findGrids(runDir: string): { label: string; href: string }[] {
         ? 'after training'
         : n.replace(/\.(png|gif)$/, '');
   return names.map((n) => ({ label: label(n), href: n }));
-}
-
-/** Up to `n` stored samples of the first or the last step that has any. */
-function samplesAt(samples: readonly ReportSample[], which: 'first' | 'last', n: number): ReportSample[] {
-  if (samples.length === 0) return [];
-  const steps = samples.map((s) => s.step);
-  const step = which === 'first' ? Math.min(...steps) : Math.max(...steps);
-  if (which === 'last' && step === Math.min(...steps)) return [];
-  return samples.filter((s) => s.step === step).slice(0, n);
 }
 
 function writeAtomic(file: string, text: string): void {
