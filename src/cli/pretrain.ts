@@ -11,6 +11,7 @@ import { latestCheckpointStep } from '../store/training-checkpoint.js';
 import { CliError } from './errors.js';
 import { saveCheckpoint, type JsonValue } from '../models/checkpoint.js';
 import { progressBar } from './progress.js';
+import { RunLock } from '../store/run-lock.js';
 
 export function registerPretrain(program: Command): void {
   program
@@ -24,39 +25,50 @@ export function registerPretrain(program: Command): void {
       const config = loadPretrainConfig(file);
       if (opts.exportOnly) return exportLatest(config, opts.export);
       if (config.training.threads) torch.setNumThreads(config.training.threads);
-      const run = setupPretrain(config, opts.resume ?? false);
-      const total = config.training.steps;
-      console.log(
-        `refract pretrain: ${run.model.numParameters().total} parameters, ` +
-          `${config.init !== undefined && run.startStep === 1 ? `fine-tuning ${config.init}, ` : ''}` +
-          `steps ${run.startStep}..${total}, ` +
-          `batch ${config.training.batchSize}, ${torch.getNumThreads()} threads, checkpoints in ${config.checkpoint.dir}`,
-      );
-      const log: object[] = [];
-      const started = performance.now();
-      const bar = progressBar('pretrain', total, 'loss {loss} lr {lr}', run.startStep - 1);
-      let ema = NaN;
-      runPretrain(run, config, {
-        onStep: (m) => {
-          ema = Number.isNaN(ema) ? m.loss : 0.98 * ema + 0.02 * m.loss;
-          const seconds = Math.round((performance.now() - started) / 100) / 10; // this process's wall time
-          if (m.step % 50 === 0) log.push({ step: m.step, loss: ema, gradNorm: m.gradNorm, lr: m.lr, seconds });
-          bar.update(m.step, { loss: ema.toFixed(4), lr: m.lr.toExponential(2) });
-        },
-        onEval: (step, model) => {
-          const r = run.testbed.evaluate(model, {
-            n: config.eval.perCategory,
-            sampling: { steps: config.eval.steps, guidance: config.eval.guidance, sde: 'ode', vocabulary: run.testbed.vocabulary },
-          });
-          log.push({ step, eval: r.metric, overall: r.overall, details: r.details });
-          process.stdout.write(`\nstep ${step}: ${r.metric} (n ${config.eval.perCategory}) overall ${r.overall.toFixed(3)} ${JSON.stringify(r.details)}\n`);
-        },
-      });
-      bar.stop();
-      mkdirSync(config.checkpoint.dir, { recursive: true });
-      writeFileSync(path.join(config.checkpoint.dir, 'log.json'), `${JSON.stringify(log, null, 1)}\n`);
-      if (opts.export) exportEma(run, config, opts.export, total);
+      // One process per checkpoint folder (docs/reliability.md): a second pretrain on it is refused naming the owner.
+      const lock = RunLock.acquire(config.checkpoint.dir, 'refract pretrain', { field: 'checkpoint.dir' });
+      try {
+        trainBase(config, opts);
+      } finally {
+        lock.release();
+      }
     });
+}
+
+/** The pretraining run itself: progress bar, periodic evaluations, log.json, and the export when asked. */
+function trainBase(config: Readonly<PretrainConfig>, opts: { resume?: boolean; export?: string }): void {
+  const run = setupPretrain(config, opts.resume ?? false);
+  const total = config.training.steps;
+  console.log(
+    `refract pretrain: ${run.model.numParameters().total} parameters, ` +
+      `${config.init !== undefined && run.startStep === 1 ? `fine-tuning ${config.init}, ` : ''}` +
+      `steps ${run.startStep}..${total}, ` +
+      `batch ${config.training.batchSize}, ${torch.getNumThreads()} threads, checkpoints in ${config.checkpoint.dir}`,
+  );
+  const log: object[] = [];
+  const started = performance.now();
+  const bar = progressBar('pretrain', total, 'loss {loss} lr {lr}', run.startStep - 1);
+  let ema = NaN;
+  runPretrain(run, config, {
+    onStep: (m) => {
+      ema = Number.isNaN(ema) ? m.loss : 0.98 * ema + 0.02 * m.loss;
+      const seconds = Math.round((performance.now() - started) / 100) / 10; // this process's wall time
+      if (m.step % 50 === 0) log.push({ step: m.step, loss: ema, gradNorm: m.gradNorm, lr: m.lr, seconds });
+      bar.update(m.step, { loss: ema.toFixed(4), lr: m.lr.toExponential(2) });
+    },
+    onEval: (step, model) => {
+      const r = run.testbed.evaluate(model, {
+        n: config.eval.perCategory,
+        sampling: { steps: config.eval.steps, guidance: config.eval.guidance, sde: 'ode', vocabulary: run.testbed.vocabulary },
+      });
+      log.push({ step, eval: r.metric, overall: r.overall, details: r.details });
+      process.stdout.write(`\nstep ${step}: ${r.metric} (n ${config.eval.perCategory}) overall ${r.overall.toFixed(3)} ${JSON.stringify(r.details)}\n`);
+    },
+  });
+  bar.stop();
+  mkdirSync(config.checkpoint.dir, { recursive: true });
+  writeFileSync(path.join(config.checkpoint.dir, 'log.json'), `${JSON.stringify(log, null, 1)}\n`);
+  if (opts.export) exportEma(run, config, opts.export, total);
 }
 
 /** Writes the run's EMA model as a checkpoint folder; extra.pretrain is the whole config, extra.steps the steps taken. */

@@ -101,9 +101,11 @@ export class RunLock {
 
   /**
    * Takes `<dir>/run.lock` for this process (creating `dir`), taking over a stale lock; throws RunLockError when a
-   * live process owns it. `where` prefixes messages ("refract train"), `command` is recorded in the lock.
+   * live process owns it. `where` prefixes messages ("refract train"), `field` names the folder's config field in
+   * them (default "out"), `command` is recorded in the lock.
    */
-  static acquire(dir: string, where: string, command = process.argv.slice(1).join(' ')): RunLock {
+  static acquire(dir: string, where: string, o: { field?: string; command?: string } = {}): RunLock {
+    const command = o.command ?? process.argv.slice(1).join(' ');
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, LOCK_FILE);
     const text = `${JSON.stringify(ourOwner(command))}\n`;
@@ -117,17 +119,17 @@ export class RunLock {
           null,
         );
       }
-      if (ownerAlive(found.owner)) throw refused(where, dir, file, found.owner);
+      if (ownerAlive(found.owner)) throw refused(where, o.field ?? 'out', dir, file, found.owner);
       takeOver(file, found.text, found.owner, where);
     }
     throw new RunLockError(`${where}: ${file} must settle on one owner, got it changing hands 50 times — retry in a moment`, null);
   }
 
   /** Throws RunLockError when a live process owns `<dir>/run.lock` (without taking it). */
-  static assertFree(dir: string, where: string): void {
+  static assertFree(dir: string, where: string, field = 'out'): void {
     const file = path.join(dir, LOCK_FILE);
     const found = existsSync(file) ? readOwner(file) : null;
-    if (found?.owner && ownerAlive(found.owner)) throw refused(where, dir, file, found.owner);
+    if (found?.owner && ownerAlive(found.owner)) throw refused(where, field, dir, file, found.owner);
   }
 
   /** The owner recorded in `<dir>/run.lock`, or null. */
@@ -204,13 +206,13 @@ function waitBriefly(): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
 }
 
-function refused(where: string, dir: string, file: string, o: LockOwner): RunLockError {
+function refused(where: string, field: string, dir: string, file: string, o: LockOwner): RunLockError {
   const local = o.host === hostname();
   const fix = local
-    ? `wait for it to finish or stop it (kill ${o.pid}), or set another out folder`
-    : `if that process is gone, delete ${file}; or set another out folder`;
+    ? `wait for it to finish or stop it (kill ${o.pid}), or set another ${field}`
+    : `if that process is gone, delete ${file}; or set another ${field}`;
   return new RunLockError(
-    `${where}: out must not be in use by another process, got ${quoteValue(dir)} locked by pid ${o.pid} on ${o.host} since ${o.startedAt} — ${fix}`,
+    `${where}: ${field} must not be in use by another process, got ${quoteValue(dir)} locked by pid ${o.pid} on ${o.host} since ${o.startedAt} — ${fix}`,
     o,
   );
 }

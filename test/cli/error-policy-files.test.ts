@@ -44,7 +44,7 @@ test('a truncated checkpoint is a runtime error: one line, exit 1; REFRACT_DEBUG
   }
 });
 
-test('train: an empty config, and an out folder owned by another process, are usage errors naming what to fix', () => {
+test('train and pretrain: an empty config, a folder owned by another process, a file as out, a missing base are usage errors', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'refract-cli-train-'));
   try {
     const empty = path.join(dir, 'empty.yaml');
@@ -62,6 +62,15 @@ test('train: an empty config, and an out folder owned by another process, are us
     assert.equal(locked.code, 2, locked.stderr);
     assert.match(assertOneLine(locked, 'train'), new RegExp(`out must not be in use by another process, got ".*run" locked by pid ${process.pid} `));
     assert.deepEqual(readdirSync(out), [], 'the refused run wrote nothing');
+
+    const pretrainDir = path.join(dir, 'pretrain');
+    const pretrainLock = RunLock.acquire(pretrainDir, 'test');
+    const pretrainFile = path.join(dir, 'pretrain.yaml');
+    writeFileSync(pretrainFile, `testbed: shapes\ncheckpoint:\n  dir: ${pretrainDir}\n`);
+    const pretrain = run(['pretrain', pretrainFile]);
+    pretrainLock.release();
+    assert.equal(pretrain.code, 2, pretrain.stderr);
+    assert.match(assertOneLine(pretrain, 'pretrain'), new RegExp(`checkpoint\\.dir must not be in use by another process, got ".*pretrain" locked by pid ${process.pid} `));
 
     writeFileSync(file, `out: ${path.join(dir, 'empty.yaml')}\n`);
     const outIsFile = run(['train', file]);
