@@ -187,7 +187,7 @@ function readMetadata(value: unknown, file: string): Record<string, string> {
   if (!isObject(value)) bad(file, undefined, `"${METADATA_KEY}"`, 'an object of strings', describe(value), fix);
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [k, v] of Object.entries(value)) {
-    if (typeof v !== 'string') bad(file, undefined, `"${METADATA_KEY}".${quoteValue(k, 40)}`, 'a string', describe(v), fix);
+    if (typeof v !== 'string') bad(file, undefined, `"${METADATA_KEY}".${k.length > 40 ? `${k.slice(0, 40)}…` : k}`, 'a string', describe(v), fix);
     out[k] = v;
   }
   return { ...out };
