@@ -57,6 +57,7 @@ function nodeGypScript(root, env) {
  * the build failed and there is no addon.
  */
 export function buildAddon(root, env = process.env, log = (m) => process.stderr.write(`refract install: ${m}\n`)) {
+  removeAbandonedBuilds(root);
   const tmp = path.join(root, `.addon-build-${process.pid}`);
   const addon = path.join(root, ADDON);
   rmSync(tmp, { recursive: true, force: true });
@@ -84,6 +85,23 @@ export function buildAddon(root, env = process.env, log = (m) => process.stderr.
     return 0;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Removes `.addon-build-<pid>/` folders of builds whose process is gone (an install killed mid-build). */
+export function removeAbandonedBuilds(root) {
+  for (const f of readdirSync(root)) {
+    const m = /^\.addon-build-(\d+)$/.exec(f);
+    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) rmSync(path.join(root, f), { recursive: true, force: true });
+  }
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
   }
 }
 

@@ -125,9 +125,11 @@ test('a failed build with no addon to keep exits 1 with the fix', () => {
   }
 });
 
-test('a successful build replaces a stale addon in one rename', () => {
+test('a successful build replaces a stale addon in one rename, and clears builds abandoned by killed installs', () => {
   const { root, addon } = fakePackage('stale');
   try {
+    const dead = 2 ** 22 + 4321; // above the default pid_max: never a live process
+    mkdirSync(path.join(root, `.addon-build-${dead}`));
     const r = runInstall(root, fakeNodeGyp(root, 'ok'));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(readFileSync(addon, 'utf8'), 'NEW ADDON');
