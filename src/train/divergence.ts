@@ -4,8 +4,10 @@
 //   1. the policy's weights are non-finite (any NaN/±Inf parameter), or
 //   2. their global norm ‖θ‖₂ left [‖θ₀‖ / f, f · ‖θ₀‖], θ₀ the weights at iteration 0 and f = weightNormFactor
 //      (default 4; fine-tuning moves ‖θ‖ by a few percent: AdamW moves each weight by ≤ lr per step), or
-//   3. the update's pre-clip gradient norm exceeds g × the median of the last `window` finite gradient norms
-//      (g = gradNormFactor, default 1000; only once `minHistory` of them exist).
+//   3. the update's pre-clip gradient norm exceeds g × the median of the last `window` positive finite gradient
+//      norms (g = gradNormFactor, default 1000; only once `minHistory` of them exist) and also the absolute floor
+//      gradNormFloor (default 10; the shipped base's updates measure about 0.1), so iterations whose gradient is
+//      only a tiny KL term cannot make an ordinary update look like an explosion.
 // Non-finite rewards, losses or gradients alone are not divergence: the algorithm skips that update and the
 // NaN/Inf policy (`stopOnNonFinite`) counts them. Losses are not compared to their median: the policy-gradient
 // surrogates are centred near zero by the advantage normalisation, so a ratio to their median is noise.
@@ -20,8 +22,10 @@ export const divergenceConfigSchema = z
   .object({
     /** ‖θ‖ above f·‖θ₀‖ or below ‖θ₀‖/f is divergence (f > 1). */
     weightNormFactor: z.number().gt(1).default(4),
-    /** A pre-clip gradient norm above this multiple of the running median is divergence. */
+    /** A pre-clip gradient norm above this multiple of the running median (and above gradNormFloor) is divergence. */
     gradNormFactor: z.number().gt(1).default(1000),
+    /** Gradient norms at or below this are never an explosion, whatever the median. */
+    gradNormFloor: z.number().nonnegative().default(10),
     /** Iterations in the running median of gradient norms. */
     window: z.number().int().positive().default(20),
     /** Gradient norms needed before the gradient rule applies. */
@@ -35,7 +39,7 @@ export type DivergenceConfig = z.infer<typeof divergenceConfigSchema>;
 export interface DivergenceState {
   /** ‖θ₀‖₂ at iteration 0. */
   baseNorm: number;
-  /** The last `window` finite pre-clip gradient norms of iterations that updated. */
+  /** The last `window` positive finite pre-clip gradient norms of iterations that updated. */
   gradNorms: number[];
 }
 
@@ -74,7 +78,7 @@ export function judgeIteration(
   gradNorm: number,
 ): { verdict: Divergence | null; state: DivergenceState } {
   const verdict = weightVerdict(config, state.baseNorm, norm) ?? gradVerdict(config, state.gradNorms, gradNorm);
-  if (verdict !== null || !Number.isFinite(gradNorm)) return { verdict, state: { ...state, gradNorms: [...state.gradNorms] } };
+  if (verdict !== null || !Number.isFinite(gradNorm) || gradNorm <= 0) return { verdict, state: { ...state, gradNorms: [...state.gradNorms] } };
   const gradNorms = [...state.gradNorms, gradNorm].slice(-config.window);
   return { verdict: null, state: { baseNorm: state.baseNorm, gradNorms } };
 }
@@ -94,7 +98,7 @@ function weightVerdict(config: Readonly<DivergenceConfig>, base: number, norm: n
 function gradVerdict(config: Readonly<DivergenceConfig>, history: readonly number[], gradNorm: number): Divergence | null {
   if (!Number.isFinite(gradNorm) || history.length < config.minHistory) return null;
   const m = median(history);
-  if (!(m > 0) || gradNorm <= config.gradNormFactor * m) return null;
+  if (!(m > 0) || gradNorm <= config.gradNormFactor * m || gradNorm <= config.gradNormFloor) return null;
   return {
     rule: 'gradient norm',
     detail: `the gradient norm ${gradNorm.toExponential(3)} is ${(gradNorm / m).toExponential(2)}× the median of the last ${history.length} (${m.toExponential(3)}), above ${config.gradNormFactor}× (divergence.gradNormFactor)`,

@@ -43,6 +43,13 @@ test('the rule: non-finite weights, a weight norm outside [1/f, f]×, a gradient
   assert.equal(v.verdict?.rule, 'gradient norm');
   assert.deepEqual(v.state.gradNorms, st.gradNorms, 'a diverged iteration does not enter the history');
   assert.deepEqual(judgeIteration(RULE, st, 10, NaN).state.gradNorms, st.gradNorms, 'a skipped update does not either');
+  assert.deepEqual(judgeIteration(RULE, st, 10, 0).state.gradNorms, st.gradNorms, 'nor an update without gradient');
+
+  // KL-only iterations (tiny gradients) then an ordinary update: 1e5× the median, but under the floor of 10
+  let kl: DivergenceState = s;
+  for (let i = 0; i < 10; i++) kl = judgeIteration(RULE, kl, 10, 1e-6).state;
+  assert.equal(judgeIteration(RULE, kl, 10, 0.1).verdict, null, 'an ordinary update after quiet ones is not an explosion');
+  assert.equal(judgeIteration(RULE, kl, 10, 11).verdict?.rule, 'gradient norm');
 
   for (let i = 0; i < 3 * RULE.window; i++) st = judgeIteration(RULE, st, 10, i).state;
   assert.equal(st.gradNorms.length, RULE.window);
