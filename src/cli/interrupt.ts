@@ -15,7 +15,7 @@ export function catchStopSignals(command: string): { stop: StopRequest; restore(
   const handler = (signal: StopSignal): void => {
     if (stop.requested === null) {
       process.stderr.write(
-        `\nrefract ${command}: ${signal} received — stopping after the current iteration (checkpoint, status "interrupted"); send it again to stop at once\n`,
+        `\nrefract ${command}: ${signal} received — stopping after the current iteration (checkpoint, status "interrupted"); send it again to stop without finishing the iteration\n`,
       );
       stop.request(signal);
       return;
