@@ -7,7 +7,7 @@ import { loadTextToImageCheckpoint } from '../models/checkpoint.js';
 import { evaluateShapesModel, type ModelEvalResult } from '../eval/shapes/model-eval.js';
 import { SHAPES_EVAL_PER_CATEGORY } from '../eval/shapes/shapes-eval.js';
 import { runSwapTest, type SwapTestResult } from '../eval/shapes/swap-test.js';
-import { pairedBinaryDelta, type PairedBinaryDelta } from '../eval/paired.js';
+import { pairedShapesChange, formatPairedDelta } from '../eval/shapes/paired-change.js';
 import { writeLabelledGridPng } from '../eval/report/labelled-grid.js';
 import { evaluatePrompt } from '../eval/shapes/gold.js';
 import { CATEGORIES, type Category } from '../data/shapes/types.js';
@@ -76,19 +76,8 @@ function scoreCheckpoint(dir: string, o: ScoreOptions): ModelEvalResult {
   }
 }
 
-/** Paired Δ overall and per category (one image per prompt: per-prompt correctness is binary). */
-function pairedByCategory(base: ModelEvalResult, run: ModelEvalResult): Record<string, PairedBinaryDelta> {
-  const cats = run.set.prompts.map((p) => p.category);
-  const b = base.score.perPrompt.map((x) => (x >= 0.5 ? 1 : 0));
-  const a = run.score.perPrompt.map((x) => (x >= 0.5 ? 1 : 0));
-  const pick = (c: string) => (xs: number[]) => xs.filter((_, i) => cats[i] === c);
-  const out: Record<string, PairedBinaryDelta> = { overall: pairedBinaryDelta(b, a) };
-  for (const c of CATEGORIES) if (cats.includes(c)) out[c] = pairedBinaryDelta(pick(c)(b), pick(c)(a));
-  return out;
-}
-
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
-const signed = (d: PairedBinaryDelta): string => `${d.delta >= 0 ? '+' : '−'}${pct(Math.abs(d.delta))} ± ${pct(d.standardError)}`;
+const signed = formatPairedDelta;
 
 export function runShapesEval(o: ShapesEvalFlags): void {
   const perCategory = intFlag('--per-category', o.perCategory, 1, SHAPES_EVAL_PER_CATEGORY);
@@ -106,7 +95,7 @@ export function runShapesEval(o: ShapesEvalFlags): void {
   const common = { perCategory, categories: only, samples, seed, sampling: { steps, guidance, sde: 'ode' as const }, quiet: o.json === true };
   const run = scoreCheckpoint(o.checkpoint, common);
   const base = o.baseline === undefined ? null : scoreCheckpoint(o.baseline, common);
-  const paired = base && pairedByCategory(base, run);
+  const paired = base && pairedShapesChange(base.score.perPrompt, run.score.perPrompt, run.set.prompts.map((p) => p.category));
   let swap: SwapTestResult | null = null;
   if (o.swap && only !== undefined && !only.includes('position')) {
     throw new CliError('eval', `--categories must include position with --swap, got "${o.categories}" — add position or drop --swap`);
@@ -127,7 +116,7 @@ export function runShapesEval(o: ShapesEvalFlags): void {
     console.log(`ShapesEval overall ${pct(overall)} (n=${n}, prompt seed ${run.score.seed}, sampling seed ${seed})`);
     for (const [c, a] of Object.entries(categories)) {
       if (Number.isNaN(a)) continue; // a category left out by --categories
-      const d = paired?.[c];
+      const d = paired?.[c as Category];
       console.log(`  ${c.padEnd(16)} ${pct(a)}${d ? `   Δ ${signed(d)} vs baseline` : ''}`);
     }
     console.log(`  held-out prompts ${pct(heldOut.accuracy)} (n=${heldOut.n}), in-distribution ${pct(inDistribution.accuracy)} (n=${inDistribution.n})`);

@@ -33,6 +33,17 @@ export interface PromptEncoderConfig {
   readonly heads: number;
   /** Feed-forward width as a multiple of dim. */
   readonly mlpRatio: number;
+  /**
+   * Token positions: 'learned' (a parameter, initialised at 0.02 scale: the first Shapes base) or 'sinusoidal'
+   * (fixed codes at the token embeddings' scale, Vaswani et al. §3.5), which make "circle … left of … square" and
+   * "square … left of … circle" different inputs from the first step. Default 'learned'.
+   */
+  readonly positions?: 'learned' | 'sinusoidal';
+  /**
+   * The pooled vector: 'mean' over real positions (permutation-invariant: a bag of words) or 'start', the start
+   * token's output after the layers (order-aware, as CLIP pools its end-of-text token). Default 'mean'.
+   */
+  readonly pooling?: 'mean' | 'start';
 }
 
 /** Shapes-world prompts: 32 words today (room for 64), at most 12 tokens (16 allowed). About 0.4 M parameters. */
@@ -54,6 +65,8 @@ export const promptEncoderConfigSchema = z
     layers: posInt,
     heads: posInt,
     mlpRatio: z.number().positive(),
+    positions: z.enum(['learned', 'sinusoidal']).default('learned'),
+    pooling: z.enum(['mean', 'start']).default('mean'),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -80,7 +93,7 @@ export interface PromptCondition {
 export class PromptEncoder extends Module {
   readonly config: PromptEncoderConfig;
   readonly tokenEmbedding: Embedding;
-  /** [maxTokens + 1, D]: position 0 belongs to the start token. */
+  /** [maxTokens + 1, D]: position 0 belongs to the start token (a parameter, or fixed codes not saved). */
   readonly positionEmbedding: Tensor;
   /** [D]: the learned start token. */
   readonly startToken: Tensor;
@@ -95,10 +108,10 @@ export class PromptEncoder extends Module {
       'tokenEmbedding',
       new Embedding(c.vocabSize, c.dim, { paddingIdx: PAD_TOKEN }),
     );
-    this.positionEmbedding = this.registerParameter(
-      'positionEmbedding',
-      torch.randn([c.maxTokens + 1, c.dim]).mul_(0.02),
-    );
+    this.positionEmbedding =
+      c.positions === 'sinusoidal'
+        ? this.registerBuffer('positionEmbedding', sinusoidalPositions(c.maxTokens + 1, c.dim), { persistent: false })
+        : this.registerParameter('positionEmbedding', torch.randn([c.maxTokens + 1, c.dim]).mul_(0.02));
     this.startToken = this.registerParameter('startToken', torch.randn([c.dim]));
     const blocks = Array.from({ length: c.layers }, () => new TokenTransformerLayer(c.dim, c.heads, c.mlpRatio));
     this.layers = this.registerModule('layers', new ModuleList(blocks));
@@ -119,7 +132,10 @@ export class PromptEncoder extends Module {
       for (const layer of this.layers) h = layer.forward(h, keyPaddingMask);
       const m = mask.unsqueeze(2).to(h.dtype); // [B, S, 1]
       const context = this.norm.forward(h.transpose(1, 2)).mul(m); // zero at pads: trailing pads change nothing
-      const pooled = context.sum(1).div(m.sum(1)); // mean over real positions; m.sum ≥ 1 (the start token)
+      const pooled =
+        this.config.pooling === 'start'
+          ? context.select(1, 0) // the start token's output: it attended to every real token, in order
+          : context.sum(1).div(m.sum(1)); // mean over real positions; m.sum ≥ 1 (the start token)
       return { context, mask, pooled };
     });
   }
@@ -148,6 +164,20 @@ export class PromptEncoder extends Module {
     }
     return [s[0]!, s[1]!];
   }
+}
+
+/** [n, dim] fixed codes: [sin(p·ω_i), cos(p·ω_i)], ω_i = 10000^(−i/(dim/2)) (Vaswani et al., arXiv 1706.03762 §3.5). */
+export function sinusoidalPositions(n: number, dim: number): Tensor {
+  const half = Math.floor(dim / 2);
+  const out = new Float32Array(n * dim);
+  for (let p = 0; p < n; p++) {
+    for (let i = 0; i < half; i++) {
+      const w = Math.pow(10000, -i / half);
+      out[p * dim + i] = Math.sin(p * w);
+      out[p * dim + half + i] = Math.cos(p * w);
+    }
+  }
+  return torch.fromTypedArray(out, [n, dim]);
 }
 
 /** All-pad tokens [B, L]: the null prompt of classifier-free guidance. */

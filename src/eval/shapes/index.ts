@@ -10,3 +10,4 @@ export * from './measure.js';
 export * from './shapes-eval.js';
 export * from './schema.js';
 export * from './swap-test.js';
+export * from './paired-change.js';
