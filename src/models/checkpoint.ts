@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from '
 import path from 'node:path';
 import * as torch from '../torch/index.js';
 import { loadSafetensors, saveStateDict } from '../torch/safetensors.js';
+import { quoteValue } from '../config/errors.js';
 import { TextToImageModel, parseTextToImageConfig } from './text-to-image.js';
 import { TextToVideoModel, parseTextToVideoConfig } from './text-to-video.js';
 
@@ -145,13 +146,13 @@ function readManifest(file: string, where: string): CheckpointManifest {
     throw new Error(`${where}: file must be valid JSON, got ${(err as Error).message}`);
   }
   const fail = (field: string, must: string, got: unknown): never => {
-    throw new Error(`${where}: field "${field}" must be ${must}, got ${JSON.stringify(got) ?? 'nothing'}`);
+    throw new Error(`${where}: field "${field}" must be ${must}, got ${got === undefined ? 'nothing' : quoteValue(got)}`);
   };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('(top level)', 'an object', raw);
   const r = raw as Record<string, unknown>;
   if (r.format !== CHECKPOINT_FORMAT) fail('format', `"${CHECKPOINT_FORMAT}"`, r.format);
   if (r.version !== CHECKPOINT_VERSION) fail('version', `${CHECKPOINT_VERSION} (this build's format)`, r.version);
-  if (typeof r.kind !== 'string' || !(r.kind in KINDS)) fail('kind', `one of ${Object.keys(KINDS).join(', ')}`, r.kind);
+  if (typeof r.kind !== 'string' || !Object.hasOwn(KINDS, r.kind)) fail('kind', `one of ${Object.keys(KINDS).join(', ')}`, r.kind);
   const w = r.weights as Record<string, unknown> | undefined;
   if (w?.dtype !== 'float32' && w?.dtype !== 'float16') fail('weights.dtype', '"float32" or "float16"', w?.dtype);
   const extra = r.extra ?? {};

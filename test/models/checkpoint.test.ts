@@ -39,7 +39,7 @@ test('checkpoint round trip (float32): identical outputs, config and extra prese
   });
   const manifest = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
   assert.equal(manifest.format, 'refract.checkpoint');
-  assert.deepEqual(manifest.config, JSON.parse(JSON.stringify(TINY_T2I)));
+  assert.deepEqual(manifest.config, JSON.parse(JSON.stringify(m.config))); // the parsed config: defaults filled in
   m.dispose();
   loaded.model.dispose();
   rmSync(dir, { recursive: true });
