@@ -133,7 +133,7 @@ test('U-Net candidate (a): positions change the attention output, coordinate cha
 });
 
 test('the first Shapes base still loads (U-Net, no position options) and its config defaults them off', () => {
-  const m = loadTextToImageCheckpoint('assets/base/shapes');
+  const m = loadTextToImageCheckpoint('assets/base/shapes-unet-v1');
   assert.ok('unet' in m.config);
   if ('unet' in m.config) {
     assert.equal(m.config.unet.positionalAttention, false);

@@ -215,15 +215,15 @@ test('refract pretrain with init: a 2-step run completes and the export records 
   }
 });
 
-test('configs/oracle-position.yaml fine-tunes the shipped Shapes base on position prompts only', () => {
+test('configs/oracle-position.yaml fine-tunes the first Shapes base (U-Net v1) on position prompts only', () => {
   const config = loadPretrainConfig('configs/oracle-position.yaml');
-  assert.equal(config.init, 'assets/base/shapes');
+  assert.equal(config.init, 'assets/base/shapes-unet-v1');
   assert.deepEqual(config.model, {});
   assert.equal(config.data.heldOut, 'default');
   for (const c of CATEGORIES) assert.equal(config.data.categoryWeights[c], c === 'position' ? 1 : 0, `weight of ${c}`);
   const run = setupPretrain({ ...config, training: { ...config.training, batchSize: 1 } }, false);
   try {
-    assertSameWeights(weightsOf(run.model), checkpointWeights('assets/base/shapes'), 'oracle start');
+    assertSameWeights(weightsOf(run.model), checkpointWeights('assets/base/shapes-unet-v1'), 'oracle start');
     const batch = torch.scope(() => {
       const b = run.testbed.batch(new Rng(5), 64, { ...config, training: { ...config.training, condDropout: 0 } });
       const ids = Array.from(b.tokens.toTypedArray(), Number);
