@@ -3,6 +3,7 @@
 // (the shared loop counts it and stops after `stopOnNonFinite.maxConsecutive`, src/train/trainer.ts).
 import type { RewardResult } from '../rewards/types.js';
 import type { AlgorithmStepLog } from './algorithm.js';
+import type { AdvantageStats } from '../credit/advantages.js';
 
 /** The part of a step log after the reward summary: metrics, diagnostics, skip flag, KL. */
 export type StepLogTail = Omit<AlgorithmStepLog, 'samples' | 'reward' | 'components'>;
@@ -35,4 +36,13 @@ export function nonFiniteRewardLog(count: number, seconds: number): StepLogTail 
     skippedUpdate: true,
     klToReference: NaN,
   };
+}
+
+/**
+ * The advantage diagnostics every on-policy algorithm stores per step: mean, std, min, max and — for algorithms
+ * that clip advantages — the fraction at the clip.
+ */
+export function advantageDiagnostics(adv: AdvantageStats, o: { clipped?: boolean } = {}): Record<string, number> {
+  const base = { advantage_mean: adv.mean, advantage_std: adv.std, advantage_min: adv.min, advantage_max: adv.max };
+  return o.clipped ? { ...base, advantage_fraction_clipped: adv.fractionClipped } : base;
 }

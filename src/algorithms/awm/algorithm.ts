@@ -18,7 +18,7 @@ import type { RewardResult } from '../../rewards/types.js';
 import type { AlgorithmContext, AlgorithmState } from '../algorithm.js';
 import { OnlineAlgorithm, type GroupShape } from '../online-algorithm.js';
 import type { PromptGroups } from '../prompt-groups.js';
-import type { StepLogTail } from '../step-log.js';
+import { advantageDiagnostics, type StepLogTail } from '../step-log.js';
 import { EmaPolicy, emaDecayAt } from '../ema-policy.js';
 import { awmAdvantages } from './loss.js';
 import { awmUpdateStage, type AwmUpdateDiagnostics } from './update-stage.js';
@@ -116,11 +116,7 @@ export class AwmAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, A
         emaDecay: decay,
       },
       diagnostics: {
-        advantage_mean: adv.mean,
-        advantage_std: adv.std,
-        advantage_min: adv.min,
-        advantage_max: adv.max,
-        advantage_fraction_clipped: adv.fractionClipped,
+        ...advantageDiagnostics(adv, { clipped: true }),
         skipped_optimizer_steps: u.skippedSteps,
       },
       skippedUpdate: u.skippedSteps > 0,

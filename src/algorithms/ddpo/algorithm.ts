@@ -13,7 +13,7 @@ import type { RewardResult } from '../../rewards/types.js';
 import type { AlgorithmContext, AlgorithmState } from '../algorithm.js';
 import { OnlineAlgorithm, type GroupShape } from '../online-algorithm.js';
 import type { PromptGroups } from '../prompt-groups.js';
-import type { StepLogTail } from '../step-log.js';
+import { advantageDiagnostics, type StepLogTail } from '../step-log.js';
 import { ddpoRollout } from './rollout-stage.js';
 import { ddpoUpdateStage, type DdpoUpdateDiagnostics } from './update-stage.js';
 import type { DdpoSection, DdpoSettings } from './config.js';
@@ -74,11 +74,7 @@ export class DdpoAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, 
       diagnostics: {
         ratio_max_dev_before_update: u.ratioMaxDevBeforeUpdate,
         ratio_max_dev_first_epoch: u.firstEpochRatioMaxDev,
-        advantage_mean: adv.mean,
-        advantage_std: adv.std,
-        advantage_min: adv.min,
-        advantage_max: adv.max,
-        advantage_fraction_clipped: adv.fractionClipped,
+        ...advantageDiagnostics(adv, { clipped: true }),
         skipped_optimizer_steps: u.skippedSteps,
         ...ratios,
       },

@@ -13,7 +13,7 @@ import type { RewardResult } from '../../rewards/types.js';
 import type { AlgorithmContext, AlgorithmState } from '../algorithm.js';
 import { OnlineAlgorithm, type GroupShape } from '../online-algorithm.js';
 import type { PromptGroups } from '../prompt-groups.js';
-import type { StepLogTail } from '../step-log.js';
+import { advantageDiagnostics, type StepLogTail } from '../step-log.js';
 import { rolloutStage, type RolloutBatch } from './rollout-stage.js';
 import { updateStage, type UpdateDiagnostics } from './update-stage.js';
 import type { GrpoSettings, GrpoSection } from './config.js';
@@ -105,10 +105,7 @@ export class GrpoAlgorithm extends OnlineAlgorithm<RolloutBatch, GrpoCredit, Upd
       },
       diagnostics: {
         ratio_max_dev_first_epoch: u.firstEpochRatioMaxDev,
-        advantage_mean: adv.mean,
-        advantage_std: adv.std,
-        advantage_min: adv.min,
-        advantage_max: adv.max,
+        ...advantageDiagnostics(adv),
         skipped_minibatches: u.skippedMinibatches,
         ...ratios,
         trained_samples: credit.trainBatch.prompts.length,

@@ -20,7 +20,7 @@ import type { RewardResult } from '../../rewards/types.js';
 import type { AlgorithmContext, AlgorithmState } from '../algorithm.js';
 import { OnlineAlgorithm, type GroupShape } from '../online-algorithm.js';
 import type { PromptGroups } from '../prompt-groups.js';
-import type { StepLogTail } from '../step-log.js';
+import { advantageDiagnostics, type StepLogTail } from '../step-log.js';
 import { EmaPolicy, emaDecayAt } from '../ema-policy.js';
 import { optimalityProbability } from './loss.js';
 import { nftUpdateStage, type NftUpdateDiagnostics } from './update-stage.js';
@@ -113,11 +113,7 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, N
       diagnostics: {
         old_deviation: u.oldDeviation,
         r_mean: torch.scope(() => credit.r.mean().item()),
-        advantage_mean: adv.mean,
-        advantage_std: adv.std,
-        advantage_min: adv.min,
-        advantage_max: adv.max,
-        advantage_fraction_clipped: adv.fractionClipped,
+        ...advantageDiagnostics(adv, { clipped: true }),
         skipped_optimizer_steps: u.skippedSteps,
       },
       skippedUpdate: u.skippedSteps > 0,

@@ -14,7 +14,7 @@ import type { RewardResult } from '../../rewards/types.js';
 import type { AlgorithmContext, AlgorithmState } from '../algorithm.js';
 import { OnlineAlgorithm, type GroupShape } from '../online-algorithm.js';
 import type { PromptGroups } from '../prompt-groups.js';
-import type { StepLogTail } from '../step-log.js';
+import { advantageDiagnostics, type StepLogTail } from '../step-log.js';
 import { rewardWeights, effectiveSampleSize } from './weights.js';
 import { rwrUpdateStage, type RwrUpdateDiagnostics } from './update-stage.js';
 import type { RwrSection, RwrSettings } from './config.js';
@@ -95,10 +95,7 @@ export class RwrAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, R
         weight_max: Math.max(...weights),
         weight_min: Math.min(...weights),
         effective_sample_size: effectiveSampleSize(weights),
-        advantage_mean: adv.mean,
-        advantage_std: adv.std,
-        advantage_min: adv.min,
-        advantage_max: adv.max,
+        ...advantageDiagnostics(adv),
         skipped_optimizer_steps: u.skippedSteps,
       },
       skippedUpdate: u.skippedSteps > 0,
