@@ -3,9 +3,9 @@
 // ./trainer.ts drives it.
 import * as torch from '../torch/index.js';
 import path from 'node:path';
-import { encodeGridPng, writeGridPng } from '../eval/report/png.js';
+import { encodeGridPng } from '../eval/report/png.js';
+import { writeLabelledGridPng } from '../eval/report/labelled-grid.js';
 import { GRID_AFTER, GRID_BEFORE } from '../eval/report/training-report.js';
-import type { RGBImage } from '../data/image.js';
 import type { RunStore } from '../store/run-store.js';
 import type { Algorithm, AlgorithmContext, AlgorithmStepLog } from '../algorithms/algorithm.js';
 import type { RunConfig } from './config.js';
@@ -206,7 +206,7 @@ export class TrainingSession {
     this.#loop.since = emptySince();
     this.lastEval = snapshot;
     this.#logEvaluation(snapshot);
-    this.#writeGrid(it === 0 ? GRID_BEFORE : GRID_AFTER, snapshot.images);
+    this.#writeGrid(it === 0 ? GRID_BEFORE : GRID_AFTER, snapshot);
     this.hooks.onEval?.(snapshot);
     const score = snapshot.gold?.overall ?? snapshot.proxy;
     const best = this.#loop.best;
@@ -245,14 +245,20 @@ export class TrainingSession {
    * A sample grid of an evaluation in the run folder (the report shows grid-before/after): for ShapesEval one row
    * per category (its first 8 prompts), otherwise the first 32 images.
    */
-  #writeGrid(file: string, images: readonly RGBImage[]): void {
+  /** The evaluation's grid: up to 8 images per category row, each with its prompt and gold ✓/✗ (when judged). */
+  #writeGrid(file: string, s: EvalSnapshot): void {
+    const images = s.images;
     if (images.length === 0) return;
     const shapes = this.config.prompts.source === 'shapes';
     const cols = Math.min(8, shapes ? this.config.eval.perCategory : images.length);
     const stride = shapes ? this.config.eval.perCategory : cols; // where each row starts in `images`
     const rows = Math.min(shapes ? Infinity : 4, Math.ceil(images.length / stride));
-    const picked = Array.from({ length: rows }, (_, r) => images.slice(r * stride, r * stride + cols)).flat();
-    writeGridPng(path.join(this.config.out, file), picked, { cols });
+    const picked = Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, k) => r * stride + k)).flat();
+    const verdicts = s.gold?.perPrompt;
+    const cells = picked
+      .filter((i) => i < images.length)
+      .map((i) => ({ image: images[i]!, label: s.prompts[i]?.text ?? '', verdict: verdicts ? verdicts[i] === 1 : null }));
+    writeLabelledGridPng(path.join(this.config.out, file), cells, { cols });
   }
 
   /** The loop state to checkpoint after iteration `it` (monitor states collected now). */
