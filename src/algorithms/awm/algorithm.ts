@@ -11,7 +11,7 @@ import { optimizerFromState, optimizerToState } from '../optimizer-state.js';
 import type { Tensor } from '../../torch/index.js';
 import { groupRelativeAdvantages } from '../../credit/group-relative.js';
 import { advantageStats, type AdvantageStats } from '../../credit/advantages.js';
-import { rolloutPrompts } from '../../pipeline/text-to-image.js';
+import { ownRollout, withScaledKl } from '../own-rollout.js';
 import type { Trajectory } from '../../generate/trajectory.js';
 import type { PromptCondition } from '../../models/index.js';
 import type { RewardResult } from '../../rewards/types.js';
@@ -59,16 +59,7 @@ export class AwmAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, A
   }
 
   protected rollout(groups: PromptGroups): Trajectory<PromptCondition> {
-    const sm = this.#settings.sampler;
-    const vocabulary = this.ctx.vocabulary;
-    return rolloutPrompts(this.ctx.policy, groups.prompts.map((p) => p.text), groups.seeds, {
-      steps: sm.steps,
-      guidance: sm.guidance,
-      sde: sm.kind,
-      noiseLevel: sm.noiseLevel,
-      ...(sm.kind === 'ode' ? {} : { sdeWindow: [0, sm.steps - 1] as const }),
-      ...(vocabulary ? { vocabulary } : {}),
-    });
+    return ownRollout(this.ctx, groups, this.#settings.sampler);
   }
 
   protected advantage(scored: RewardResult, groups: PromptGroups): AwmCredit {
@@ -126,10 +117,7 @@ export class AwmAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, A
 
   /** The monitor's "raise KL": β_ref ← factor·β_ref (a new run-derived settings object; the config stays frozen). */
   scaleKlCoefficient(factor: number): void {
-    if (!(factor > 0) || !Number.isFinite(factor)) {
-      throw new Error(`refract train: awm KL scale factor must be a finite number > 0, got ${factor} — the monitor's raise_kl factor must be positive`);
-    }
-    this.#settings = Object.freeze({ ...this.#settings, klCoefficient: this.#settings.klCoefficient * factor });
+    this.#settings = withScaledKl(this.#settings, factor, 'awm');
   }
 
   stateDict(): AlgorithmState {

@@ -11,6 +11,7 @@ import { alignDense, denseAdvantages, denseMapTensor } from '../../credit/dense.
 import { catTrajectories, sliceTrajectory } from '../../generate/trajectory.js';
 import type { RewardResult } from '../../rewards/types.js';
 import type { AlgorithmContext, AlgorithmState } from '../algorithm.js';
+import { withScaledKl } from '../own-rollout.js';
 import { OnlineAlgorithm, type GroupShape } from '../online-algorithm.js';
 import type { PromptGroups } from '../prompt-groups.js';
 import { advantageDiagnostics, type StepLogTail } from '../step-log.js';
@@ -117,10 +118,7 @@ export class GrpoAlgorithm extends OnlineAlgorithm<RolloutBatch, GrpoCredit, Upd
 
   /** The monitor's "raise KL": β ← factor·β (a new run-derived settings object; the config stays frozen). */
   scaleKlCoefficient(factor: number): void {
-    if (!(factor > 0) || !Number.isFinite(factor)) {
-      throw new Error(`refract train: grpo KL scale factor must be a finite number > 0, got ${factor} — the monitor's raise_kl factor must be positive`);
-    }
-    this.#settings = Object.freeze({ ...this.#settings, klCoefficient: this.#settings.klCoefficient * factor });
+    this.#settings = withScaledKl(this.#settings, factor, 'grpo');
   }
 
   stateDict(): AlgorithmState {

@@ -18,6 +18,7 @@ import type { Trajectory } from '../../generate/trajectory.js';
 import type { PromptCondition } from '../../models/index.js';
 import type { RewardResult } from '../../rewards/types.js';
 import type { AlgorithmContext, AlgorithmState } from '../algorithm.js';
+import { withScaledKl } from '../own-rollout.js';
 import { OnlineAlgorithm, type GroupShape } from '../online-algorithm.js';
 import type { PromptGroups } from '../prompt-groups.js';
 import { advantageDiagnostics, type StepLogTail } from '../step-log.js';
@@ -123,10 +124,7 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, N
 
   /** The monitor's "raise KL": κ ← factor·κ (a new run-derived settings object; the config stays frozen). */
   scaleKlCoefficient(factor: number): void {
-    if (!(factor > 0) || !Number.isFinite(factor)) {
-      throw new Error(`refract train: nft KL scale factor must be a finite number > 0, got ${factor} — the monitor's raise_kl factor must be positive`);
-    }
-    this.#settings = Object.freeze({ ...this.#settings, klCoefficient: this.#settings.klCoefficient * factor });
+    this.#settings = withScaledKl(this.#settings, factor, 'nft');
   }
 
   stateDict(): AlgorithmState {

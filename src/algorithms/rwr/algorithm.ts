@@ -7,7 +7,7 @@ import type { Tensor } from '../../torch/index.js';
 import { groupRelativeAdvantages } from '../../credit/group-relative.js';
 import { PerPromptStatTracker, type StatTrackerState } from '../../credit/stat-tracker.js';
 import { advantageStats, type AdvantageStats } from '../../credit/advantages.js';
-import { rolloutPrompts } from '../../pipeline/text-to-image.js';
+import { ownRollout } from '../own-rollout.js';
 import type { Trajectory } from '../../generate/trajectory.js';
 import type { PromptCondition } from '../../models/index.js';
 import type { RewardResult } from '../../rewards/types.js';
@@ -43,16 +43,7 @@ export class RwrAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, R
   }
 
   protected rollout(groups: PromptGroups): Trajectory<PromptCondition> {
-    const sm = this.#settings.sampler;
-    const vocabulary = this.ctx.vocabulary;
-    return rolloutPrompts(this.ctx.policy, groups.prompts.map((p) => p.text), groups.seeds, {
-      steps: sm.steps,
-      guidance: sm.guidance,
-      sde: sm.kind,
-      noiseLevel: sm.noiseLevel,
-      ...(sm.kind === 'ode' ? {} : { sdeWindow: [0, sm.steps - 1] as const }),
-      ...(vocabulary ? { vocabulary } : {}),
-    });
+    return ownRollout(this.ctx, groups, this.#settings.sampler);
   }
 
   protected advantage(scored: RewardResult, groups: PromptGroups): RwrCredit {
