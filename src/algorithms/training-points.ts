@@ -31,6 +31,24 @@ export function trainingTimesSchema(defaults: { perSample: number; gridStart: nu
 
 export type TrainingTimes = z.infer<ReturnType<typeof trainingTimesSchema>>;
 
+/** The optimisation fields every point-trained section (NFT, AWM) has, after its own KL weight. */
+export const pointTrainingFields = {
+  /** Optimizer steps per iteration, each over every point (gradients accumulated over minibatches). */
+  innerEpochs: z.number().int().positive().default(1),
+  /** Points per forward/backward (memory only). */
+  minibatchSize: z.number().int().positive().default(16),
+  /** Compute ½·mean‖v_θ − v_ref‖² as klToReference (the monitor's d) even when the KL weight is 0. */
+  monitorKl: z.boolean().default(true),
+  lr: z.number().positive().default(3e-4),
+  gradClip: z.number().positive().default(1),
+};
+
+/** The section's training times must fit its sampler's grid (issue on `timesteps.perSample`). */
+export function checkTrainingTimes(c: { timesteps: TrainingTimes; sampler: { steps: number } }, ctx: z.RefinementCtx): void {
+  const issue = trainingTimesIssue(c.timesteps, c.sampler.steps);
+  if (issue !== null) ctx.addIssue({ code: 'custom', path: ['timesteps', 'perSample'], message: issue });
+}
+
 export interface TrainingPoints<C> {
   /** K·B. */
   readonly count: number;

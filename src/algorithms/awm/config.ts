@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { parseConfig, deepFreeze } from '../../config/load.js';
 import { emaDecaySchema } from '../ema-policy.js';
-import { trainingTimesIssue, trainingTimesSchema } from '../training-points.js';
+import { checkTrainingTimes, pointTrainingFields, trainingTimesSchema } from '../training-points.js';
 
 const posInt = z.number().int().positive();
 
@@ -48,20 +48,10 @@ export const awmSectionSchema = z
     emaKlCoefficient: z.number().nonnegative().default(1),
     /** The EMA copy's decay schedule (ema-policy.ts): the authors' 'linear' kl_ema_decay, min(0.001·n, 0.3). */
     ema: emaDecaySchema.extend({ max: z.number().min(0).max(1).default(0.3) }).prefault({}),
-    /** Optimizer steps per iteration, each over every point (gradients accumulated over minibatches). */
-    innerEpochs: posInt.default(1),
-    /** Points per forward/backward (memory only). */
-    minibatchSize: posInt.default(16),
-    /** Compute ½·mean‖v_θ − v_ref‖² as klToReference (the monitor's d) even when β_ref is 0. */
-    monitorKl: z.boolean().default(true),
-    lr: z.number().positive().default(3e-4),
-    gradClip: z.number().positive().default(1),
+    ...pointTrainingFields,
   })
   .strict()
-  .superRefine((c, ctx) => {
-    const issue = trainingTimesIssue(c.timesteps, c.sampler.steps);
-    if (issue !== null) ctx.addIssue({ code: 'custom', path: ['timesteps', 'perSample'], message: issue });
-  });
+  .superRefine(checkTrainingTimes);
 
 export type AwmSection = z.infer<typeof awmSectionSchema>;
 

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { parseConfig, deepFreeze } from '../../config/load.js';
 import { emaDecaySchema } from '../ema-policy.js';
-import { trainingTimesIssue, trainingTimesSchema } from '../training-points.js';
+import { checkTrainingTimes, pointTrainingFields, trainingTimesSchema } from '../training-points.js';
 
 const posInt = z.number().int().positive();
 
@@ -34,22 +34,12 @@ export const nftSectionSchema = z
     advantageStd: z.enum(['group', 'global']).default('global'),
     /** The old policy's EMA decay schedule (ema-policy.ts); the default is the authors' decay_type 1. */
     oldPolicy: emaDecaySchema.prefault({}),
-    /** Optimizer steps per iteration, each over every point (gradients accumulated over minibatches). */
-    innerEpochs: posInt.default(1),
-    /** Points per forward/backward (memory only). */
-    minibatchSize: posInt.default(16),
     /** κ of κ·mean‖v_θ − v_ref‖² (the authors' train.beta). */
     klCoefficient: z.number().nonnegative().default(1e-4),
-    /** Compute ½·mean‖v_θ − v_ref‖² as klToReference (the monitor's d) even when κ is 0. */
-    monitorKl: z.boolean().default(true),
-    lr: z.number().positive().default(3e-4),
-    gradClip: z.number().positive().default(1),
+    ...pointTrainingFields,
   })
   .strict()
-  .superRefine((c, ctx) => {
-    const issue = trainingTimesIssue(c.timesteps, c.sampler.steps);
-    if (issue !== null) ctx.addIssue({ code: 'custom', path: ['timesteps', 'perSample'], message: issue });
-  });
+  .superRefine(checkTrainingTimes);
 
 export type NftSection = z.infer<typeof nftSectionSchema>;
 
