@@ -53,7 +53,10 @@ function trainBase(config: Readonly<PretrainConfig>, opts: { resume?: boolean; e
     onStep: (m) => {
       ema = Number.isNaN(ema) ? m.loss : 0.98 * ema + 0.02 * m.loss;
       const seconds = Math.round((performance.now() - started) / 100) / 10; // this process's wall time
-      if (m.step % 50 === 0) log.push({ step: m.step, loss: ema, gradNorm: m.gradNorm, lr: m.lr, seconds });
+      if (m.step % 50 === 0) {
+        const row = { step: m.step, loss: ema, gradNorm: m.gradNorm, lr: m.lr, seconds };
+        log.push(m.grounding === undefined ? row : { ...row, grounding: m.grounding });
+      }
       bar.update(m.step, { loss: ema.toFixed(4), lr: m.lr.toExponential(2) });
     },
     onEval: (step, model) => {
@@ -73,7 +76,7 @@ function trainBase(config: Readonly<PretrainConfig>, opts: { resume?: boolean; e
 
 /** Writes the run's EMA model as a checkpoint folder; extra.pretrain is the whole config, extra.steps the steps taken. */
 function exportEma(run: PretrainRun, config: Readonly<PretrainConfig>, dir: string, steps: number): void {
-  const m = emaModel(run);
+  const m = emaModel(run); // the grounding heads, if any, are pretraining scaffolding and stay behind
   // extra.pretrain is the whole config: a fine-tuned model's extra.pretrain.init names the checkpoint it began from
   const extra = { pretrain: JSON.parse(JSON.stringify(config)) as JsonValue, steps, testbed: config.testbed };
   saveCheckpoint(dir, m, extra, { dtype: 'float16' });

@@ -46,6 +46,14 @@ export const pretrainConfigSchema = z
         condDropout: prob.default(0.1),
         sigmaSampling: z.enum(['uniform', 'logit_normal']).default('logit_normal'),
         threads: posInt.optional(),
+        /**
+         * Auxiliary grounding loss on the prompt encoder's noun tokens (./grounding.ts; Shapes only): weights of the
+         * box-centre and colour terms. 0 and 0 (the default) train with the flow-matching loss alone.
+         */
+        grounding: z
+          .object({ position: z.number().nonnegative().default(0), color: z.number().nonnegative().default(0) })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
@@ -69,7 +77,17 @@ export const pretrainConfigSchema = z
       .strict()
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    const g = c.training.grounding;
+    if ((g.position > 0 || g.color > 0) && c.testbed !== 'shapes') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['training', 'grounding'],
+        message: `must be 0 outside the shapes testbed (its scenes give the targets), got testbed "${c.testbed}"`,
+      });
+    }
+  });
 
 export type PretrainConfig = z.infer<typeof pretrainConfigSchema>;
 

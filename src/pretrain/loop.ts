@@ -11,6 +11,7 @@ import { flowMatchingLoss } from '../generate/flow-matching-loss.js';
 import { saveTrainingCheckpoint, loadTrainingCheckpoint, latestCheckpointStep } from '../store/training-checkpoint.js';
 import type { PretrainConfig } from './config.js';
 import { initModelConfig, loadInitWeights } from './init.js';
+import { GroundingHeads, groundingEnabled, groundingLoss } from './grounding.js';
 import { TESTBEDS, type PretrainModel, type TrainingTestbed } from './testbeds/index.js';
 
 export interface StepMetrics {
@@ -19,6 +20,8 @@ export interface StepMetrics {
   gradNorm: number;
   lr: number;
   skipped: boolean;
+  /** The auxiliary grounding terms (unweighted), when the run has them. */
+  grounding?: { position: number; color: number };
 }
 
 export interface PretrainHooks {
@@ -44,6 +47,8 @@ export interface PretrainRun {
   ema: EMA;
   optimizer: AdamW;
   scheduler: LRScheduler;
+  /** The auxiliary grounding heads (config.training.grounding), or null; trained, checkpointed, never exported. */
+  grounding: GroundingHeads | null;
   /** The next step to run (1-based). */
   startStep: number;
   skippedSteps: number;
@@ -70,10 +75,12 @@ export function setupPretrain(config: Readonly<PretrainConfig>, resume: boolean)
     }
   }
   const t = config.training;
-  const optimizer = new AdamW(model.parameters(), { lr: t.lr, weightDecay: t.weightDecay });
+  const grounding = groundingEnabled(t.grounding) ? new GroundingHeads(model.config.encoder.dim) : null;
+  const params = grounding === null ? model.parameters() : [...model.parameters(), ...grounding.parameters()];
+  const optimizer = new AdamW(params, { lr: t.lr, weightDecay: t.weightDecay });
   const scheduler = new LRScheduler(optimizer, warmupCosine({ warmupSteps: t.warmupSteps, totalSteps: t.steps, minLrRatio: t.minLrRatio }));
   const ema = new EMA(model, t.emaDecay, { warmup: true });
-  const run: PretrainRun = { testbed, model, ema, optimizer, scheduler, startStep: 1, skippedSteps: 0 };
+  const run: PretrainRun = { testbed, model, ema, optimizer, scheduler, grounding, startStep: 1, skippedSteps: 0 };
   if (resuming) {
     const ck = loadTrainingCheckpoint<PretrainState>(config.checkpoint.dir);
     const saved = ck.state.config.testbed ?? 'shapes'; // checkpoints from before testbeds were all Shapes
@@ -81,6 +88,7 @@ export function setupPretrain(config: Readonly<PretrainConfig>, resume: boolean)
       for (const group of Object.values(ck.tensors)) torch.disposeAll(group);
       ema.dispose();
       optimizer.dispose();
+      grounding?.dispose();
       model.dispose();
       throw new Error(
         `refract pretrain: testbed must match the checkpoint in ${config.checkpoint.dir} ("${saved}"), got ` +
@@ -89,6 +97,7 @@ export function setupPretrain(config: Readonly<PretrainConfig>, resume: boolean)
     }
     torch.scope(() => {
       model.loadStateDict(ck.tensors.model!);
+      if (grounding !== null) loadGroundingHeads(grounding, ck.tensors.grounding, config.checkpoint.dir);
       optimizer.loadStateDict({ tensors: ck.tensors.optimizer ?? new Map(), scalars: ck.state.optimizer });
       ema.loadStateDict({ tensors: ck.tensors.ema!, scalars: ck.state.ema });
       for (const group of Object.values(ck.tensors)) for (const x of group.values()) x.dispose();
@@ -112,8 +121,15 @@ export function pretrainStep(run: PretrainRun, config: Readonly<PretrainConfig>,
       const batch = run.testbed.batch(rng, t.batchSize, config);
       run.optimizer.zeroGrad();
       const cond = run.model.encode(batch.tokens);
-      const { loss } = flowMatchingLoss(run.model.denoiser(), batch.x, cond, { generator, sigmaSampling: t.sigmaSampling });
-      const lossValue = loss.item();
+      const flow = flowMatchingLoss(run.model.denoiser(), batch.x, cond, { generator, sigmaSampling: t.sigmaSampling });
+      let loss = flow.loss;
+      let aux: StepMetrics['grounding'];
+      if (run.grounding !== null && batch.grounding !== undefined) {
+        const g = groundingLoss(cond.context, batch.grounding, run.grounding);
+        loss = loss.add(g.position.mul(t.grounding.position)).add(g.color.mul(t.grounding.color));
+        aux = { position: g.position.item(), color: g.color.item() };
+      }
+      const lossValue = flow.loss.item();
       const lr = run.scheduler.getLastLr()[0]!;
       if (!Number.isFinite(lossValue)) return { step, loss: lossValue, gradNorm: NaN, lr, skipped: true };
       loss.backward();
@@ -125,7 +141,9 @@ export function pretrainStep(run: PretrainRun, config: Readonly<PretrainConfig>,
       run.optimizer.step();
       run.scheduler.step();
       run.ema.update();
-      return { step, loss: lossValue, gradNorm, lr, skipped: false };
+      return aux === undefined
+        ? { step, loss: lossValue, gradNorm, lr, skipped: false }
+        : { step, loss: lossValue, gradNorm, lr, skipped: false, grounding: aux };
     });
   } finally {
     generator.dispose();
@@ -148,10 +166,29 @@ export function checkpointPretrain(run: PretrainRun, config: Readonly<PretrainCo
     };
     return saveTrainingCheckpoint(
       config.checkpoint.dir,
-      { step, tensors: { model: run.model.stateDict(), ema: ema.tensors, optimizer: opt.tensors }, state },
+      {
+        step,
+        tensors: {
+          model: run.model.stateDict(),
+          ema: ema.tensors,
+          optimizer: opt.tensors,
+          ...(run.grounding === null ? {} : { grounding: run.grounding.stateDict() }),
+        },
+        state,
+      },
       config.checkpoint.keep,
     );
   });
+}
+
+function loadGroundingHeads(heads: GroundingHeads, saved: Map<string, torch.Tensor> | undefined, dir: string): void {
+  if (saved === undefined) {
+    throw new Error(
+      `refract pretrain: the checkpoint in ${dir} must hold grounding heads when training.grounding is on, got none — ` +
+        `resume with the grounding weights the run started with, or start a new checkpoint.dir`,
+    );
+  }
+  heads.loadStateDict(saved);
 }
 
 /** A copy of the model carrying the EMA weights (the weights one ships and evaluates). */

@@ -5,6 +5,7 @@ import type { Rng } from '../rng.js';
 import { imagesToTensor } from '../image-tensor.js';
 import { sampleTrainingBatch, type TrainingSampleOptions } from './dataset.js';
 import { tokenize, MAX_TOKENS } from './vocab.js';
+import { groundingTargets, type GroundingArrays } from './grounding.js';
 
 /** Prompts → int64 token ids [B, MAX_TOKENS] (0 = pad). */
 export function tokenizePrompts(prompts: readonly string[]): Tensor {
@@ -19,6 +20,8 @@ export interface ShapesTensorBatch {
   /** [B, MAX_TOKENS] int64; all-pad rows are the null prompt. */
   tokens: Tensor;
   prompts: string[];
+  /** The noun tokens' grounding targets (./grounding.ts), when asked for. */
+  grounding?: GroundingArrays;
 }
 
 /**
@@ -29,18 +32,25 @@ export interface ShapesTensorBatch {
 export function shapesTensorBatch(
   rng: Rng,
   batchSize: number,
-  opts: Partial<TrainingSampleOptions> & { condDropout?: number } = {},
+  opts: Partial<TrainingSampleOptions> & { condDropout?: number; grounding?: boolean } = {},
 ): ShapesTensorBatch {
   const examples = sampleTrainingBatch(rng, batchSize, opts);
   const ids = new Int32Array(batchSize * MAX_TOKENS);
+  const dropped: boolean[] = [];
   const prompts = examples.map((ex, i) => {
-    if (rng.uniform() < (opts.condDropout ?? 0)) return '';
+    dropped.push(rng.uniform() < (opts.condDropout ?? 0));
+    if (dropped[i]) return '';
     ids.set(tokenize(ex.prompt.text, { strict: true }), i * MAX_TOKENS);
     return ex.prompt.text;
   });
-  return torch.scope(() => ({
+  const batch: ShapesTensorBatch = torch.scope(() => ({
     images: imagesToTensor(examples.map((ex) => ex.image)),
     tokens: torch.fromTypedArray(ids, [batchSize, MAX_TOKENS]).long(),
     prompts,
   }));
+  if (opts.grounding === true) {
+    const [h, w] = batch.images.shape.slice(2) as [number, number];
+    batch.grounding = groundingTargets(examples, ids, dropped, w, h);
+  }
+  return batch;
 }

@@ -31,8 +31,9 @@ export const SHAPES_TESTBED: TrainingTestbed = {
       heldOut: config.data.heldOut === 'default' ? DEFAULT_HELD_OUT : null,
       categoryWeights: { ...DEFAULT_TRAINING_SAMPLE_OPTIONS.categoryWeights, ...config.data.categoryWeights },
       condDropout: config.training.condDropout,
+      grounding: config.training.grounding.position > 0 || config.training.grounding.color > 0,
     });
-    return { x: b.images, tokens: b.tokens };
+    return b.grounding === undefined ? { x: b.images, tokens: b.tokens } : { x: b.images, tokens: b.tokens, grounding: b.grounding };
   },
   evaluate(model, o) {
     const r = evaluateShapesModel(asImageModel(model, 'shapes'), { perCategory: o.n, sampling: o.sampling });

@@ -8,6 +8,7 @@ import type { TextToImageConfig, TextToImageModel } from '../../models/text-to-i
 import type { TextToVideoConfig, TextToVideoModel } from '../../models/text-to-video.js';
 import type { FlowSamplingOptions } from '../../pipeline/text-to-image.js';
 import type { PretrainConfig } from '../config.js';
+import type { GroundingArrays } from '../../data/shapes/grounding.js';
 
 export const TESTBED_NAMES = ['shapes', 'fashion_mnist', 'mnist', 'moving_shapes', 'glyphs'] as const;
 export type TestbedName = (typeof TESTBED_NAMES)[number];
@@ -20,6 +21,8 @@ export interface TrainingBatch {
   x: Tensor;
   /** [B, L] int64 prompt tokens; all-pad rows (the null prompt) train the unconditional model for CFG. */
   tokens: Tensor;
+  /** Grounding targets of the noun tokens, when config.training.grounding asks for them (Shapes only). */
+  grounding?: GroundingArrays;
 }
 
 export interface TestbedEvalOptions {
