@@ -11,6 +11,7 @@ import path from 'node:path';
 import * as torch from '../src/torch/index.js';
 import { Adam } from '../src/torch/optim/index.js';
 import { unetAttnLoss } from './unet-attn.js';
+import { shapesBaseCase } from './shapes-base.js';
 
 const { F } = torch;
 type Tensor = torch.Tensor;
@@ -25,6 +26,15 @@ export interface EngineBenchRow {
   rounds: number;
   refract_range: [number, number];
   pytorch_range: [number, number] | null;
+  /** Model cases with shared weights and inputs: the first step's loss on each side (a correctness guard). */
+  refract_loss?: number;
+  pytorch_loss?: number | null;
+}
+
+/** One timing: median ms per step (or the per-op loop's best), and the first step's loss where there is one. */
+interface Timing {
+  ms: number;
+  loss?: number;
 }
 
 export function he(o: number, i: number, k = 3): Tensor {
@@ -56,24 +66,33 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-function timeSteps(params: Tensor[], loss: () => Tensor, iters: number): number {
-  const opt = new Adam(params, { lr: 1e-3 });
+function timeSteps(params: Tensor[], loss: () => Tensor, iters: number, lr = 1e-3, dispose?: () => void): Timing {
+  const opt = new Adam(params, { lr });
   const ts: number[] = [];
+  let first = NaN;
   for (let i = 0; i < iters; i++) {
     const t0 = performance.now();
     torch.scope(() => {
       opt.zeroGrad();
-      loss().backward();
+      const l = loss();
+      l.backward();
       opt.step();
+      if (i === 0) first = l.item(); // after the step, outside the timed work of later steps
     });
     ts.push(performance.now() - t0);
   }
   opt.dispose();
-  for (const p of params) p.dispose();
-  return median(ts.slice(Math.max(1, Math.floor(iters / 5))));
+  if (dispose) dispose();
+  else for (const p of params) p.dispose();
+  return { ms: median(ts.slice(Math.max(1, Math.floor(iters / 5)))), loss: first };
 }
 
-function opOverhead(iters: number): number {
+function shapesBase(iters: number): Timing {
+  const c = shapesBaseCase();
+  return timeSteps(c.params, c.loss, iters, 1e-4, c.dispose);
+}
+
+function opOverhead(iters: number): Timing {
   const a = torch.randn([4]);
   const b = torch.randn([4]);
   let best = Infinity;
@@ -84,13 +103,14 @@ function opOverhead(iters: number): number {
   }
   a.dispose();
   b.dispose();
-  return best;
+  return { ms: best };
 }
 
-const CASES: Record<string, { iters: number; run: (iters: number) => number }> = {
+const CASES: Record<string, { iters: number; run: (iters: number) => Timing }> = {
   conv5_16: { iters: 25, run: (n) => timeSteps(...Object.values(conv5(16)) as [Tensor[], () => Tensor], n) },
   conv5_32: { iters: 20, run: (n) => timeSteps(...Object.values(conv5(32)) as [Tensor[], () => Tensor], n) },
   unet_attn_32: { iters: 20, run: (n) => timeSteps(...Object.values(unetAttnLoss()) as [Tensor[], () => Tensor], n) },
+  shapes_base_b32: { iters: 12, run: shapesBase },
   op_overhead: { iters: 100_000, run: opOverhead },
 };
 
@@ -107,11 +127,12 @@ function pythonTorch(): string | null {
   }
 }
 
-function runPython(py: string, name: string, threads: number, iters: number): number | null {
+function runPython(py: string, name: string, threads: number, iters: number): Timing | null {
   const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/engine_pytorch.py');
   try {
     const out = execFileSync(py, [script, name, String(threads), String(iters)], { encoding: 'utf8' });
-    return (JSON.parse(out.trim().split('\n').pop()!) as { ms: number }).ms;
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { ms: number; loss?: number | null };
+    return r.loss === undefined || r.loss === null ? { ms: r.ms } : { ms: r.ms, loss: r.loss };
   } catch {
     return null;
   }
@@ -129,12 +150,19 @@ export function* runEngineBench(opts: { threads?: number[]; cases?: string[]; qu
       const rounds = opts.quick ? 1 : 3;
       const ours: number[] = [];
       const theirs: number[] = [];
+      let lossOurs: number | undefined;
+      let lossTheirs: number | undefined;
       for (let r = 0; r < rounds; r++) {
         torch.setNumThreads(threads);
         torch.manualSeed(0);
-        ours.push(c.run(iters));
+        const o = c.run(iters);
+        ours.push(o.ms);
+        lossOurs ??= o.loss;
         const p = py ? runPython(py, name, threads, iters) : null;
-        if (p !== null) theirs.push(p);
+        if (p !== null) {
+          theirs.push(p.ms);
+          lossTheirs ??= p.loss;
+        }
       }
       const refract = median(ours);
       const pytorch = theirs.length > 0 ? median(theirs) : null;
@@ -147,6 +175,7 @@ export function* runEngineBench(opts: { threads?: number[]; cases?: string[]; qu
         rounds,
         refract_range: [round(Math.min(...ours)), round(Math.max(...ours))],
         pytorch_range: theirs.length > 0 ? [round(Math.min(...theirs)), round(Math.max(...theirs))] : null,
+        ...(lossOurs === undefined ? {} : { refract_loss: lossOurs, pytorch_loss: lossTheirs ?? null }),
       };
     }
   }
