@@ -87,6 +87,10 @@ function timeSteps(params: Tensor[], loss: () => Tensor, iters: number, lr = 1e-
   return { ms: median(ts.slice(Math.max(1, Math.floor(iters / 5)))), loss: first };
 }
 
+function timeOnly(c: { params: Tensor[]; loss: () => Tensor }, iters: number): Timing {
+  return { ms: timeSteps(c.params, c.loss, iters).ms };
+}
+
 function shapesBase(iters: number): Timing {
   const c = shapesBaseCase();
   return timeSteps(c.params, c.loss, iters, 1e-4, c.dispose);
@@ -107,16 +111,18 @@ function opOverhead(iters: number): Timing {
 }
 
 const CASES: Record<string, { iters: number; run: (iters: number) => Timing }> = {
-  conv5_16: { iters: 25, run: (n) => timeSteps(...Object.values(conv5(16)) as [Tensor[], () => Tensor], n) },
-  conv5_32: { iters: 20, run: (n) => timeSteps(...Object.values(conv5(32)) as [Tensor[], () => Tensor], n) },
-  unet_attn_32: { iters: 20, run: (n) => timeSteps(...Object.values(unetAttnLoss()) as [Tensor[], () => Tensor], n) },
+  // Random weights and inputs: only the time is comparable (the shapes_base case also compares the loss).
+  conv5_16: { iters: 25, run: (n) => timeOnly(conv5(16), n) },
+  conv5_32: { iters: 20, run: (n) => timeOnly(conv5(32), n) },
+  unet_attn_32: { iters: 20, run: (n) => timeOnly(unetAttnLoss(), n) },
   shapes_base_b32: { iters: 12, run: shapesBase },
   op_overhead: { iters: 100_000, run: opOverhead },
 };
 
 export const ENGINE_CASES = Object.keys(CASES);
 
-function pythonTorch(): string | null {
+/** The Python with PyTorch to compare against (REFRACT_PYTHON or /usr/bin/python3), or null when there is none. */
+export function pythonTorch(): string | null {
   const py = process.env.REFRACT_PYTHON ?? '/usr/bin/python3';
   if (!existsSync(py)) return null;
   try {
