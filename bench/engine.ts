@@ -1,7 +1,7 @@
 // `refract bench engine`: the same training steps through Refract and through Python PyTorch (Debian's
 // python3-torch running bench/engine_pytorch.py, when installed). Prints one JSON object per case and thread
-// count: { case, threads, refract_ms, pytorch_ms, ratio }. Targets (issue: engine): ratio ≤ 1.10 for model
-// cases, ≤ 1.5 for per-op overhead. Each case runs in alternating rounds (Refract, then PyTorch, three times) so
+// count: { case, threads, refract_ms, pytorch_ms, ratio, CPU ms of both }. Targets (issue #11): ratio ≤ 1.05 for
+// model cases, ≤ 1.3 for per-op overhead. Each case runs in alternating rounds (Refract, then PyTorch, three times) so
 // that slow phases of a shared machine hit both sides; rows report the medians of the rounds and their ranges.
 // Within a round: median step time after warm-up; the per-op case takes the best of three loops.
 import { execFileSync } from 'node:child_process';
@@ -26,15 +26,29 @@ export interface EngineBenchRow {
   rounds: number;
   refract_range: [number, number];
   pytorch_range: [number, number] | null;
+  /** Medians of the rounds' process CPU ms (user + system, all threads) for the same work. */
+  refract_cpu_ms: number;
+  pytorch_cpu_ms: number | null;
+  cpu_ratio: number | null;
   /** Model cases with shared weights and inputs: the first step's loss on each side (a correctness guard). */
   refract_loss?: number;
   pytorch_loss?: number | null;
 }
 
-/** One timing: median ms per step (or the per-op loop's best), and the first step's loss where there is one. */
+/**
+ * One timing: median wall ms per step (or the per-op loop's best), the process CPU ms of the same (user + system,
+ * all threads: on a loaded machine wall time is mostly waiting for a core, CPU time is the work), and the first
+ * step's loss where there is one.
+ */
 interface Timing {
   ms: number;
+  cpuMs: number;
   loss?: number;
+}
+
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const c = process.cpuUsage(since);
+  return (c.user + c.system) / 1000;
 }
 
 export function he(o: number, i: number, k = 3): Tensor {
@@ -69,9 +83,11 @@ function median(xs: number[]): number {
 function timeSteps(params: Tensor[], loss: () => Tensor, iters: number, lr = 1e-3, dispose?: () => void): Timing {
   const opt = new Adam(params, { lr });
   const ts: number[] = [];
+  const cs: number[] = [];
   let first = NaN;
   for (let i = 0; i < iters; i++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     torch.scope(() => {
       opt.zeroGrad();
       const l = loss();
@@ -80,15 +96,18 @@ function timeSteps(params: Tensor[], loss: () => Tensor, iters: number, lr = 1e-
       if (i === 0) first = l.item(); // after the step, outside the timed work of later steps
     });
     ts.push(performance.now() - t0);
+    cs.push(cpuMs(c0));
   }
   opt.dispose();
   if (dispose) dispose();
   else for (const p of params) p.dispose();
-  return { ms: median(ts.slice(Math.max(1, Math.floor(iters / 5)))), loss: first };
+  const skip = Math.max(1, Math.floor(iters / 5));
+  return { ms: median(ts.slice(skip)), cpuMs: median(cs.slice(skip)), loss: first };
 }
 
 function timeOnly(c: { params: Tensor[]; loss: () => Tensor }, iters: number): Timing {
-  return { ms: timeSteps(c.params, c.loss, iters).ms };
+  const t = timeSteps(c.params, c.loss, iters);
+  return { ms: t.ms, cpuMs: t.cpuMs };
 }
 
 function shapesBase(iters: number): Timing {
@@ -100,14 +119,17 @@ function opOverhead(iters: number): Timing {
   const a = torch.randn([4]);
   const b = torch.randn([4]);
   let best = Infinity;
+  let bestCpu = Infinity;
   for (let r = 0; r < 3; r++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     for (let i = 0; i < iters; i++) a.add(b).dispose();
     best = Math.min(best, performance.now() - t0);
+    bestCpu = Math.min(bestCpu, cpuMs(c0));
   }
   a.dispose();
   b.dispose();
-  return { ms: best };
+  return { ms: best, cpuMs: bestCpu };
 }
 
 const CASES: Record<string, { iters: number; run: (iters: number) => Timing }> = {
@@ -137,8 +159,9 @@ function runPython(py: string, name: string, threads: number, iters: number): Ti
   const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/engine_pytorch.py');
   try {
     const out = execFileSync(py, [script, name, String(threads), String(iters)], { encoding: 'utf8' });
-    const r = JSON.parse(out.trim().split('\n').pop()!) as { ms: number; loss?: number | null };
-    return r.loss === undefined || r.loss === null ? { ms: r.ms } : { ms: r.ms, loss: r.loss };
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { ms: number; cpu_ms: number; loss?: number | null };
+    const t = { ms: r.ms, cpuMs: r.cpu_ms };
+    return r.loss === undefined || r.loss === null ? t : { ...t, loss: r.loss };
   } catch {
     return null;
   }
@@ -156,6 +179,8 @@ export function* runEngineBench(opts: { threads?: number[]; cases?: string[]; qu
       const rounds = opts.quick ? 1 : 3;
       const ours: number[] = [];
       const theirs: number[] = [];
+      const oursCpu: number[] = [];
+      const theirsCpu: number[] = [];
       let lossOurs: number | undefined;
       let lossTheirs: number | undefined;
       for (let r = 0; r < rounds; r++) {
@@ -163,10 +188,12 @@ export function* runEngineBench(opts: { threads?: number[]; cases?: string[]; qu
         torch.manualSeed(0);
         const o = c.run(iters);
         ours.push(o.ms);
+        oursCpu.push(o.cpuMs);
         lossOurs ??= o.loss;
         const p = py ? runPython(py, name, threads, iters) : null;
         if (p !== null) {
           theirs.push(p.ms);
+          theirsCpu.push(p.cpuMs);
           lossTheirs ??= p.loss;
         }
       }
@@ -181,6 +208,9 @@ export function* runEngineBench(opts: { threads?: number[]; cases?: string[]; qu
         rounds,
         refract_range: [round(Math.min(...ours)), round(Math.max(...ours))],
         pytorch_range: theirs.length > 0 ? [round(Math.min(...theirs)), round(Math.max(...theirs))] : null,
+        refract_cpu_ms: round(median(oursCpu)),
+        pytorch_cpu_ms: theirsCpu.length > 0 ? round(median(theirsCpu)) : null,
+        cpu_ratio: theirsCpu.length > 0 ? round(median(oursCpu) / median(theirsCpu)) : null,
         ...(lossOurs === undefined ? {} : { refract_loss: lossOurs, pytorch_loss: lossTheirs ?? null }),
       };
     }

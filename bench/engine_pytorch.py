@@ -95,11 +95,12 @@ def unet_attn():
 
 
 def time_steps(params, loss, iters, lr=1e-3):
-    """(median ms per step after warm-up, first step's loss)."""
+    """(median wall ms per step after warm-up, median process CPU ms, first step's loss)."""
     opt = torch.optim.Adam(params, lr)
-    ts, first = [], None
+    ts, cs, first = [], [], None
     for i in range(iters):
         t = time.perf_counter()
+        c = time.process_time()
         opt.zero_grad()
         l = loss()
         l.backward()
@@ -107,8 +108,10 @@ def time_steps(params, loss, iters, lr=1e-3):
         if i == 0:
             first = l.item()
         ts.append((time.perf_counter() - t) * 1000)
-    ts = sorted(ts[max(1, iters // 5):])
-    return ts[len(ts) // 2], first
+        cs.append((time.process_time() - c) * 1000)
+    skip = max(1, iters // 5)
+    ts, cs = sorted(ts[skip:]), sorted(cs[skip:])
+    return ts[len(ts) // 2], cs[len(cs) // 2], first
 
 
 def shapes_base(batch=32):
@@ -132,14 +135,15 @@ def shapes_base(batch=32):
 
 def op_overhead(iters):
     a, b = torch.randn(4), torch.randn(4)
-    best = float("inf")
+    best, best_cpu = float("inf"), float("inf")
     for _ in range(3):
-        t = time.perf_counter()
+        t, c0 = time.perf_counter(), time.process_time()
         for _ in range(iters):
             c = a + b
             del c
         best = min(best, (time.perf_counter() - t) * 1000)
-    return best
+        best_cpu = min(best_cpu, (time.process_time() - c0) * 1000)
+    return best, best_cpu
 
 
 def main():
@@ -148,18 +152,19 @@ def main():
     torch.manual_seed(0)
     loss = None
     if case == "op_overhead":
-        ms = op_overhead(iters)
+        ms, cpu = op_overhead(iters)
     elif case == "conv5_16":
-        ms, loss = time_steps(*conv5(16), iters)
+        ms, cpu, loss = time_steps(*conv5(16), iters)
     elif case == "conv5_32":
-        ms, loss = time_steps(*conv5(32), iters)
+        ms, cpu, loss = time_steps(*conv5(32), iters)
     elif case == "unet_attn_32":
-        ms, loss = time_steps(*unet_attn(), iters)
+        ms, cpu, loss = time_steps(*unet_attn(), iters)
     elif case == "shapes_base_b32":
-        ms, loss = time_steps(*shapes_base(), iters, lr=1e-4)
+        ms, cpu, loss = time_steps(*shapes_base(), iters, lr=1e-4)
     else:
         raise SystemExit(f"unknown case {case}")
-    print(json.dumps({"ms": ms, "loss": loss if case == "shapes_base_b32" else None, "torch": torch.__version__}))
+    out = {"ms": ms, "cpu_ms": cpu, "loss": loss if case == "shapes_base_b32" else None, "torch": torch.__version__}
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 import { native, TorchError } from './native.js';
 import { aten, atenInplace } from './ops.js';
 import { dtypeCode, dtypeFromCode, viewBytes, type AnyTypedArray, type DType } from './dtype.js';
-import { track, keep, TRACKED } from './memory.js';
+import { track, keep, TRACKED, UNSCOPED } from './memory.js';
 
 export type Scalar = number | boolean;
 export type TensorOrScalar = Tensor | number;
@@ -20,6 +20,7 @@ interface HandleCell {
 }
 const registry = new FinalizationRegistry<HandleCell>((cell) => {
   if (cell.id >= 0) native.free(cell.id);
+  cell.id = -1;
 });
 
 /** Wraps a native result: a handle, null, or an array of those. */
@@ -202,15 +203,22 @@ export function slice(start?: number | null, stop?: number | null, step = 1): Sl
 }
 
 export class Tensor {
-  readonly [TRACKED] = true;
+  declare readonly [TRACKED]: true; // on the prototype (below): an own field cost a property definition per tensor
   readonly #cell: HandleCell;
   #shape: number[] | undefined;
+  #registered = false;
 
   /** Internal: adopts a native handle. Use the creation functions (zeros, tensor, ...) instead. */
   constructor(id: number) {
     this.#cell = { id };
+    if (!track(this)) this[UNSCOPED]();
+  }
+
+  /** The GC backstop, once no scope owns this tensor (memory.ts); scoped intermediates never need it. */
+  [UNSCOPED](): void {
+    if (this.#registered || this.#cell.id < 0) return;
+    this.#registered = true;
     registry.register(this, this.#cell);
-    track(this);
   }
 
   /** The native handle; throws if disposed. */
@@ -834,6 +842,8 @@ export class Tensor {
     return this;
   }
 }
+// Scopes recognise tensors by this flag (memory.ts isTracked); shared on the prototype, not set per instance.
+Object.defineProperty(Tensor.prototype, TRACKED, { value: true });
 
 // ---------- helpers ----------
 
