@@ -84,6 +84,8 @@ function iterationSpec(it: number): Record<string, unknown> {
 
 export interface E2eSideResult {
   ms_per_iteration: number;
+  /** Process CPU ms (user + system, all threads) per timed iteration: the work, whatever the machine's load. */
+  cpu_ms_per_iteration: number;
   iteration_ms: number[];
   peak_rss_mb: number;
   mean_reward: number[];
@@ -100,12 +102,16 @@ async function runRefractSide(iterations: number, specFile: string): Promise<E2e
   const ctx = { policy, reference, reward: rednessReward, prompts: shapesPromptSource(), seed: SEED };
   const algo = new GrpoAlgorithm(ctx, E2E_GRPO);
   const ms: number[] = [];
+  const cpu: number[] = [];
   const rewards: number[] = [];
   const losses: number[] = [];
   for (let it = 0; it < iterations; it++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const log = await algo.step(it);
     ms.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
     rewards.push(log.reward);
     losses.push(log.metrics['loss'] ?? NaN);
   }
@@ -113,8 +119,10 @@ async function runRefractSide(iterations: number, specFile: string): Promise<E2e
   policy.dispose();
   reference.dispose();
   const timed = ms.slice(1);
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   return {
-    ms_per_iteration: timed.reduce((a, b) => a + b, 0) / Math.max(1, timed.length),
+    ms_per_iteration: mean(timed),
+    cpu_ms_per_iteration: mean(cpu.slice(1)),
     iteration_ms: ms,
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
     mean_reward: rewards,
@@ -130,6 +138,9 @@ export interface E2eBenchRow {
   refract_ms: number;
   pytorch_ms: number | null;
   ratio: number | null;
+  refract_cpu_ms: number;
+  pytorch_cpu_ms: number | null;
+  cpu_ratio: number | null;
   refract_range: [number, number];
   pytorch_range: [number, number] | null;
   refract_peak_rss_mb: number;
@@ -172,6 +183,8 @@ export function* runE2eBench(opts: { threads?: number[]; iterations?: number; ro
       }
       const a = ours.map((o) => o.ms_per_iteration);
       const b = theirs.map((o) => o.ms_per_iteration);
+      const ca = median(ours.map((o) => o.cpu_ms_per_iteration));
+      const cb = theirs.length ? median(theirs.map((o) => o.cpu_ms_per_iteration)) : null;
       const rssA = Math.max(...ours.map((o) => o.peak_rss_mb));
       const rssB = theirs.length ? Math.max(...theirs.map((o) => o.peak_rss_mb)) : null;
       const r3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -183,6 +196,9 @@ export function* runE2eBench(opts: { threads?: number[]; iterations?: number; ro
         refract_ms: r3(median(a)),
         pytorch_ms: b.length ? r3(median(b)) : null,
         ratio: b.length ? r3(median(a) / median(b)) : null,
+        refract_cpu_ms: r3(ca),
+        pytorch_cpu_ms: cb === null ? null : r3(cb),
+        cpu_ratio: cb === null ? null : r3(ca / cb),
         refract_range: [r3(Math.min(...a)), r3(Math.max(...a))],
         pytorch_range: b.length ? [r3(Math.min(...b)), r3(Math.max(...b))] : null,
         refract_peak_rss_mb: r3(rssA),
