@@ -23,6 +23,33 @@ const registry = new FinalizationRegistry<HandleCell>((cell) => {
   cell.id = -1;
 });
 
+/**
+ * Unscoped tensors wait here before registering, so one disposed right away (`a.add(b).dispose()` in a loop) never
+ * pays for a weak cell: registration is done in batches of NURSERY_SIZE and at the end of the current task, for
+ * those still alive. A forgotten tensor is collectable once its batch is flushed. (issue #11: registering every
+ * result was ~10% of the per-op loop's CPU.)
+ */
+const NURSERY_SIZE = 256;
+const REGISTER: unique symbol = Symbol('refract.register');
+let nursery: Tensor[] = [];
+let flushQueued = false;
+
+function flushNursery(): void {
+  const batch = nursery;
+  nursery = [];
+  flushQueued = false;
+  for (const t of batch) t[REGISTER]();
+}
+
+function deferRegistration(t: Tensor): void {
+  nursery.push(t);
+  if (nursery.length >= NURSERY_SIZE) flushNursery();
+  else if (!flushQueued) {
+    flushQueued = true;
+    queueMicrotask(flushNursery);
+  }
+}
+
 /** Wraps a native result: a handle, null, or an array of those. */
 export function wrap(result: unknown): Tensor {
   if (typeof result !== 'number') throw new TorchError(`expected a tensor result, got ${typeof result}`, 'wrap');
@@ -218,7 +245,12 @@ export class Tensor {
   [UNSCOPED](): void {
     if (this.#registered || this.#cell.id < 0) return;
     this.#registered = true;
-    registry.register(this, this.#cell);
+    deferRegistration(this);
+  }
+
+  /** The nursery's flush: registers with the FinalizationRegistry unless already disposed. */
+  [REGISTER](): void {
+    if (this.#cell.id >= 0) registry.register(this, this.#cell);
   }
 
   /** The native handle; throws if disposed. */
