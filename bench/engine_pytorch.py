@@ -1,7 +1,7 @@
 """Python PyTorch twin of bench/engine.ts: the same models, seeds-independent shapes, the same timing rule.
 
 Usage: /usr/bin/python3 bench/engine_pytorch.py CASE THREADS ITERS  ->  prints {"ms": median_ms}
-Cases: conv5_16, conv5_32, unet_attn_32, op_overhead.
+Cases: conv5_16, conv5_32, unet_attn_32, shapes_base_b32 (bench/shapes_model.py), op_overhead.
 """
 import json
 import sys
@@ -94,47 +94,77 @@ def unet_attn():
     return list(P.values()), loss
 
 
-def time_steps(params, loss, iters):
-    opt = torch.optim.Adam(params, 1e-3)
-    ts = []
-    for _ in range(iters):
+def time_steps(params, loss, iters, lr=1e-3):
+    """(median wall ms per step after warm-up, median process CPU ms, first step's loss)."""
+    opt = torch.optim.Adam(params, lr)
+    ts, cs, first = [], [], None
+    for i in range(iters):
         t = time.perf_counter()
+        c = time.process_time()
         opt.zero_grad()
         l = loss()
         l.backward()
         opt.step()
+        if i == 0:
+            first = l.item()
         ts.append((time.perf_counter() - t) * 1000)
-    ts = sorted(ts[max(1, iters // 5):])
-    return ts[len(ts) // 2]
+        cs.append((time.process_time() - c) * 1000)
+    skip = max(1, iters // 5)
+    ts, cs = sorted(ts[skip:]), sorted(cs[skip:])
+    return ts[len(ts) // 2], cs[len(cs) // 2], first
+
+
+def shapes_base(batch=32):
+    """The shipped base (assets/base/shapes) with its weights, one flow-matching step at the demo's minibatch:
+    bench/shapes-base.ts."""
+    import os
+    from shapes_model import load_shapes_base, bench_inputs
+
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    model = load_shapes_base(os.path.join(root, "assets/base/shapes"))
+    model.train()
+    x0, noise, sigma, tokens = bench_inputs(batch)
+
+    def loss():
+        s = sigma.view(batch, 1, 1, 1)
+        xt = x0 * (1 - s) + noise * s
+        return F.mse_loss(model(xt, sigma, tokens), noise - x0)
+
+    return list(model.parameters()), loss
 
 
 def op_overhead(iters):
     a, b = torch.randn(4), torch.randn(4)
-    best = float("inf")
+    best, best_cpu = float("inf"), float("inf")
     for _ in range(3):
-        t = time.perf_counter()
+        t, c0 = time.perf_counter(), time.process_time()
         for _ in range(iters):
             c = a + b
             del c
         best = min(best, (time.perf_counter() - t) * 1000)
-    return best
+        best_cpu = min(best_cpu, (time.process_time() - c0) * 1000)
+    return best, best_cpu
 
 
 def main():
     case, threads, iters = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     torch.set_num_threads(threads)
     torch.manual_seed(0)
+    loss = None
     if case == "op_overhead":
-        ms = op_overhead(iters)
+        ms, cpu = op_overhead(iters)
     elif case == "conv5_16":
-        ms = time_steps(*conv5(16), iters)
+        ms, cpu, loss = time_steps(*conv5(16), iters)
     elif case == "conv5_32":
-        ms = time_steps(*conv5(32), iters)
+        ms, cpu, loss = time_steps(*conv5(32), iters)
     elif case == "unet_attn_32":
-        ms = time_steps(*unet_attn(), iters)
+        ms, cpu, loss = time_steps(*unet_attn(), iters)
+    elif case == "shapes_base_b32":
+        ms, cpu, loss = time_steps(*shapes_base(), iters, lr=1e-4)
     else:
         raise SystemExit(f"unknown case {case}")
-    print(json.dumps({"ms": ms, "torch": torch.__version__}))
+    out = {"ms": ms, "cpu_ms": cpu, "loss": loss if case == "shapes_base_b32" else None, "torch": torch.__version__}
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

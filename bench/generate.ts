@@ -1,9 +1,11 @@
-// `refract bench generate`: sampling throughput (images/s at 10 and 40 steps, batch 32) and training-step time
-// of the shipped Shapes base architecture, at each thread count. One JSON object per case.
+// `refract bench generate`: sampling throughput (images/s at 10 and 40 steps, batch 32, CFG 3, ODE) of the shipped
+// Shapes base (assets/base/shapes, its weights) and the time of one pretraining step of its architecture
+// (configs/pretrain-shapes.yaml: batch 32, AdamW, grad clip, EMA), at each thread count. One JSON object per case;
+// train_step also reports steps/s.
 import * as torch from '../src/torch/index.js';
-import { TextToImageModel, SHAPES_TEXT_TO_IMAGE_CONFIG, type TextToImageConfig } from '../src/models/text-to-image.js';
+import { loadTextToImageCheckpoint } from '../src/models/checkpoint.js';
 import { loadPretrainConfig } from '../src/pretrain/config.js';
-import { mergeDeep, setupPretrain, pretrainStep } from '../src/pretrain/loop.js';
+import { setupPretrain, pretrainStep } from '../src/pretrain/loop.js';
 import { generateImages } from '../src/pipeline/text-to-image.js';
 import { shapesEvalPrompts } from '../src/eval/shapes/shapes-eval.js';
 
@@ -14,10 +16,12 @@ export interface GenerateBenchRow {
   steps?: number;
   ms: number;
   images_per_s?: number;
+  steps_per_s?: number;
   params: number;
 }
 
 const CONFIG_FILE = 'configs/pretrain-shapes.yaml';
+const BASE_DIR = 'assets/base/shapes';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -26,13 +30,12 @@ function median(xs: number[]): number {
 
 export function* runGenerateBench(opts: { threads?: number[]; quick?: boolean } = {}): Generator<GenerateBenchRow> {
   const config = loadPretrainConfig(CONFIG_FILE);
-  const modelConfig = mergeDeep(SHAPES_TEXT_TO_IMAGE_CONFIG, config.model) as TextToImageConfig;
   const before = torch.getNumThreads();
   const prompts = shapesEvalPrompts({ perCategory: 6 }).prompts.slice(0, 32).map((p) => p.text);
   for (const threads of opts.threads ?? [1, 2]) {
     torch.setNumThreads(threads);
     torch.manualSeed(0);
-    const model = new TextToImageModel(modelConfig);
+    const model = loadTextToImageCheckpoint(BASE_DIR);
     model.eval();
     const params = model.numParameters().total;
     for (const steps of [10, 40]) {
@@ -56,7 +59,8 @@ export function* runGenerateBench(opts: { threads?: number[]; quick?: boolean } 
       pretrainStep(run, config, s);
       ts.push(performance.now() - t0);
     }
-    yield { case: 'train_step', threads, batch: config.training.batchSize, ms: round(median(ts.slice(1))), params };
+    const ms = median(ts.slice(1));
+    yield { case: 'train_step', threads, batch: config.training.batchSize, ms: round(ms), steps_per_s: round(1000 / ms), params };
     run.model.dispose();
     run.optimizer.dispose();
     run.ema.dispose();

@@ -16,9 +16,13 @@
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <malloc.h>
+
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace {
@@ -58,15 +62,44 @@ struct SlotTable {
 };
 
 SlotTable<at::Tensor> tensors;
-std::vector<int64_t> tensorBytes;  // bytes reported to V8 for each tensor slot
+std::vector<int64_t> tensorBytes;  // bytes each tensor slot keeps alive
 int64_t liveBytes = 0;
+// What V8 has been told (AdjustExternalMemory): the high-water mark of liveBytes, not liveBytes itself. Reporting
+// every tensor made V8 see the external memory climb by a step's activations and fall at scope exit, and start a
+// mark-compact about once per training step that could free nothing (scopes free tensors, not the GC; measured in
+// issue #11 with --trace-gc). Only growth past every earlier peak — what leaked tensors cause — is GC pressure now,
+// which is what the FinalizationRegistry backstop needs.
+int64_t reportedBytes = 0;
 SlotTable<at::Generator> generators;
 SlotTable<torch::jit::Module> modules;
+
+// Unboxed signatures of the hottest operator shapes (elementwise maths, dims, in-place optimizer updates). An op
+// whose schema has one of these shapes is also resolved to a TypedOperatorHandle and called the way at::add or
+// Python's bindings call it: no IValue stack, no boxing wrapper. Everything else stays boxed. (issue #11: the boxed
+// path's stack building and (un)boxing were most of the per-op cost beside N-API.)
+using T = at::Tensor;
+using S = c10::Scalar;
+using SigT = T(const T&);
+using SigTT = T(const T&, const T&);
+using SigTTS = T(const T&, const T&, const S&);
+using SigTS = T(const T&, const S&);
+using SigTSS = T(const T&, const S&, const S&);
+using SigTI = T(const T&, int64_t);
+using SigTII = T(const T&, int64_t, int64_t);
+using SigTS_ = T&(T&, const S&);
+using SigTTS_ = T&(T&, const T&, const S&);
+using SigTTTS_ = T&(T&, const T&, const T&, const S&);
+using Unboxed = std::variant<std::monostate, c10::TypedOperatorHandle<SigT>, c10::TypedOperatorHandle<SigTT>,
+                             c10::TypedOperatorHandle<SigTTS>, c10::TypedOperatorHandle<SigTS>,
+                             c10::TypedOperatorHandle<SigTSS>, c10::TypedOperatorHandle<SigTI>,
+                             c10::TypedOperatorHandle<SigTII>, c10::TypedOperatorHandle<SigTS_>,
+                             c10::TypedOperatorHandle<SigTTS_>, c10::TypedOperatorHandle<SigTTTS_>>;
 
 struct OpEntry {
   c10::OperatorHandle handle;
   std::string name;
   std::vector<c10::Argument> args;
+  Unboxed unboxed;
 };
 std::vector<OpEntry> ops;
 
@@ -143,8 +176,11 @@ Napi::Value wrapTensor(Napi::Env env, at::Tensor t) {
   if (tensorBytes.size() <= static_cast<size_t>(id)) tensorBytes.resize(id + 1, 0);
   tensorBytes[id] = bytes;
   liveBytes += bytes;
-  // Tell V8 about native memory so forgotten tensors create GC pressure (FinalizationRegistry backstop).
-  if (bytes > 0) Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
+  // Tell V8 about native memory past its peak so forgotten tensors create GC pressure (FinalizationRegistry backstop).
+  if (liveBytes > reportedBytes) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, liveBytes - reportedBytes);
+    reportedBytes = liveBytes;
+  }
   return Napi::Number::New(env, id);
 }
 
@@ -299,6 +335,48 @@ Napi::Value fromIValue(Napi::Env env, const c10::IValue& v) {
 
 // ---------- operators ----------
 
+// The schema's shape as a string of argument kinds (T tensor, S scalar, I int), or "" when any argument is of
+// another type or the op does not return exactly one tensor.
+std::string schemaShape(const c10::FunctionSchema& schema) {
+  if (schema.returns().size() != 1 || schema.returns()[0].type()->kind() != c10::TypeKind::TensorType) return "";
+  std::string shape;
+  for (const auto& a : schema.arguments()) {
+    switch (a.type()->kind()) {
+      case c10::TypeKind::TensorType: shape += 'T'; break;
+      case c10::TypeKind::NumberType: shape += 'S'; break;
+      case c10::TypeKind::IntType: shape += 'I'; break;
+      default: return "";
+    }
+  }
+  return shape;
+}
+
+// The typed handle for an op of one of the Unboxed shapes; monostate otherwise, or when libtorch's registered C++
+// signature differs (typed() checks it and throws, e.g. for SymInt arguments) — those stay boxed.
+Unboxed unboxedHandle(const c10::OperatorHandle& h) {
+  const auto& schema = h.schema();
+  const std::string shape = schemaShape(schema);
+  const bool inplace = !schema.arguments().empty() && schema.arguments()[0].alias_info() != nullptr &&
+                       schema.arguments()[0].alias_info()->isWrite();
+  try {
+    if (inplace) {
+      if (shape == "TS") return h.typed<SigTS_>();
+      if (shape == "TTS") return h.typed<SigTTS_>();
+      if (shape == "TTTS") return h.typed<SigTTTS_>();
+      return std::monostate();
+    }
+    if (shape == "T") return h.typed<SigT>();
+    if (shape == "TT") return h.typed<SigTT>();
+    if (shape == "TTS") return h.typed<SigTTS>();
+    if (shape == "TS") return h.typed<SigTS>();
+    if (shape == "TSS") return h.typed<SigTSS>();
+    if (shape == "TI") return h.typed<SigTI>();
+    if (shape == "TII") return h.typed<SigTII>();
+  } catch (const c10::Error&) {
+  }
+  return std::monostate();
+}
+
 // opResolve(name, overload) -> op id. Throws if the operator does not exist.
 Napi::Value OpResolve(const Napi::CallbackInfo& info) {
   std::string name = info[0].ToString().Utf8Value();
@@ -308,7 +386,8 @@ Napi::Value OpResolve(const Napi::CallbackInfo& info) {
     if (!handle.has_value()) {
       throw std::runtime_error("no operator " + name + (overload.empty() ? "" : "." + overload) + " in libtorch");
     }
-    ops.push_back({*handle, overload.empty() ? name : name + "." + overload, handle->schema().arguments()});
+    ops.push_back({*handle, overload.empty() ? name : name + "." + overload, handle->schema().arguments(),
+                   unboxedHandle(*handle)});
     return Napi::Number::New(info.Env(), static_cast<double>(ops.size() - 1));
   });
 }
@@ -347,12 +426,108 @@ torch::jit::Stack buildStack(const OpEntry& op, const Napi::CallbackInfo& info) 
   return stack;
 }
 
+// ---------- the unboxed fast path ----------
+// Reads arguments with one N-API call each and gives up (returns false, nothing done) on anything unusual — a
+// non-handle, a freed handle, a boolean scalar, too many arguments — so the boxed path handles it with its full
+// checks and error messages.
+
+at::Tensor* fastTensor(napi_env env, napi_value v) {
+  int64_t id;
+  if (napi_get_value_int64(env, v, &id) != napi_ok) return nullptr;
+  if (id < 0 || static_cast<size_t>(id) >= tensors.slots.size() || !tensors.slots[id].has_value()) return nullptr;
+  return &*tensors.slots[id];
+}
+
+// A Scalar as toIValue makes it (an integral number is an int, as `2` is in Python); undefined takes the default.
+bool fastScalar(napi_env env, const Napi::CallbackInfo& info, const OpEntry& op, size_t i, c10::Scalar& out) {
+  if (i + 1 >= info.Length() || info[i + 1].IsUndefined()) {
+    const auto& d = op.args[i].default_value();
+    if (!d.has_value() || !d->isScalar()) return false;
+    out = d->toScalar();
+    return true;
+  }
+  double x;
+  if (napi_get_value_double(env, info[i + 1], &x) != napi_ok) return false;
+  if (std::isfinite(x) && x == std::floor(x) && std::fabs(x) < 9.007199254740992e15) out = static_cast<int64_t>(x);
+  else out = x;
+  return true;
+}
+
+bool fastInt(napi_env env, const Napi::CallbackInfo& info, const OpEntry& op, size_t i, int64_t& out) {
+  if (i + 1 >= info.Length() || info[i + 1].IsUndefined()) {
+    const auto& d = op.args[i].default_value();
+    if (!d.has_value() || !d->isInt()) return false;
+    out = d->toInt();
+    return true;
+  }
+  double x;
+  if (napi_get_value_double(env, info[i + 1], &x) != napi_ok || !std::isfinite(x) || x != std::floor(x)) return false;
+  out = static_cast<int64_t>(x);
+  return true;
+}
+
+// Calls op unboxed when it has a typed handle and the arguments convert; `result` gets the op's tensor.
+bool fastCall(const OpEntry& op, const Napi::CallbackInfo& info, at::Tensor& result) {
+  if (std::holds_alternative<std::monostate>(op.unboxed) || info.Length() - 1 > op.args.size()) return false;
+  napi_env env = info.Env();
+  const size_t given = info.Length() - 1;
+  auto tensor = [&](size_t i) -> at::Tensor* { return i < given ? fastTensor(env, info[i + 1]) : nullptr; };
+  S s1, s2;
+  int64_t i1, i2;
+  if (auto* f = std::get_if<c10::TypedOperatorHandle<SigT>>(&op.unboxed)) {
+    auto* a = tensor(0);
+    if (!a) return false;
+    result = f->call(*a);
+  } else if (auto* f = std::get_if<c10::TypedOperatorHandle<SigTT>>(&op.unboxed)) {
+    auto *a = tensor(0), *b = tensor(1);
+    if (!a || !b) return false;
+    result = f->call(*a, *b);
+  } else if (auto* f = std::get_if<c10::TypedOperatorHandle<SigTTS>>(&op.unboxed)) {
+    auto *a = tensor(0), *b = tensor(1);
+    if (!a || !b || !fastScalar(env, info, op, 2, s1)) return false;
+    result = f->call(*a, *b, s1);
+  } else if (auto* f = std::get_if<c10::TypedOperatorHandle<SigTS>>(&op.unboxed)) {
+    auto* a = tensor(0);
+    if (!a || !fastScalar(env, info, op, 1, s1)) return false;
+    result = f->call(*a, s1);
+  } else if (auto* f = std::get_if<c10::TypedOperatorHandle<SigTSS>>(&op.unboxed)) {
+    auto* a = tensor(0);
+    if (!a || !fastScalar(env, info, op, 1, s1) || !fastScalar(env, info, op, 2, s2)) return false;
+    result = f->call(*a, s1, s2);
+  } else if (auto* f = std::get_if<c10::TypedOperatorHandle<SigTI>>(&op.unboxed)) {
+    auto* a = tensor(0);
+    if (!a || !fastInt(env, info, op, 1, i1)) return false;
+    result = f->call(*a, i1);
+  } else if (auto* f = std::get_if<c10::TypedOperatorHandle<SigTII>>(&op.unboxed)) {
+    auto* a = tensor(0);
+    if (!a || !fastInt(env, info, op, 1, i1) || !fastInt(env, info, op, 2, i2)) return false;
+    result = f->call(*a, i1, i2);
+  } else if (auto* f = std::get_if<c10::TypedOperatorHandle<SigTS_>>(&op.unboxed)) {
+    auto* a = tensor(0);
+    if (!a || !fastScalar(env, info, op, 1, s1)) return false;
+    result = f->call(*a, s1);  // the alias of self, as the boxed path returns it
+  } else if (auto* f = std::get_if<c10::TypedOperatorHandle<SigTTS_>>(&op.unboxed)) {
+    auto *a = tensor(0), *b = tensor(1);
+    if (!a || !b || !fastScalar(env, info, op, 2, s1)) return false;
+    result = f->call(*a, *b, s1);
+  } else if (auto* f = std::get_if<c10::TypedOperatorHandle<SigTTTS_>>(&op.unboxed)) {
+    auto *a = tensor(0), *b = tensor(1), *c = tensor(2);
+    if (!a || !b || !c || !fastScalar(env, info, op, 3, s1)) return false;
+    result = f->call(*a, *b, *c, s1);
+  } else {
+    return false;
+  }
+  return true;
+}
+
 // opCall(id, ...args) -> result (tensor handle, array, number, null). Arguments left undefined take the
 // schema's defaults.
 Napi::Value OpCall(const Napi::CallbackInfo& info) {
   const auto id = info[0].As<Napi::Number>().Int64Value();
   const OpEntry& op = ops.at(id);
   try {
+    at::Tensor result;
+    if (fastCall(op, info, result)) return wrapTensor(info.Env(), std::move(result));
     torch::jit::Stack stack = buildStack(op, info);
     op.handle.callBoxed(stack);
     if (stack.size() == 1) return fromIValue(info.Env(), stack[0]);
@@ -374,6 +549,8 @@ Napi::Value OpCallInplace(const Napi::CallbackInfo& info) {
   const auto id = info[0].As<Napi::Number>().Int64Value();
   const OpEntry& op = ops.at(id);
   try {
+    at::Tensor unused;
+    if (fastCall(op, info, unused)) return info.Env().Undefined();
     torch::jit::Stack stack = buildStack(op, info);
     op.handle.callBoxed(stack);
     return info.Env().Undefined();
@@ -392,7 +569,6 @@ Napi::Value Free(const Napi::CallbackInfo& info) {
     int64_t bytes = tensorBytes[id];
     liveBytes -= bytes;
     tensorBytes[id] = 0;
-    if (bytes > 0) Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -bytes);
     return Napi::Boolean::New(info.Env(), true);
   }
   return Napi::Boolean::New(info.Env(), false);
@@ -694,7 +870,25 @@ Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// glibc malloc settings for a process whose heap is mostly libtorch's (issue #11, measured with perf on the op loop
+// and the shapes-base training step). c10's CPU allocator asks posix_memalign for every tensor, which glibc 2.36
+// serves without its tcache; freed small chunks then sit in fastbins, and the next aligned request runs
+// malloc_consolidate over them: 8% of the op loop's CPU (Python, whose objects come from pymalloc, 0.8%). Without
+// fastbins (M_MXFAST 0) the op loop took ~20% less CPU. A step's activations are freed at scope exit and
+// allocated again next step; glibc trimmed the heap top and unmapped large blocks in between, so every step
+// faulted fresh pages in (kernel time 14% of a step vs 7% in Python): keep up to 256 MB of free top and serve
+// blocks below 32 MB from the heap. REFRACT_MALLOC=default leaves glibc's defaults.
+void tuneMalloc() {
+  const char* opt = std::getenv("REFRACT_MALLOC");
+  if (opt != nullptr && std::string(opt) == "default") return;
+  mallopt(M_MXFAST, 0);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  mallopt(M_TOP_PAD, 64 << 20);
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  tuneMalloc();
   // Debian's libtorch runs on one thread unless told; the TS layer sets the count explicitly at startup.
   auto fn = [&](const char* name, Napi::Value (*f)(const Napi::CallbackInfo&)) {
     exports.Set(name, Napi::Function::New(env, f, name));

@@ -2,24 +2,35 @@
 // made inside except what the callback returns (tfjs's tidy, PyTorch has no need for it thanks to refcounting).
 // A FinalizationRegistry (in tensor.ts) is only the backstop for tensors nobody disposed.
 
+export const TRACKED: unique symbol = Symbol('refract.tracked');
+/** Called when no scope owns a tracked value any more (kept, or returned past the outermost scope). */
+export const UNSCOPED: unique symbol = Symbol('refract.unscoped');
+
 /** Something that owns native memory and can be tracked by a scope. */
 export interface Tracked {
   dispose(): void;
   readonly disposed: boolean;
+  /**
+   * No scope will free it now: arrange a GC backstop (tensor.ts registers with its FinalizationRegistry here, not at
+   * creation — a tensor a scope owns is freed by the scope, and registering every intermediate cost a weak cell and
+   * GC work per op; issue #11).
+   */
+  [UNSCOPED]?(): void;
 }
-
-export const TRACKED: unique symbol = Symbol('refract.tracked');
 
 const frames: Set<Tracked>[] = [];
 
-/** Called by every newly made tensor. */
-export function track(t: Tracked): void {
-  if (frames.length > 0) frames[frames.length - 1]!.add(t);
+/** Called by every newly made tensor; false when no scope is open (the caller must arrange its own backstop). */
+export function track(t: Tracked): boolean {
+  if (frames.length === 0) return false;
+  frames[frames.length - 1]!.add(t);
+  return true;
 }
 
 /** Removes a tensor from the innermost scope so it outlives it (e.g. module parameters, optimizer state). */
 export function keep<T extends Tracked>(t: T): T {
   for (let i = frames.length - 1; i >= 0; i--) frames[i]!.delete(t);
+  t[UNSCOPED]?.();
   return t;
 }
 
@@ -67,7 +78,7 @@ export function scope<T>(fn: () => T): T {
   collectReturned(result, returned);
   for (const t of frame) {
     if (returned.has(t)) {
-      track(t);
+      if (!track(t)) t[UNSCOPED]?.();
     } else if (!t.disposed) {
       t.dispose();
     }

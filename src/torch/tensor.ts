@@ -3,7 +3,7 @@
 import { native, TorchError } from './native.js';
 import { aten, atenInplace } from './ops.js';
 import { dtypeCode, dtypeFromCode, viewBytes, type AnyTypedArray, type DType } from './dtype.js';
-import { track, keep, TRACKED } from './memory.js';
+import { track, keep, TRACKED, UNSCOPED } from './memory.js';
 
 export type Scalar = number | boolean;
 export type TensorOrScalar = Tensor | number;
@@ -20,7 +20,35 @@ interface HandleCell {
 }
 const registry = new FinalizationRegistry<HandleCell>((cell) => {
   if (cell.id >= 0) native.free(cell.id);
+  cell.id = -1;
 });
+
+/**
+ * Unscoped tensors wait here before registering, so one disposed right away (`a.add(b).dispose()` in a loop) never
+ * pays for a weak cell: registration is done in batches of NURSERY_SIZE and at the end of the current task, for
+ * those still alive. A forgotten tensor is collectable once its batch is flushed. (issue #11: registering every
+ * result was ~10% of the per-op loop's CPU.)
+ */
+const NURSERY_SIZE = 256;
+const REGISTER: unique symbol = Symbol('refract.register');
+let nursery: Tensor[] = [];
+let flushQueued = false;
+
+function flushNursery(): void {
+  const batch = nursery;
+  nursery = [];
+  flushQueued = false;
+  for (const t of batch) t[REGISTER]();
+}
+
+function deferRegistration(t: Tensor): void {
+  nursery.push(t);
+  if (nursery.length >= NURSERY_SIZE) flushNursery();
+  else if (!flushQueued) {
+    flushQueued = true;
+    queueMicrotask(flushNursery);
+  }
+}
 
 /** Wraps a native result: a handle, null, or an array of those. */
 export function wrap(result: unknown): Tensor {
@@ -202,15 +230,27 @@ export function slice(start?: number | null, stop?: number | null, step = 1): Sl
 }
 
 export class Tensor {
-  readonly [TRACKED] = true;
+  declare readonly [TRACKED]: true; // on the prototype (below): an own field cost a property definition per tensor
   readonly #cell: HandleCell;
   #shape: number[] | undefined;
+  #registered = false;
 
   /** Internal: adopts a native handle. Use the creation functions (zeros, tensor, ...) instead. */
   constructor(id: number) {
     this.#cell = { id };
-    registry.register(this, this.#cell);
-    track(this);
+    if (!track(this)) this[UNSCOPED]();
+  }
+
+  /** The GC backstop, once no scope owns this tensor (memory.ts); scoped intermediates never need it. */
+  [UNSCOPED](): void {
+    if (this.#registered || this.#cell.id < 0) return;
+    this.#registered = true;
+    deferRegistration(this);
+  }
+
+  /** The nursery's flush: registers with the FinalizationRegistry unless already disposed. */
+  [REGISTER](): void {
+    if (this.#cell.id >= 0) registry.register(this, this.#cell);
   }
 
   /** The native handle; throws if disposed. */
@@ -834,6 +874,8 @@ export class Tensor {
     return this;
   }
 }
+// Scopes recognise tensors by this flag (memory.ts isTracked); shared on the prototype, not set per instance.
+Object.defineProperty(Tensor.prototype, TRACKED, { value: true });
 
 // ---------- helpers ----------
 
