@@ -16,6 +16,8 @@
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "handles.h"
+
 #include <cstring>
 #include <optional>
 #include <string>
@@ -737,9 +739,17 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("jitParameters", JitParameters);
   fn("jitFree", JitFree);
   fn("setErrorClass", SetErrorClass);
+  RegisterDistributed(env, exports);
   return exports;
 }
 
 }  // namespace
+
+// The doors native/handles.h declares for the other native files (native/distributed.cc).
+at::Tensor& refract::tensorFromHandle(const Napi::Value& handle) { return tensorArg(handle); }
+Napi::Value refract::wrapTensorHandle(Napi::Env env, at::Tensor tensor) { return wrapTensor(env, std::move(tensor)); }
+void refract::throwTorchError(const Napi::Env& env, const std::string& op, const std::string& message) {
+  throwTorch(env, op, message);
+}
 
 NODE_API_MODULE(refract, Init)
