@@ -87,6 +87,20 @@ export const sharedRunShape = {
   audit: auditGateConfigSchema.optional(),
   /** Rewards never optimised, scored by the monitor on evaluation images (its `heldOut` signal). */
   heldOutRewards: rewardsConfigSchema.optional(),
+  /**
+   * Data-parallel runs (`refract train --nproc N`, or torchrun's RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT set by
+   * hand, docs/scaling.md). Absent: the defaults.
+   */
+  distributed: z
+    .object({
+      /**
+       * How long a rank waits for the others — a collective, or rank 0's next message while it evaluates and
+       * checkpoints — before it stops with a message naming the rank that did not answer.
+       */
+      timeoutMs: posInt.default(300_000),
+    })
+    .strict()
+    .optional(),
 };
 
 export const runConfigSchema = z
