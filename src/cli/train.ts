@@ -16,6 +16,7 @@ import { rankEnvFrom, type RankEnv } from '../train/distributed/rank-env.js';
 import { joinRun, type DistributedRun } from '../train/distributed/run-group.js';
 import { followTraining } from '../train/distributed/follower.js';
 import { checkDataParallel } from '../train/distributed/check.js';
+import { backendFor, checkDevice } from '../train/device.js';
 
 /** Progress bar (reward, KL, ETA), evaluation lines and monitor actions on stdout. */
 export function consoleHooks(config: Readonly<RunConfig>, label = config.algorithm): TrainingHooks & { stop(): void } {
@@ -116,6 +117,7 @@ export function registerTrain(program: Command): void {
     .option('--nproc <n>', 'data parallel: run N ranks on this machine (torchrun\'s RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT; docs/scaling.md)')
     .action(async (file: string, o: { resume?: boolean; nproc?: string }) => {
       const config = loadRunConfig(file);
+      checkDevice(config);
       const nproc = parseNproc(o.nproc);
       const env = rankEnvFrom(process.env);
       if (nproc > 1) {
@@ -136,7 +138,7 @@ export function registerTrain(program: Command): void {
  */
 async function trainAsRank(config: Readonly<RunConfig>, env: RankEnv, resume: boolean): Promise<void> {
   checkDataParallel(config, env.worldSize);
-  const run = joinRun(env, 'gloo', config.distributed?.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const run = joinRun(env, backendFor(config.device), config.distributed?.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   if (env.rank === 0) {
     await trainWithConsole(config, resume, [], run);
     return;

@@ -41,6 +41,13 @@ export const sharedRunShape = {
    */
   maxSeconds: posInt.optional(),
   threads: posInt.optional(),
+  /**
+   * Where the run computes (absent: cpu). 'cuda' is accepted by the schema and refused by checkDevice
+   * (./device.ts) until the tensor layer places tensors on a device; a data-parallel run on cuda uses NCCL.
+   */
+  device: z.enum(['cpu', 'cuda']).optional(),
+  /** Mixed precision (absent: fp32). 'bf16' is refused by checkDevice for the same reason (./device.ts). */
+  precision: z.enum(['fp32', 'bf16']).optional(),
   /** Run folder: runs.sqlite (+ sample PNGs beside it), checkpoints/, report. */
   out: z.string().min(1).default('runs/train'),
   prompts: promptSourceSchema.prefault({ source: 'shapes' }),

@@ -34,6 +34,7 @@ import type { StopRequest } from './interrupt.js';
 import type { DistributedRun } from './distributed/run-group.js';
 import { LeaderAlgorithm } from './distributed/leader.js';
 import { checkDataParallel } from './distributed/check.js';
+import { checkDevice } from './device.js';
 
 export interface TrainingHooks {
   /** Monitors observing every evaluation besides the config's `monitor` (their actions are applied by the loop). */
@@ -99,6 +100,7 @@ export async function runTraining(config: Readonly<RunConfig>, hooks: TrainingHo
   // A reward earns trust before training (#5 §3): a failing card stops here, before anything is loaded or written.
   if (config.audit) checkRewardCard(config.audit, (m) => process.stderr.write(`refract train: audit gate overridden — ${m}\n`));
   if (config.threads) torch.setNumThreads(config.threads);
+  checkDevice(config);
   const run = options.distributed;
   if (run) checkDataParallel(config, run.env.worldSize);
   const folder = RunFolder.claim(config.out, 'refract train');
