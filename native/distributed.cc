@@ -15,6 +15,7 @@
 
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/csrc/distributed/c10d/Types.hpp>  // the collectives' options and ReduceOp
 #include <torch/csrc/distributed/c10d/Work.hpp>
 // Every libtorch build Refract supports (Debian's 1.13, PyTorch's 2.x wheels) has Gloo compiled in, but its C++
 // header needs Gloo's own headers (libgloo-dev on Debian). native/find-libtorch.cjs defines REFRACT_GLOO when they
