@@ -46,18 +46,27 @@ const redness: RewardModel = {
   name: 'redness',
   version: '1',
   components: ['green'],
-  differentiable: false,
-  score: async (b) => ({
-    total: Float32Array.from(b.rgb!, (im) => channelMean(im.data, 0)),
-    components: { green: Float32Array.from(b.rgb!, (im) => channelMean(im.data, 1)) },
-    meta: { name: 'redness', version: '1' },
-  }),
+  differentiable: true,
+  scoreDifferentiable: (images) => images.select(1, 0).mean([1, 2]), // the same, on [−1, 1] images, with a graph
+  score: async (b) => {
+    // the on-policy algorithms pass rgb images; reward backprop passes the [−1, 1] tensor
+    const of = (c: number): Float32Array =>
+      b.rgb
+        ? Float32Array.from(b.rgb, (im) => channelMean(im.data, c))
+        : (torch.scope(() => b.images!.select(1, c).mean([1, 2]).toTypedArray()) as Float32Array);
+    return { total: of(0), components: { green: of(1) }, meta: { name: 'redness', version: '1' } };
+  },
 };
 
 const policy = loadTextToImageCheckpoint(env['REFRACT_TEST_BASE']!);
 const reference = loadTextToImageCheckpoint(env['REFRACT_TEST_BASE']!);
 reference.requiresGrad_(false);
 reference.eval();
+// A reference a little off the policy, so KL terms and reward backprop's anchor have gradients to compare.
+torch.manualSeed(99);
+torch.noGrad(() => {
+  for (const p of reference.parameters()) torch.scope(() => p.add_(torch.randnLike(p).mul(0.01)));
+});
 const ctx: AlgorithmContext = {
   policy,
   reference,

@@ -2,11 +2,11 @@
 // iteration on 1 rank × B — the same prompts and seeds (shardGroups), the same advantages (statistics over all
 // B rewards), the same loss, the same averaged gradients and the same updated weights, within float tolerance.
 // GRPO covers the replay-and-clip update, NFT the accumulated step over seeded training points, RWR the
-// reward-weighted sum (whose per-rank part is scaled by the rank count).
+// reward-weighted sum (whose per-rank part is scaled by the rank count), reward backprop (DRaFT-LV with the
+// reference anchor: its noise is drawn for the whole batch and narrowed to each rank's rows).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { drawPromptGroups } from '../../src/algorithms/prompt-groups.js';
@@ -68,6 +68,7 @@ const CASES: [string, Record<string, unknown>][] = [
   ['grpo', { promptsPerIteration: 2, groupSize: 4, minibatchSize: 8, innerEpochs: 1, sampler: { steps: 4 }, lr: 1e-3, klCoefficient: 0.01 }],
   ['nft', { promptsPerIteration: 2, groupSize: 4, minibatchSize: 4, innerEpochs: 1, sampler: { steps: 4 }, timesteps: { perSample: 2 }, lr: 1e-3 }],
   ['rwr', { promptsPerIteration: 2, samplesPerPrompt: 4, minibatchSize: 3, innerEpochs: 1, sampler: { steps: 4 }, lr: 1e-3 }],
+  ['reward_backprop', { batchSize: 4, sampler: { steps: 4 }, draft: { k: 1, lvSamples: 2 }, regularizer: { kind: 'reference', weight: 0.5 }, lr: 1e-3 }],
 ];
 
 for (const [algorithm, section] of CASES) {

@@ -30,8 +30,10 @@ test('a data-parallel config: a sharded algorithm, samples divisible by the rank
   checkDataParallel(grpo({}), 8);
   assert.throws(() => checkDataParallel(grpo({}), 3), /grpo.promptsPerIteration × grpo.groupSize must be a multiple of the 3 ranks, got 2 × 4 = 8/);
   assert.throws(() => checkDataParallel(grpo({ skipZeroVarianceGroups: true }), 2), /grpo.skipZeroVarianceGroups must be false with several ranks/);
-  assert.throws(() => checkDataParallel(parseRunConfig({ algorithm: 'dpo' }), 2), /algorithm must be one of grpo, ddpo, rwr, nft, awm with 2 ranks, got dpo — .*--nproc 1/);
+  assert.throws(() => checkDataParallel(parseRunConfig({ algorithm: 'dpo' }), 2), /algorithm must be one of grpo, ddpo, rwr, nft, awm, reward_backprop with 2 ranks, got dpo — .*--nproc 1/);
   checkDataParallel(parseRunConfig({ algorithm: 'rwr', rwr: { promptsPerIteration: 3, samplesPerPrompt: 2 } }), 2);
+  checkDataParallel(parseRunConfig({ algorithm: 'reward_backprop', reward_backprop: { batchSize: 4 } }), 4);
+  assert.throws(() => checkDataParallel(parseRunConfig({ algorithm: 'reward_backprop', reward_backprop: { batchSize: 6 } }), 4), /reward_backprop.batchSize must be a multiple of the 4 ranks, got 6/);
 });
 
 test('device cuda and bf16 parse but are refused with the reason; cpu and fp32 pass; NCCL is the CUDA backend', () => {

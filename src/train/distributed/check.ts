@@ -2,8 +2,11 @@
 import { UsageError } from '../../config/errors.js';
 import type { RunConfig } from '../config.js';
 
-/** The on-policy algorithms whose iteration is sharded (src/algorithms/online-algorithm.ts). */
-export const DATA_PARALLEL_ALGORITHMS = ['grpo', 'ddpo', 'rwr', 'nft', 'awm'] as const;
+/**
+ * The algorithms whose iteration is sharded: the on-policy ones (src/algorithms/online-algorithm.ts) and reward
+ * backprop (its batch of prompts). Diffusion-DPO is not: its pairs come from a preference file and online groups.
+ */
+export const DATA_PARALLEL_ALGORITHMS = ['grpo', 'ddpo', 'rwr', 'nft', 'awm', 'reward_backprop'] as const;
 
 export function checkDataParallel(config: Readonly<RunConfig>, worldSize: number): void {
   const fail = (what: string): never => {
@@ -15,6 +18,11 @@ export function checkDataParallel(config: Readonly<RunConfig>, worldSize: number
       `algorithm must be one of ${DATA_PARALLEL_ALGORITHMS.join(', ')} with ${worldSize} ranks, got ${name} — ` +
         `${name} builds its batches outside the sharded on-policy iteration; run it with --nproc 1`,
     );
+  }
+  if (name === 'reward_backprop') {
+    const b = config.reward_backprop.batchSize;
+    if (b % worldSize !== 0) fail(`reward_backprop.batchSize must be a multiple of the ${worldSize} ranks, got ${b} — change it or --nproc`);
+    return;
   }
   const s = config[name as (typeof DATA_PARALLEL_ALGORITHMS)[number]] as { promptsPerIteration: number; groupSize?: number; samplesPerPrompt?: number };
   const perPrompt = s.groupSize ?? s.samplesPerPrompt ?? 1;
