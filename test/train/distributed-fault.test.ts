@@ -1,7 +1,8 @@
 // Faults in a data-parallel run, with real processes and a real SIGKILL (issue #14): rank 1 is killed while the run
 // iterates; rank 0 must stop within the run's distributed.timeoutMs with one line naming rank 1, leave a sound run
 // store (marked failed) and checkpoints, and `--resume` on 2 ranks must continue from the last checkpoint to the end.
-// Ranks are started with torchrun's variables, as on several machines (the --nproc launcher sets the same).
+// The killed run's ranks are started with torchrun's variables, as on several machines; the resume goes through the
+// --nproc launcher, which sets the same variables.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -89,12 +90,18 @@ test('a rank killed mid-run stops the other within the timeout, naming it; the s
     }
     const resumedFrom = latestRunCheckpoint(checkpointDir(out))!;
 
-    const port2 = await freePort();
-    const again = [startRank(0, config, port2, ['--resume']), startRank(1, config, port2, ['--resume'])];
-    const [e0, e1] = await Promise.all(again.map((r) => r.exited));
-    assert.equal(e0!.code, 0, again[0]!.out.stderr);
-    assert.equal(e1!.code, 0, again[1]!.out.stderr);
-    assert.match(again[0]!.out.stdout, new RegExp(`resuming run 1 at iteration ${resumedFrom + 1}`));
+    // the resume goes through the launcher: `refract train --nproc 2 --resume` (no torchrun variables set)
+    const launcher = spawn(process.execPath, [cli, 'train', config, '--nproc', '2', '--resume'], {
+      env: Object.fromEntries(Object.entries({ ...process.env, REFRACT_THREADS: '1' }).filter(([k]) => !['RANK', 'WORLD_SIZE', 'MASTER_PORT'].includes(k))),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    launcher.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    launcher.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => launcher.on('exit', (c) => resolve(c)));
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, new RegExp(`resuming run 1 at iteration ${resumedFrom + 1}`));
     const after = RunStore.open(path.join(out, 'runs.sqlite'));
     try {
       assert.equal(after.integrityCheck(), 'ok');
