@@ -58,7 +58,7 @@ test('a rank killed mid-run stops the other within the timeout, naming it; the s
     config,
     JSON.stringify(
       tinyRunConfig(base, out, {
-        iterations: 8,
+        iterations: 6,
         eval: { every: 0 },
         checkpoint: { every: 2, keep: 1 },
         distributed: { timeoutMs: TIMEOUT_MS },
@@ -106,7 +106,7 @@ test('a rank killed mid-run stops the other within the timeout, naming it; the s
     try {
       assert.equal(after.integrityCheck(), 'ok');
       assert.equal(after.run(1).status, 'finished');
-      assert.equal(after.lastStep(1), 8);
+      assert.equal(after.lastStep(1), 6);
     } finally {
       after.close();
     }
