@@ -48,6 +48,7 @@ export async function launchRanks(nproc: number): Promise<number> {
   const port = process.env['MASTER_PORT'] ? Number(process.env['MASTER_PORT']) : await freePort();
   const args = [...process.execArgv, process.argv[1]!, ...rankArgs(process.argv.slice(2))];
   const children: ChildProcess[] = [];
+  let interrupted = false;
   const exits = Array.from({ length: nproc }, (_, rank) =>
     new Promise<RankExit>((resolve) => {
       const child = spawn(process.execPath, args, {
@@ -57,12 +58,15 @@ export async function launchRanks(nproc: number): Promise<number> {
       children[rank] = child;
       child.stderr?.on('data', (d: Buffer) => process.stderr.write(prefixLines(`[rank ${rank}] `, d.toString())));
       child.on('exit', (code, signal) => {
-        if (signal !== null || (code !== 0 && code !== null)) reportExit(rank, child.pid, code, signal, children);
+        // after Ctrl-C/SIGTERM rank 0 ends with 130/143 on purpose and says so itself
+        const asked = interrupted && rank === 0 && (code === 130 || code === 143);
+        if (!asked && (signal !== null || (code !== 0 && code !== null))) reportExit(rank, child.pid, code, signal, children);
         resolve({ rank, code, signal });
       });
     }),
   );
   const forward = (signal: NodeJS.Signals): void => {
+    interrupted = true;
     children[0]?.kill(signal); // rank 0 checkpoints and ends the others
   };
   process.on('SIGINT', forward);
