@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "refract",
-      "sources": ["native/refract.cc"],
+      "sources": ["native/refract.cc", "native/distributed.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node native/find-libtorch.cjs include)"

@@ -18,6 +18,8 @@
 
 #include <malloc.h>
 
+#include "handles.h"
+
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -931,9 +933,17 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("jitParameters", JitParameters);
   fn("jitFree", JitFree);
   fn("setErrorClass", SetErrorClass);
+  RegisterDistributed(env, exports);
   return exports;
 }
 
 }  // namespace
+
+// The doors native/handles.h declares for the other native files (native/distributed.cc).
+at::Tensor& refract::tensorFromHandle(const Napi::Value& handle) { return tensorArg(handle); }
+Napi::Value refract::wrapTensorHandle(Napi::Env env, at::Tensor tensor) { return wrapTensor(env, std::move(tensor)); }
+void refract::throwTorchError(const Napi::Env& env, const std::string& op, const std::string& message) {
+  throwTorch(env, op, message);
+}
 
 NODE_API_MODULE(refract, Init)

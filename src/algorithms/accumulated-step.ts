@@ -4,7 +4,8 @@
 // counts it) and leaves the weights as they were. Shared by DiffusionNFT and AWM (RWR's update does the same).
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
-import { clipGradNorm_, type AdamW } from '../torch/optim/index.js';
+import type { AdamW } from '../torch/optim/index.js';
+import { clippedGradNorm } from './data-parallel.js';
 
 export interface MinibatchLoss {
   /** ℓ_p of the minibatch's points, [n], with grad. */
@@ -45,7 +46,7 @@ export function accumulatedStep(
       for (const [k, v] of Object.entries(mb.sums)) sums[k] = (sums[k] ?? 0) + v;
     });
   }
-  const gradNorm = Number.isFinite(total) ? clipGradNorm_(params, gradClip) : NaN;
+  const gradNorm = clippedGradNorm(optimizer, params, gradClip, Number.isFinite(total));
   const stepped = Number.isFinite(gradNorm);
   if (stepped) optimizer.step();
   optimizer.zeroGrad();

@@ -8,6 +8,7 @@ import type { TextToImageModel } from '../models/index.js';
 import type { RewardModel, RewardPrompt } from '../rewards/types.js';
 import type { Rng } from '../data/rng.js';
 import type { WordVocabulary } from '../data/vocabulary.js';
+import type { ProcessGroup } from '../torch/distributed/index.js';
 
 /** Where training prompts come from (the Shapes grammar, glyph words, class names...). */
 export interface PromptSource {
@@ -39,6 +40,12 @@ export interface AlgorithmContext {
    * generateImages as `vocabulary`. Undefined means the Shapes vocabulary (their default).
    */
   vocabulary?: WordVocabulary;
+  /**
+   * Set when this process is one rank of a data-parallel run (refract train --nproc N, src/train/distributed/):
+   * the on-policy algorithms then sample and score their share and average gradients across its ranks
+   * (./data-parallel.ts).
+   */
+  dataParallel?: ProcessGroup;
 }
 
 /** What one iteration reports. Numbers only, so the store and the report can take them as they are. */

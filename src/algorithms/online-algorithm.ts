@@ -13,6 +13,7 @@ import type { Algorithm, AlgorithmContext, AlgorithmState, AlgorithmStepLog } fr
 import { drawPromptGroups, type PromptGroups } from './prompt-groups.js';
 import { nonFiniteCount, nonFiniteRewardLog, rewardSummary, type StepLogTail } from './step-log.js';
 import { policyOptimizer } from './policy-optimizer.js';
+import { averageLog, gatherRewards, shardCredit, shardGroups, shardRange } from './data-parallel.js';
 
 /** What a rollout must expose to be scored; every tensor reachable from it is freed when the iteration ends. */
 export interface Rollout {
@@ -41,7 +42,11 @@ export abstract class OnlineAlgorithm<R extends Rollout, A, U> implements Algori
   protected abstract groupShape(): GroupShape;
   /** Stage 1 — sample the groups' prompts (no grad). */
   protected abstract rollout(groups: PromptGroups, iteration: number): R;
-  /** Stage 3 — credit, inside the iteration's tensor scope. */
+  /**
+   * Stage 3 — credit, inside the iteration's tensor scope. `scored` and `groups` always cover all B samples; the
+   * rollout is this rank's share (all of it in one process). Per-sample credit must be top-level tensors with B rows
+   * or arrays of length B, which data parallelism narrows to the rank's rows (data-parallel.ts shardCredit).
+   */
   protected abstract advantage(scored: RewardResult, groups: PromptGroups, rollout: R): A;
   /** Stage 4 — the parameter update, inside the same scope. */
   protected abstract update(rollout: R, advantage: A, groups: PromptGroups, iteration: number): U;
@@ -56,21 +61,27 @@ export abstract class OnlineAlgorithm<R extends Rollout, A, U> implements Algori
   async step(iteration: number): Promise<AlgorithmStepLog> {
     const t0 = performance.now();
     const seconds = (): number => (performance.now() - t0) / 1000;
-    const { prompts, reward, seed } = this.ctx;
+    const { prompts, reward, seed, dataParallel: dp } = this.ctx;
     const shape = this.groupShape();
     const groups = drawPromptGroups(prompts, seed, iteration, shape.prompts, shape.samplesPerPrompt);
-    const rollout = this.rollout(groups, iteration);
+    // Data parallel: this rank samples and scores its share; everything after sees all B rewards (data-parallel.ts).
+    const range = dp ? shardRange(groups.prompts.length, dp.rank, dp.worldSize) : null;
+    const own = range ? shardGroups(groups, range) : groups;
+    const rollout = this.rollout(own, iteration);
     try {
       const rgb = tensorToImages(rollout.finalSample);
-      const scored = await reward.score({ rgb, prompts: groups.prompts, metadata: { iteration, seeds: groups.seeds } });
+      const ownScored = await reward.score({ rgb, prompts: own.prompts, metadata: { iteration, seeds: own.seeds } });
+      const scored = dp ? gatherRewards(ownScored, dp) : ownScored;
       const head = { samples: groups.prompts.length, ...rewardSummary(scored) };
       const nonFinite = nonFiniteCount(scored.total); // credit never sees a NaN reward
       if (nonFinite > 0) return { ...head, ...nonFiniteRewardLog(nonFinite, seconds()) };
       const quiet = this.noSignal(scored, groups);
       if (quiet !== null) return { ...head, ...withSeconds(quiet, seconds()) };
       const tail = torch.scope(() => {
-        const advantage = this.advantage(scored, groups, rollout);
-        return this.log(this.update(rollout, advantage, groups, iteration), advantage);
+        const credit = this.advantage(scored, groups, rollout);
+        if (!dp || !range) return this.log(this.update(rollout, credit, groups, iteration), credit);
+        const advantage = shardCredit(credit, range, groups.prompts.length);
+        return averageLog(this.log(this.update(rollout, advantage, own, iteration), advantage), dp);
       });
       return { ...head, ...withSeconds(tail, seconds()) };
     } finally {

@@ -4,9 +4,12 @@
 // denoiser, or only the LoRA adapters (src/train/lora.ts).
 import { AdamW } from '../torch/optim/index.js';
 import type { AlgorithmContext } from './algorithm.js';
+import { shareGradients } from './data-parallel.js';
 
 export function policyOptimizer(ctx: AlgorithmContext, lr: number): AdamW {
   ctx.policy.eval();
   ctx.policy.encoder.requiresGrad_(false);
-  return new AdamW(ctx.policy.parameters().filter((p) => p.requiresGrad), { lr, weightDecay: 0 });
+  const optimizer = new AdamW(ctx.policy.parameters().filter((p) => p.requiresGrad), { lr, weightDecay: 0 });
+  if (ctx.dataParallel) shareGradients(optimizer, ctx.dataParallel); // averaged before every clipped step
+  return optimizer;
 }

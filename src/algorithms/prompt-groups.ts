@@ -12,6 +12,11 @@ export interface PromptGroups {
   groupIds: number[];
   /** seeds[i]: the sampler seed of sample i. */
   seeds: number[];
+  /**
+   * Index of sample 0 in the iteration's full draw: 0 (or absent) in one process, the rank's first sample under data
+   * parallelism — per-sample random draws of the update are keyed by it, so a sample is noised alike on any rank.
+   */
+  offset?: number;
 }
 
 export function drawPromptGroups(

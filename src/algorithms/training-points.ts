@@ -83,11 +83,13 @@ export function drawTrainingPoints<C>(
   sigmas: readonly number[],
   seed: number,
   iteration: number,
+  firstSample = 0,
 ): TrainingPoints<C> {
   const B = x0.shape[0]!;
   const K = times.perSample;
-  const gens = Array.from({ length: B }, (_, i) => new torch.Generator(deriveSeed(seed, iteration, 4, i)));
-  const levels = times.distribution === 'grid' ? gridLevels(B, K, times.gridStart, sigmas.length - 1, seed, iteration) : [];
+  // keyed by the sample's index in the iteration's full draw (firstSample > 0 on a data-parallel rank)
+  const gens = Array.from({ length: B }, (_, i) => new torch.Generator(deriveSeed(seed, iteration, 4, firstSample + i)));
+  const levels = times.distribution === 'grid' ? gridLevels(B, K, times.gridStart, sigmas.length - 1, seed, iteration, firstSample) : [];
   try {
     return torch.scope(() => {
       const noises: Tensor[] = [];
@@ -110,10 +112,10 @@ export function drawTrainingPoints<C>(
 }
 
 /** For each sample, K distinct grid levels in [start, steps) (a seeded shuffle, then the first K). */
-function gridLevels(B: number, K: number, start: number, steps: number, seed: number, iteration: number): number[][] {
+function gridLevels(B: number, K: number, start: number, steps: number, seed: number, iteration: number, firstSample: number): number[][] {
   return Array.from({ length: B }, (_, i) => {
     const all = Array.from({ length: steps - start }, (_, j) => start + j);
-    return new Rng(deriveSeed(seed, iteration, 5, i)).shuffle(all).slice(0, K);
+    return new Rng(deriveSeed(seed, iteration, 5, firstSample + i)).shuffle(all).slice(0, K);
   });
 }
 

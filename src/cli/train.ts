@@ -8,8 +8,15 @@ import type { EvalSnapshot, TrainingMonitor } from '../train/monitor.js';
 import { ALGORITHM_NAMES } from '../train/registry.js';
 import { progressBar, type Progress } from './progress.js';
 import { writeTrainingReport } from '../eval/report/training-report.js';
-import { EXIT } from './errors.js';
+import { CliError, EXIT } from './errors.js';
+import { DEFAULT_TIMEOUT_MS } from '../torch/distributed/index.js';
 import { catchStopSignals, exitCodeOfSignal } from './interrupt.js';
+import { launchRanks, parseNproc } from './launch.js';
+import { rankEnvFrom, type RankEnv } from '../train/distributed/rank-env.js';
+import { joinRun, type DistributedRun } from '../train/distributed/run-group.js';
+import { followTraining } from '../train/distributed/follower.js';
+import { checkDataParallel } from '../train/distributed/check.js';
+import { backendFor, checkDevice } from '../train/device.js';
 
 /** Progress bar (reward, KL, ETA), evaluation lines and monitor actions on stdout. */
 export function consoleHooks(config: Readonly<RunConfig>, label = config.algorithm): TrainingHooks & { stop(): void } {
@@ -53,12 +60,17 @@ function fmt(x: number, digits: number): string {
  * Runs `config` with console progress, then the report. Ctrl-C / SIGTERM end the run after the current iteration
  * (exit code 130 / 143, resumable); a failed or diverged run sets exit code 3 and prints why.
  */
-export async function trainWithConsole(config: Readonly<RunConfig>, resume: boolean, monitors: readonly TrainingMonitor[] = []): Promise<TrainingResult> {
+export async function trainWithConsole(
+  config: Readonly<RunConfig>,
+  resume: boolean,
+  monitors: readonly TrainingMonitor[] = [],
+  distributed?: DistributedRun,
+): Promise<TrainingResult> {
   const hooks = consoleHooks(config);
   const signals = catchStopSignals('train');
   let result: TrainingResult;
   try {
-    result = await runTraining(config, { ...hooks, monitors }, { resume, stop: signals.stop });
+    result = await runTraining(config, { ...hooks, monitors }, { resume, stop: signals.stop, ...(distributed ? { distributed } : {}) });
   } finally {
     hooks.stop();
     signals.restore();
@@ -102,8 +114,39 @@ export function registerTrain(program: Command): void {
     )
     .argument('<config>', 'YAML run config, e.g. configs/grpo-shapes.yaml')
     .option('--resume', 'continue the run in the config\'s out folder from its latest checkpoint')
-    .action(async (file: string, o: { resume?: boolean }) => {
+    .option('--nproc <n>', 'data parallel: run N ranks on this machine (torchrun\'s RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT; docs/scaling.md)')
+    .action(async (file: string, o: { resume?: boolean; nproc?: string }) => {
       const config = loadRunConfig(file);
-      await trainWithConsole(config, o.resume === true);
+      checkDevice(config);
+      const nproc = parseNproc(o.nproc);
+      const env = rankEnvFrom(process.env);
+      if (nproc > 1) {
+        if (env) throw new CliError('train', `--nproc must not be given inside a rank (WORLD_SIZE=${env.worldSize} is set), got --nproc ${nproc} — unset WORLD_SIZE or drop --nproc`);
+        checkDataParallel(config, nproc); // before any rank starts
+        process.exitCode = await launchRanks(nproc);
+        return;
+      }
+      if (env) await trainAsRank(config, env, o.resume === true);
+      else await trainWithConsole(config, o.resume === true);
     });
+}
+
+/**
+ * One rank of a data-parallel run: join the group at MASTER_ADDR:MASTER_PORT, then rank 0 runs the loop with the
+ * console and the others follow it silently. Signals are rank 0's to act on: the others ignore Ctrl-C and SIGTERM
+ * (rank 0 checkpoints and tells them to end).
+ */
+async function trainAsRank(config: Readonly<RunConfig>, env: RankEnv, resume: boolean): Promise<void> {
+  checkDataParallel(config, env.worldSize);
+  const run = joinRun(env, backendFor(config.device), config.distributed?.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  if (env.rank === 0) {
+    await trainWithConsole(config, resume, [], run);
+    return;
+  }
+  const ignore = (): void => {};
+  process.on('SIGINT', ignore);
+  process.on('SIGTERM', ignore);
+  await followTraining(config, run);
+  // A follower's process group may still hold Gloo threads: end now rather than join them (native/distributed.cc).
+  process.exit(process.exitCode ?? 0);
 }

@@ -41,6 +41,13 @@ export const sharedRunShape = {
    */
   maxSeconds: posInt.optional(),
   threads: posInt.optional(),
+  /**
+   * Where the run computes (absent: cpu). 'cuda' is accepted by the schema and refused by checkDevice
+   * (./device.ts) until the tensor layer places tensors on a device; a data-parallel run on cuda uses NCCL.
+   */
+  device: z.enum(['cpu', 'cuda']).optional(),
+  /** Mixed precision (absent: fp32). 'bf16' is refused by checkDevice for the same reason (./device.ts). */
+  precision: z.enum(['fp32', 'bf16']).optional(),
   /** Run folder: runs.sqlite (+ sample PNGs beside it), checkpoints/, report. */
   out: z.string().min(1).default('runs/train'),
   prompts: promptSourceSchema.prefault({ source: 'shapes' }),
@@ -87,6 +94,20 @@ export const sharedRunShape = {
   audit: auditGateConfigSchema.optional(),
   /** Rewards never optimised, scored by the monitor on evaluation images (its `heldOut` signal). */
   heldOutRewards: rewardsConfigSchema.optional(),
+  /**
+   * Data-parallel runs (`refract train --nproc N`, or torchrun's RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT set by
+   * hand, docs/scaling.md). Absent: the defaults.
+   */
+  distributed: z
+    .object({
+      /**
+       * How long a rank waits for the others — a collective, or rank 0's next message while it evaluates and
+       * checkpoints — before it stops with a message naming the rank that did not answer.
+       */
+      timeoutMs: posInt.default(300_000),
+    })
+    .strict()
+    .optional(),
 };
 
 export const runConfigSchema = z

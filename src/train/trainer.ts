@@ -31,6 +31,10 @@ import { buildMonitors } from './monitors.js';
 import { RunFolder } from './run-folder.js';
 import { RUN_STORE_FILE, checkPreferenceFile, checkPromptSource, checkRunFolder } from './preflight.js';
 import type { StopRequest } from './interrupt.js';
+import type { DistributedRun } from './distributed/run-group.js';
+import { LeaderAlgorithm } from './distributed/leader.js';
+import { checkDataParallel } from './distributed/check.js';
+import { checkDevice } from './device.js';
 
 export interface TrainingHooks {
   /** Monitors observing every evaluation besides the config's `monitor` (their actions are applied by the loop). */
@@ -49,6 +53,11 @@ export interface TrainingOptions {
   resume?: boolean;
   /** Polled between iterations: once it holds a signal, the run checkpoints and ends as 'interrupted'. */
   stop?: StopRequest;
+  /**
+   * This process is rank 0 of a data-parallel run (src/train/distributed/): the other ranks follow it
+   * (followTraining) and rank 0 alone writes the store, checkpoints and report.
+   */
+  distributed?: DistributedRun;
 }
 
 export interface TrainingResult {
@@ -91,27 +100,43 @@ export async function runTraining(config: Readonly<RunConfig>, hooks: TrainingHo
   // A reward earns trust before training (#5 §3): a failing card stops here, before anything is loaded or written.
   if (config.audit) checkRewardCard(config.audit, (m) => process.stderr.write(`refract train: audit gate overridden — ${m}\n`));
   if (config.threads) torch.setNumThreads(config.threads);
+  checkDevice(config);
+  const run = options.distributed;
+  if (run) checkDataParallel(config, run.env.worldSize);
   const folder = RunFolder.claim(config.out, 'refract train');
   try {
     checkRunFolder(config, options.resume === true);
     torch.manualSeed(deriveSeed(config.seed, 0));
-    const parts = await buildRun(config, hooks);
+    const parts = await buildRun(config, hooks, run);
     try {
-      return await drive(config, parts, hooks, options, folder, t0);
+      const result = await drive(config, parts, hooks, options, folder, t0);
+      run?.control.post({ kind: 'end', status: result.status });
+      return result;
     } finally {
       await parts.dispose();
     }
   } catch (err) {
     folder.discardUnstarted();
+    tellFollowers(run, err);
     throw err;
   } finally {
     folder.release();
   }
 }
 
+/** Rank 0 failed: the other ranks end with its message rather than a timeout (best effort: the store may be gone). */
+function tellFollowers(run: DistributedRun | undefined, err: unknown): void {
+  try {
+    run?.control.post({ kind: 'abort', message: err instanceof Error ? err.message : String(err) });
+  } catch {
+    // the other ranks find out from their own collectives
+  }
+}
+
 /** Context, preflight of the prompts, algorithm and monitors: everything freed again if a later part fails. */
-async function buildRun(config: Readonly<RunConfig>, hooks: TrainingHooks): Promise<RunParts> {
-  const ctx = await buildContext(config, hooks.reward);
+async function buildRun(config: Readonly<RunConfig>, hooks: TrainingHooks, run?: DistributedRun): Promise<RunParts> {
+  const own = await buildContext(config, hooks.reward);
+  const ctx: TrainingContext = run ? { ...own, dataParallel: run.group } : own;
   const freeCtx = async (): Promise<void> => {
     ctx.policy.dispose();
     ctx.reference.dispose();
@@ -122,6 +147,7 @@ async function buildRun(config: Readonly<RunConfig>, hooks: TrainingHooks): Prom
     checkPromptSource(ctx.prompts, ctx.vocabulary, config);
     checkPreferenceFile(config, ctx.vocabulary);
     algorithm = createAlgorithm(config.algorithm, ctx, config[config.algorithm]);
+    if (run) algorithm = new LeaderAlgorithm(algorithm, run, ctx.policy);
   } catch (err) {
     await freeCtx();
     throw err;

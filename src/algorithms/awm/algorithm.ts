@@ -68,7 +68,7 @@ export class AwmAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, A
     return { advantages: awmAdvantages(a, s.advantageClip, s.advantageMax), stats: advantageStats(a, s.advantageClip) };
   }
 
-  protected update(trajectory: Trajectory<PromptCondition>, credit: AwmCredit, _groups: PromptGroups, iteration: number): AwmUpdate {
+  protected update(trajectory: Trajectory<PromptCondition>, credit: AwmCredit, groups: PromptGroups, iteration: number): AwmUpdate {
     const schedule = trajectory.schedule;
     if (schedule.kind !== 'flow') throw new Error(`refract train: awm rollouts must use a flow schedule, got "${schedule.kind}"`);
     const { policy, reference } = this.ctx;
@@ -83,6 +83,7 @@ export class AwmAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, A
       advantages: credit.advantages,
       settings: this.#settings,
       iteration,
+      firstSample: groups.offset ?? 0,
     });
     this.#optimizerSteps += u.optimizerSteps;
     if (this.#ema === null) return { u, decay: NaN };

@@ -29,6 +29,8 @@ export interface AwmUpdateInput {
   advantages: Tensor;
   settings: Readonly<AwmSettings>;
   iteration: number;
+  /** Index of x₀[0] in the iteration's full draw (data parallel; 0 in one process). */
+  firstSample?: number;
 }
 
 export interface AwmUpdateDiagnostics {
@@ -59,7 +61,7 @@ interface Fixed {
 
 export function awmUpdateStage(input: AwmUpdateInput): AwmUpdateDiagnostics {
   const s = input.settings;
-  const points = drawTrainingPoints(input.x0, input.cond, s.timesteps, input.sigmas, s.seed, input.iteration);
+  const points = drawTrainingPoints(input.x0, input.cond, s.timesteps, input.sigmas, s.seed, input.iteration, input.firstSample ?? 0);
   const withRef = s.klCoefficient > 0 || s.monitorKl;
   const denoiser = input.policy.denoiser();
   const fixed: Fixed = {

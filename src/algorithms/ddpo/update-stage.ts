@@ -7,7 +7,8 @@
 // reproduces the rollout's log-probs (DESIGN §2).
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
-import { clipGradNorm_, type AdamW } from '../../torch/optim/index.js';
+import type { AdamW } from '../../torch/optim/index.js';
+import { clippedGradNorm } from '../data-parallel.js';
 import { replayLogProbs } from '../../generate/replay.js';
 import { sliceTrajectory, catTrajectories, type Trajectory } from '../../generate/trajectory.js';
 import { stepKl } from '../../generate/step-kl.js';
@@ -87,7 +88,7 @@ export function ddpoUpdateStage(input: DdpoUpdateInput): DdpoUpdateDiagnostics {
         acc.approxKl += r.approxKl;
         acc.minibatches++;
       }
-      const gn = finite ? clipGradNorm_(params, s.gradClip) : NaN;
+      const gn = clippedGradNorm(optimizer, params, s.gradClip, finite);
       if (Number.isFinite(gn)) {
         optimizer.step();
         acc.gradNorm += gn;

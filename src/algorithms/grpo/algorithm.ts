@@ -54,8 +54,8 @@ export class GrpoAlgorithm extends OnlineAlgorithm<RolloutBatch, GrpoCredit, Upd
     return { metrics: {}, diagnostics: { trained_samples: 0 }, skippedUpdate: false, klToReference: NaN };
   }
 
-  protected advantage(scored: RewardResult, _groups: PromptGroups, batch: RolloutBatch): GrpoCredit {
-    const all = this.#advantages(scored, batch);
+  protected advantage(scored: RewardResult, groups: PromptGroups, batch: RolloutBatch): GrpoCredit {
+    const all = this.#advantages(scored, groups.groupIds, batch);
     const keep = this.#settings.skipZeroVarianceGroups ? informativeSamples(scored.total, batch.groupIds) : undefined;
     if (keep === undefined) return { advantages: all, trainBatch: batch, stats: advantageStats(all) };
     const advantages = all.indexSelect(0, torch.tensor(keep, { dtype: 'int64' }));
@@ -74,9 +74,9 @@ export class GrpoAlgorithm extends OnlineAlgorithm<RolloutBatch, GrpoCredit, Upd
   }
 
   /** Group-relative advantages [B] (Flow-GRPO), spread over the latent's pixels when dense credit is on. */
-  #advantages(scored: RewardResult, batch: RolloutBatch): Tensor {
+  #advantages(scored: RewardResult, groupIds: readonly number[], batch: RolloutBatch): Tensor {
     const s = this.#settings;
-    const a = groupRelativeAdvantages(scored.total, batch.groupIds, { std: s.advantageStd });
+    const a = groupRelativeAdvantages(scored.total, groupIds, { std: s.advantageStd });
     if (!s.dense) return a;
     const map = scored.dense?.[s.dense.map];
     if (map === undefined) {
@@ -86,7 +86,7 @@ export class GrpoAlgorithm extends OnlineAlgorithm<RolloutBatch, GrpoCredit, Upd
           `${have.length ? have.map((k) => `"${k}"`).join(', ') : 'none'}) — fix grpo.dense.map or drop grpo.dense`,
       );
     }
-    const d = denseAdvantages(a, denseMapTensor(map), { normalize: s.dense.normalize, mix: s.dense.mix, groupIds: batch.groupIds });
+    const d = denseAdvantages(a, denseMapTensor(map), { normalize: s.dense.normalize, mix: s.dense.mix, groupIds });
     return alignDense(d, batch.trajectory.finalSample);
   }
 

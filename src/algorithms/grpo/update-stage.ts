@@ -5,7 +5,8 @@
 // 1 ± 1e-5 (replay reproduces the rollout's log-probs; peers report ratios ≠ 1 from batching and precision).
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
-import { clipGradNorm_, type AdamW } from '../../torch/optim/index.js';
+import type { AdamW } from '../../torch/optim/index.js';
+import { clippedGradNorm } from '../data-parallel.js';
 import { replayLogProbs } from '../../generate/replay.js';
 import { sliceTrajectory, catTrajectories } from '../../generate/trajectory.js';
 import { stepKl } from '../../generate/step-kl.js';
@@ -139,7 +140,7 @@ export function updateStage(
           acc.n++;
         });
       }
-      const gn = finite ? clipGradNorm_(policy.parameters(), config.gradClip) : NaN;
+      const gn = clippedGradNorm(optimizer, policy.parameters(), config.gradClip, finite);
       if (Number.isFinite(gn)) {
         optimizer.step();
         acc.gradNorm += gn;

@@ -76,7 +76,7 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, N
     return { r: optimalityProbability(a, s.advantageClip), stats: advantageStats(a, s.advantageClip) };
   }
 
-  protected update(trajectory: Trajectory<PromptCondition>, credit: NftCredit, _groups: PromptGroups, iteration: number): NftUpdate {
+  protected update(trajectory: Trajectory<PromptCondition>, credit: NftCredit, groups: PromptGroups, iteration: number): NftUpdate {
     const schedule = trajectory.schedule;
     if (schedule.kind !== 'flow') throw new Error(`refract train: nft rollouts must use a flow schedule, got "${schedule.kind}"`);
     const { policy, reference } = this.ctx;
@@ -91,6 +91,7 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, N
       r: credit.r,
       settings: this.#settings,
       iteration,
+      firstSample: groups.offset ?? 0,
     });
     this.#optimizerSteps += u.optimizerSteps;
     const decay = emaDecayAt(this.#optimizerSteps, this.#settings.oldPolicy);

@@ -29,6 +29,8 @@ export interface NftUpdateInput {
   r: Tensor;
   settings: Readonly<NftSettings>;
   iteration: number;
+  /** Index of x₀[0] in the iteration's full draw (data parallel; 0 in one process). */
+  firstSample?: number;
 }
 
 export interface NftUpdateDiagnostics {
@@ -57,7 +59,7 @@ interface Fixed {
 
 export function nftUpdateStage(input: NftUpdateInput): NftUpdateDiagnostics {
   const s = input.settings;
-  const points = drawTrainingPoints(input.x0, input.cond, s.timesteps, input.sigmas, s.seed, input.iteration);
+  const points = drawTrainingPoints(input.x0, input.cond, s.timesteps, input.sigmas, s.seed, input.iteration, input.firstSample ?? 0);
   const denoiser = input.policy.denoiser();
   const fixed: Fixed = {
     points,

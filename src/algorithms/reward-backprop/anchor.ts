@@ -7,13 +7,26 @@ import type { Tensor } from '../../torch/index.js';
 import type { TextToImageModel } from '../../models/index.js';
 import type { ReferenceModel } from '../algorithm.js';
 
-export function referenceAnchor(policy: TextToImageModel, reference: ReferenceModel, x0: Tensor, tokens: Tensor, seed: number): Tensor {
+/**
+ * `rows`: under data parallelism x₀ holds rows [start, start + B) of the iteration's `total` samples; σ and ε are
+ * drawn for all of them and narrowed, so each sample gets the draw it would get in one process.
+ */
+export function referenceAnchor(
+  policy: TextToImageModel,
+  reference: ReferenceModel,
+  x0: Tensor,
+  tokens: Tensor,
+  seed: number,
+  rows?: { start: number; total: number },
+): Tensor {
   const gen = new torch.Generator(seed);
   try {
     return torch.scope(() => {
       const B = x0.shape[0]!;
-      const sigma = torch.rand([B], { generator: gen }); // σ ~ U(0, 1)
-      const noise = torch.randn(x0.shape, { generator: gen }); // ε
+      const total = rows?.total ?? B;
+      const own = (t: Tensor): Tensor => (rows ? t.narrow(0, rows.start, B) : t);
+      const sigma = own(torch.rand([total], { generator: gen })); // σ ~ U(0, 1)
+      const noise = own(torch.randn([total, ...x0.shape.slice(1)], { generator: gen })); // ε
       const s = sigma.reshape([B, ...x0.shape.slice(1).map(() => 1)]);
       const xSigma = x0.detach().mul(s.rsub(1)).add(noise.mul(s)); // x_σ = (1−σ)·x₀ + σ·ε
       const vPolicy = policy.predict(xSigma, sigma, policy.encode(tokens));

@@ -55,7 +55,7 @@ export class RwrAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, R
     return { weights: rewardWeights(advantages.toArray(), s.temperature, s.maxWeight), stats: advantageStats(advantages) };
   }
 
-  protected update(trajectory: Trajectory<PromptCondition>, credit: RwrCredit, _groups: PromptGroups, iteration: number): RwrUpdateDiagnostics {
+  protected update(trajectory: Trajectory<PromptCondition>, credit: RwrCredit, groups: PromptGroups, iteration: number): RwrUpdateDiagnostics {
     const samples = trajectory.finalSample.clamp(-1, 1); // the data range the base was trained on
     const { policy, reference } = this.ctx;
     return rwrUpdateStage({
@@ -67,6 +67,8 @@ export class RwrAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, R
       weights: credit.weights,
       settings: this.#settings,
       iteration,
+      firstSample: groups.offset ?? 0,
+      ranks: this.ctx.dataParallel?.worldSize ?? 1,
     });
   }
 

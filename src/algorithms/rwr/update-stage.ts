@@ -4,7 +4,8 @@
 // Gradients accumulate over minibatches; the norm is clipped; AdamW steps once per epoch.
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
-import { clipGradNorm_, type AdamW } from '../../torch/optim/index.js';
+import type { AdamW } from '../../torch/optim/index.js';
+import { clippedGradNorm } from '../data-parallel.js';
 import { defaultConditioningOps } from '../../generate/conditioning.js';
 import { deriveSeed } from '../../data/rng.js';
 import type { PromptCondition, TextToImageModel } from '../../models/index.js';
@@ -23,6 +24,13 @@ export interface RwrUpdateInput {
   weights: readonly number[];
   settings: Readonly<RwrSettings>;
   iteration: number;
+  /** Index of samples[0] in the iteration's full draw (data parallel; 0 in one process). */
+  firstSample?: number;
+  /**
+   * Ranks sharing the iteration (data parallel; 1 in one process). The weights of all ranks sum to 1 and the loss is
+   * their weighted sum, not a mean, so each rank scales its part by this before the gradients are averaged.
+   */
+  ranks?: number;
 }
 
 export interface RwrUpdateDiagnostics {
@@ -44,6 +52,7 @@ export function rwrUpdateStage(input: RwrUpdateInput): RwrUpdateDiagnostics {
   const B = samples.shape[0]!;
   const beta = s.referenceCoefficient;
   const withReference = beta > 0 || s.monitorKl;
+  const ranks = input.ranks ?? 1;
   const ops = defaultConditioningOps<PromptCondition>();
   const params = optimizer.paramGroups.flatMap((g) => g.params);
   const acc = { loss: 0, weighted: 0, mean: 0, gradNorm: 0, steps: 0, skipped: 0 };
@@ -54,7 +63,7 @@ export function rwrUpdateStage(input: RwrUpdateInput): RwrUpdateDiagnostics {
     let finite = true;
     for (let start = 0; start < B; start += s.minibatchSize) {
       const end = Math.min(B, start + s.minibatchSize);
-      const gens = Array.from({ length: end - start }, (_, k) => new torch.Generator(deriveSeed(s.seed, input.iteration, 4, epoch, start + k)));
+      const gens = Array.from({ length: end - start }, (_, k) => new torch.Generator(deriveSeed(s.seed, input.iteration, 4, epoch, (input.firstSample ?? 0) + start + k)));
       try {
         torch.scope(() => {
           const x0 = samples.narrow(0, start, end - start);
@@ -63,7 +72,8 @@ export function rwrUpdateStage(input: RwrUpdateInput): RwrUpdateDiagnostics {
           const w = torch.tensor(input.weights.slice(start, end), { dtype: x0.dtype });
           const weighted = terms.flowMatching.mul(w).sum(); // Σ_{i∈mb} w_i·L_i
           const anchorSum = terms.anchor ? terms.anchor.sum() : torch.zeros([]);
-          const loss = beta > 0 ? weighted.add(anchorSum.mul(beta / B)) : weighted; // + β·(1/B)·Σ anchor_i
+          const share = ranks > 1 ? weighted.mul(ranks) : weighted; // averaged over the ranks again: Σ over all samples
+          const loss = beta > 0 ? share.add(anchorSum.mul(beta / B)) : share; // + β·(1/B)·Σ anchor_i
           const value = loss.item();
           if (!Number.isFinite(value)) {
             finite = false;
@@ -80,7 +90,7 @@ export function rwrUpdateStage(input: RwrUpdateInput): RwrUpdateDiagnostics {
       }
     }
     if (epoch === 0 && withReference) anchorBeforeUpdate = epochSum.anchor;
-    const gn = finite ? clipGradNorm_(params, s.gradClip) : NaN;
+    const gn = clippedGradNorm(optimizer, params, s.gradClip, finite);
     if (Number.isFinite(gn)) {
       optimizer.step();
       acc.gradNorm += gn;

@@ -1,0 +1,24 @@
+// The few things native/refract.cc shares with the other native files: the tensor handle table and the JS error
+// class. refract.cc keeps its tables private; these functions are its only doors into them.
+#pragma once
+
+#include <napi.h>
+#include <torch/torch.h>
+
+#include <string>
+
+namespace refract {
+
+/** The live tensor behind a JS handle (a number); throws std::runtime_error if it is not live. */
+at::Tensor& tensorFromHandle(const Napi::Value& handle);
+
+/** Adopts a tensor into the handle table and returns its JS handle (null for an undefined tensor). */
+Napi::Value wrapTensorHandle(Napi::Env env, at::Tensor tensor);
+
+/** Throws the TS layer's TorchError carrying `op` and `message`. */
+[[noreturn]] void throwTorchError(const Napi::Env& env, const std::string& op, const std::string& message);
+
+}  // namespace refract
+
+/** Registers the c10d binding (native/distributed.cc) on the addon's exports. */
+void RegisterDistributed(Napi::Env env, Napi::Object exports);

@@ -1,0 +1,42 @@
+// What a data-parallel run needs of its config, checked on every rank before anything is built or written.
+import { UsageError } from '../../config/errors.js';
+import type { RunConfig } from '../config.js';
+
+/**
+ * The algorithms whose iteration is sharded: the on-policy ones (src/algorithms/online-algorithm.ts) and reward
+ * backprop (its batch of prompts). Diffusion-DPO is not: its pairs come from a preference file and online groups.
+ */
+export const DATA_PARALLEL_ALGORITHMS = ['grpo', 'ddpo', 'rwr', 'nft', 'awm', 'reward_backprop'] as const;
+
+export function checkDataParallel(config: Readonly<RunConfig>, worldSize: number): void {
+  const fail = (what: string): never => {
+    throw new UsageError(`refract train: ${what}`);
+  };
+  const name = config.algorithm;
+  if (!(DATA_PARALLEL_ALGORITHMS as readonly string[]).includes(name)) {
+    fail(
+      `algorithm must be one of ${DATA_PARALLEL_ALGORITHMS.join(', ')} with ${worldSize} ranks, got ${name} — ` +
+        `${name} builds its batches outside the sharded on-policy iteration; run it with --nproc 1`,
+    );
+  }
+  if (name === 'reward_backprop') {
+    const b = config.reward_backprop.batchSize;
+    if (b % worldSize !== 0) fail(`reward_backprop.batchSize must be a multiple of the ${worldSize} ranks, got ${b} — change it or --nproc`);
+    return;
+  }
+  const s = config[name as (typeof DATA_PARALLEL_ALGORITHMS)[number]] as { promptsPerIteration: number; groupSize?: number; samplesPerPrompt?: number };
+  const perPrompt = s.groupSize ?? s.samplesPerPrompt ?? 1;
+  const samples = s.promptsPerIteration * perPrompt;
+  if (samples % worldSize !== 0) {
+    fail(
+      `${name}.promptsPerIteration × ${name}.${s.groupSize !== undefined ? 'groupSize' : 'samplesPerPrompt'} must be a multiple of the ${worldSize} ranks, ` +
+        `got ${s.promptsPerIteration} × ${perPrompt} = ${samples} — change them or --nproc`,
+    );
+  }
+  if (name === 'grpo') {
+    if (config.grpo.skipZeroVarianceGroups) {
+      fail('grpo.skipZeroVarianceGroups must be false with several ranks, got true — ranks would train on different sample counts; set it to false or run with --nproc 1');
+    }
+    if (config.grpo.dense) fail('grpo.dense must be absent with several ranks, got a dense-credit section — dense credit is aligned to the rank\'s own latents, not sharded yet; drop it or run with --nproc 1');
+  }
+}

@@ -1,0 +1,104 @@
+// Data parallelism is exact (DESIGN §6, issue #14): one iteration on 2 ranks × B/2 over 127.0.0.1 must equal one
+// iteration on 1 rank × B — the same prompts and seeds (shardGroups), the same advantages (statistics over all
+// B rewards), the same loss, the same averaged gradients and the same updated weights, within float tolerance.
+// GRPO covers the replay-and-clip update, NFT the accumulated step over seeded training points, RWR the
+// reward-weighted sum (whose per-rank part is scaled by the rank count), reward backprop (DRaFT-LV with the
+// reference anchor: its noise is drawn for the whole batch and narrowed to each rank's rows).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { drawPromptGroups } from '../../src/algorithms/prompt-groups.js';
+import { shardGroups, shardRange } from '../../src/algorithms/data-parallel.js';
+import { shapesPromptSource } from '../../src/train/prompt-sources.js';
+import { tinyBase } from '../train/fixtures.js';
+import { freePort, runRanks } from '../torch/distributed/launch.js';
+import { assertClose } from '../helpers.js';
+
+const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'data-parallel-worker.js');
+
+interface Seen {
+  log: { samples: number; reward: number; metrics: Record<string, number>; diagnostics: Record<string, number>; skippedUpdate: boolean };
+  stepped: number[][];
+  /** The trainable weights before and after the iteration (aligned with the gradients). */
+  before: number[];
+  weights: number[];
+}
+
+/**
+ * Updated weights agree as far as Adam lets them: its first step is lr·g/(|g| + eps) per element, whose slope
+ * lr·eps/(|g| + eps)² is up to lr/eps = 1e5 where |g| ≲ eps — there the gradients' float noise (~1e-10, summed in
+ * another order) legitimately moves the weight by ~1e-5. So each weight must lie within 1e-7 (float) plus the
+ * change Adam's step makes between the two runs' own gradients, which the gradient check already holds to 1e-4.
+ */
+function checkWeights(seen: Seen, single: Seen, what: string): void {
+  const [lr, eps] = [1e-3, 1e-8];
+  const step = (g: number): number => (lr * g) / (Math.abs(g) + eps);
+  const g1 = single.stepped[0]!;
+  const g2 = seen.stepped[0]!;
+  for (let i = 0; i < single.weights.length; i++) {
+    const d = Math.abs(seen.weights[i]! - single.weights[i]!);
+    const allowed = 1e-7 + 1.01 * Math.abs(step(g1[i]!) - step(g2[i]!));
+    assert.ok(d <= allowed, `${what}: updated weight ${i} differs by ${d} > ${allowed} (gradients ${g1[i]} vs ${g2[i]})`);
+  }
+}
+
+test('the ranks\' shares of an iteration are its prompts and seeds, in order', () => {
+  const groups = drawPromptGroups(shapesPromptSource(), 11, 1, 3, 4);
+  const parts = [0, 1, 2].map((r) => shardGroups(groups, shardRange(12, r, 3)));
+  assert.deepEqual(parts.flatMap((p) => p.seeds), groups.seeds);
+  assert.deepEqual(parts.flatMap((p) => p.prompts.map((x) => x.text)), groups.prompts.map((x) => x.text));
+  assert.deepEqual(parts.map((p) => p.offset), [0, 4, 8]);
+  assert.throws(() => shardRange(12, 0, 5), /multiple of --nproc 5/);
+});
+
+function maxAbs(xs: readonly number[]): number {
+  return xs.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+}
+
+async function oneIteration(algorithm: string, section: Record<string, unknown>, base: string, out: string, n: number): Promise<Seen[]> {
+  const env = { REFRACT_TEST_ALGORITHM: algorithm, REFRACT_TEST_SECTION: JSON.stringify(section), REFRACT_TEST_BASE: base, REFRACT_TEST_OUT: out, MASTER_PORT: String(await freePort()) };
+  const exits = n === 1 ? await runRanks(worker, [], 1, { ...env, WORLD_SIZE: '1' }) : await runRanks(worker, [], n, env);
+  for (const e of exits) assert.equal(e.code, 0, `rank ${e.rank}: ${e.stderr.slice(-2000)}`);
+  return exits.map((e) => JSON.parse(readFileSync(path.join(out, `rank-${e.rank}-of-${n}.json`), 'utf8')) as Seen);
+}
+
+const CASES: [string, Record<string, unknown>][] = [
+  ['grpo', { promptsPerIteration: 2, groupSize: 4, minibatchSize: 8, innerEpochs: 1, sampler: { steps: 4 }, lr: 1e-3, klCoefficient: 0.01 }],
+  ['nft', { promptsPerIteration: 2, groupSize: 4, minibatchSize: 4, innerEpochs: 1, sampler: { steps: 4 }, timesteps: { perSample: 2 }, lr: 1e-3 }],
+  ['rwr', { promptsPerIteration: 2, samplesPerPrompt: 4, minibatchSize: 3, innerEpochs: 1, sampler: { steps: 4 }, lr: 1e-3 }],
+  ['reward_backprop', { batchSize: 4, sampler: { steps: 4 }, draft: { k: 1, lvSamples: 2 }, regularizer: { kind: 'reference', weight: 0.5 }, lr: 1e-3 }],
+];
+
+for (const [algorithm, section] of CASES) {
+  test(`${algorithm}: 2 ranks × B/2 train as 1 rank × B (advantages, loss, gradients, weights)`, async () => {
+    const { dir, base } = tinyBase(`refract-ddp-${algorithm}-`);
+    try {
+      const [single] = await oneIteration(algorithm, section, base, dir, 1);
+      const ranks = await oneIteration(algorithm, section, base, dir, 2);
+      const s = single!;
+      assert.equal(s.log.skippedUpdate, false);
+      assert.ok(s.stepped.length >= 1, 'the single process stepped');
+      assert.ok(maxAbs(s.stepped[0]!) > 1e-6, 'the iteration has a gradient to compare (advantages not all 0)');
+      for (const [r, seen] of ranks.entries()) {
+        const what = `${algorithm} rank ${r}`;
+        assert.equal(seen.log.samples, s.log.samples, `${what}: samples of the iteration`);
+        // a batch of B/2 may take other float paths through the convolutions than one of B: rewards agree to ~1e-7
+        assertClose([seen.log.reward], [s.log.reward], 1e-6, 1e-5, `${what}: mean reward over all B`);
+        for (const k of ['advantage_mean', 'advantage_std', 'advantage_min', 'advantage_max']) {
+          if (k in s.log.diagnostics) assertClose([seen.log.diagnostics[k]!], [s.log.diagnostics[k]!], 1e-4, 1e-4, `${what}: ${k}`);
+        }
+        assert.equal(seen.stepped.length, s.stepped.length, `${what}: optimizer steps`);
+        // tolerances relative to the gradients' own scale (a tiny model's can be ~1e-8 throughout)
+        seen.stepped.forEach((g, k) => assertClose(g, s.stepped[k]!, 1e-4 * maxAbs(s.stepped[k]!), 1e-4, `${what}: gradient of step ${k}`));
+        assertClose([seen.log.metrics['loss']!], [s.log.metrics['loss']!], 1e-6, 1e-5, `${what}: loss`); // GRPO's is ~0 at ratio 1
+        assertClose([seen.log.metrics['gradNorm']!], [s.log.metrics['gradNorm']!], 0, 1e-4, `${what}: gradient norm`);
+        checkWeights(seen, s, what);
+      }
+      assert.deepEqual(ranks[0]!.weights, ranks[1]!.weights, 'both ranks hold the same weights');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
