@@ -44,7 +44,7 @@ export function buildPool(db: LabelDb, opts: Partial<PoolOptions> = {}): PoolSum
   const pending: { prompt: string; file: string; gold: number }[] = [];
   const item = (img: RGBImage, prompt: string, gold: number): number => {
     const file = `pool/${++next}.png`;
-    writeFileSync(path.join(db.dir, file), encodeGridPng([img], { cols: 1, gap: 0 }));
+    writeFileSync(path.join(db.dir, file), encodeGridPng([img], { cols: 1, gap: 0, scale: 1 }));
     pending.push({ prompt, file, gold });
     return next;
   };
