@@ -81,7 +81,12 @@ export function registerLabelRoutes(app: FastifyInstance, db: LabelDb, queue: La
     return { undone: db.undo(who.name) };
   });
 
-  app.get('/api/labelers', async () => ({ labelers: db.agreement(), labels: db.labelCount(), preferences: db.db.prepare('SELECT COUNT(*) AS n FROM preferences').get() }));
+  app.get('/api/labelers', async () => ({
+    labelers: db.agreement(),
+    labels: db.labelCount(),
+    pairs: (db.db.prepare('SELECT COUNT(*) AS n FROM studio_pairs').get() as { n: number }).n,
+    preferences: db.db.prepare('SELECT COUNT(*) AS n FROM preferences').get(),
+  }));
 
   app.post<{ Body: { name: string; role?: 'labeler' | 'admin' } }>('/api/labelers', { schema: { body: labelerBody } }, async (req, reply) => {
     requireAdmin(req);

@@ -22,6 +22,8 @@ export interface RunSummary {
   readonly rewards: string;
   readonly lastStep: number | null;
   readonly iterations: number | null;
+  /** Fraction done: by the sample budget (maxSamples) when the config has one, else by iterations. */
+  readonly progress: number | null;
   readonly reward: number | null;
   readonly gold: number | null;
   readonly kl: number | null;
@@ -59,7 +61,8 @@ export function summariseStore(root: string, folder: string): RunSummary[] {
       const steps = store.metrics(run.id);
       const last = steps[steps.length - 1];
       const gold = store.evaluations(run.id).filter((e) => e.suite === 'shapes_eval');
-      const config = (run.config ?? {}) as { iterations?: unknown; rewards?: { kind?: unknown }[] };
+      const config = (run.config ?? {}) as { iterations?: unknown; maxSamples?: unknown; rewards?: { kind?: unknown }[] };
+      const used = last?.metrics['samplesUsed'] ?? null;
       return {
         folder,
         id: run.id,
@@ -69,6 +72,7 @@ export function summariseStore(root: string, folder: string): RunSummary[] {
         rewards: Array.isArray(config.rewards) ? config.rewards.map((r) => String(r.kind)).join(' + ') : '',
         lastStep: last?.step ?? null,
         iterations: typeof config.iterations === 'number' ? config.iterations : null,
+        progress: progressOf(run.status, last?.step ?? null, used, config.iterations, config.maxSamples),
         reward: last?.metrics['reward'] ?? null,
         gold: gold[gold.length - 1]?.overall ?? null,
         kl: last?.metrics['klToReference'] ?? null,
@@ -78,6 +82,13 @@ export function summariseStore(root: string, folder: string): RunSummary[] {
   } finally {
     store.close();
   }
+}
+
+function progressOf(status: string, step: number | null, used: number | null, iterations: unknown, maxSamples: unknown): number | null {
+  if (status === 'finished') return 1;
+  if (typeof maxSamples === 'number' && used !== null) return Math.min(1, used / maxSamples);
+  if (typeof iterations === 'number' && step !== null) return Math.min(1, step / iterations);
+  return null;
 }
 
 export function listRuns(root: string): RunSummary[] {

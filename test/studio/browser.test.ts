@@ -123,9 +123,10 @@ test('the gallery shows prompts, gold verdicts and the dense-map overlay, which 
     const painted = (await page.evaluate(`(() => {
       const c = document.querySelector('canvas.overlay');
       const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-      return [c.width, c.height, d[3]];
+      return [c.width, c.height, d[3], d[4 * 31], d[4 * 31 + 3]];
     })()`)) as number[];
-    assert.deepEqual(painted.slice(0, 3), [32, 32, 120]);
+    // map 0 (column 0) stays clear; the penalised −1 (column 31) is tinted red, fully
+    assert.deepEqual(painted, [32, 32, 0, 230, 170]);
     await page.locator('input[type=checkbox]').click();
     assert.equal(await page.locator('#gallery canvas.overlay').count(), 0);
   } finally {

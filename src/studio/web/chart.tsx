@@ -15,12 +15,12 @@ export function LineChart(props: { points: readonly Point[]; x: string; y: strin
     const spec = {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       title: props.title,
-      width: 460,
-      height: 200,
+      width: 360,
+      height: 180,
       data: { values: props.points.filter((p) => Number.isFinite(p.y)) },
       mark: { type: 'line', point: props.points.length < 60 },
       encoding: {
-        x: { field: 'x', type: 'quantitative', title: props.x },
+        x: { field: 'x', type: 'quantitative', title: props.x, axis: { tickMinStep: 1, format: 'd' } },
         y: { field: 'y', type: 'quantitative', title: props.y, scale: { zero: false } },
         color: { field: 'series', type: 'nominal', title: null },
       },

@@ -12,8 +12,17 @@ export function LoopPage() {
   const [config, setConfig] = useState('grpo-shapes.yaml');
   const [iterations, setIterations] = useState('20');
   const [rm, setRm] = useState('');
+  const [pool, setPool] = useState<{ labels: number; preferences: { n: number }; pairs: number } | null>(null);
+  const [models, setModels] = useState<{ name: string; labels: number; heldOut: { accuracy: number; se: number } }[]>([]);
   useEffect(() => {
-    const load = () => api<{ jobs: Job[] }>('/api/jobs').then((j) => setJobs(j.jobs), () => {});
+    const load = () => {
+      api<{ jobs: Job[] }>('/api/jobs').then((j) => setJobs(j.jobs), () => {});
+      api<{ labels: number; preferences: { n: number }; pairs: number }>('/api/labelers').then(setPool, () => {});
+      api<{ studio: { data: { name: string; labels: number; heldOut: { accuracy: number; se: number } } }[] }>('/api/cards').then((c) => {
+        setModels(c.studio.map((x) => x.data));
+        setRm((old) => old || (c.studio.at(-1)?.data.name ?? ''));
+      }, () => {});
+    };
     load();
     const t = setInterval(load, 1000);
     return () => clearInterval(t);
@@ -21,6 +30,7 @@ export function LoopPage() {
   const act = (f: () => Promise<string>) => () => void f().then(setMessage, (e: Error) => setMessage(`error: ${e.message}`));
   return (
     <div>
+      {pool && <p id="pool-summary">pool: <b>{pool.pairs}</b> comparisons · <b>{pool.labels}</b> answers · <b>{pool.preferences.n}</b> preference rows (labels.sqlite)</p>}
       <p id="loop-message" class="muted">{message}</p>
       <div class="card">
         <b>Labelers</b>{' '}
@@ -31,6 +41,9 @@ export function LoopPage() {
       <div class="card">
         <b>Reward model</b>{' '}
         <button onClick={act(async () => { const r = await api<{ job: Job }>('/api/reward-models', { method: 'POST', body: {} }); return `job ${r.job.id} started: ${r.job.spec.name}`; })}>train on the labels</button>
+        {models.length > 0 && (
+          <ul>{models.map((m) => <li key={m.name}><b>{m.name}</b>: {m.labels} labelled pairs, held-out accuracy {(m.heldOut.accuracy * 100).toFixed(1)}% ± {(m.heldOut.se * 100).toFixed(1)} — <a href="/cards">card</a></li>)}</ul>
+        )}
       </div>
       <div class="card">
         <b>Post-train with it</b>{' '}
@@ -41,7 +54,7 @@ export function LoopPage() {
       </div>
       <table id="jobs">
         <thead><tr><th>job</th><th>kind</th><th>status</th><th>progress</th><th>log</th></tr></thead>
-        <tbody>{jobs.map((j) => (
+        <tbody>{jobs.length === 0 && <tr><td colSpan={5} class="muted">no jobs yet</td></tr>}{jobs.map((j) => (
           <tr key={j.id}>
             <td>{j.id}</td><td>{j.spec.kind} {j.spec.name ?? ''}</td><td>{j.status}</td>
             <td>{j.progress ? `${j.progress.iteration}/${j.progress.of}` : ''} {j.spec.out && <a href={`/run?folder=${encodeURIComponent(j.spec.out)}`}>run page</a>}</td>

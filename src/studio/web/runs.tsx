@@ -4,7 +4,7 @@ import { api, fmt, pct } from './api.js';
 
 interface RunSummary {
   folder: string; id: number; name: string; algorithm: string; status: string; rewards: string;
-  lastStep: number | null; iterations: number | null; reward: number | null; gold: number | null; kl: number | null;
+  lastStep: number | null; iterations: number | null; progress: number | null; reward: number | null; gold: number | null; kl: number | null;
 }
 
 export function RunsPage() {
@@ -25,7 +25,7 @@ export function RunsPage() {
       <tbody>
         {runs.map((r) => {
           const q = `folder=${encodeURIComponent(r.folder)}&id=${r.id}`;
-          const frac = r.iterations && r.lastStep !== null ? Math.min(1, r.lastStep / r.iterations) : 0;
+          const frac = r.progress ?? 0;
           return (
             <tr key={`${r.folder}/${r.id}`}>
               <td><a href={`/run?${q}`}>{r.folder || '.'} #{r.id}</a><div class="muted">{r.name}</div></td>
@@ -35,7 +35,7 @@ export function RunsPage() {
               <td class="num">{fmt(r.reward)}</td>
               <td class="num">{pct(r.gold)}</td>
               <td class="num">{r.kl === null ? '—' : r.kl.toExponential(2)}</td>
-              <td><span class="bar"><i style={{ width: `${frac * 100}%` }} /></span> {r.lastStep ?? 0}/{r.iterations ?? '?'}</td>
+              <td><span class="bar"><i style={{ width: `${frac * 100}%` }} /></span> {(frac * 100).toFixed(0)}% <span class="muted">it {r.lastStep ?? 0}</span></td>
               <td><a href={`/samples?${q}`}>samples</a></td>
             </tr>
           );

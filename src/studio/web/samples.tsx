@@ -77,24 +77,28 @@ function SampleCard(props: { s: Sample; folder: string; overlay: boolean }) {
   );
 }
 
-/** The map (8-bit, scaled to [min, max]) drawn as a semi-transparent blue→red heat map over the image. */
+/**
+ * The map drawn over the image: a reward map is higher-is-better, so pixels below 0 (penalised) are tinted red and
+ * pixels above 0 green, with opacity proportional to |value| / max |value|; 0 stays clear.
+ */
 function DenseOverlay(props: { map: DenseMap }) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const c = ref.current;
     if (!c) return;
-    const { width, height, data } = props.map;
+    const { width, height, data, min, max } = props.map;
     c.width = width;
     c.height = height;
     const bytes = Uint8Array.from(atob(data), (ch) => ch.charCodeAt(0));
+    const scale = Math.max(Math.abs(min), Math.abs(max)) || 1;
     const ctx = c.getContext('2d')!;
     const img = ctx.createImageData(width, height);
     for (let i = 0; i < width * height; i++) {
-      const v = (bytes[i] ?? 0) / 255;
-      img.data[4 * i] = Math.round(255 * v);
-      img.data[4 * i + 1] = Math.round(80 * (1 - Math.abs(2 * v - 1)));
-      img.data[4 * i + 2] = Math.round(255 * (1 - v));
-      img.data[4 * i + 3] = 120;
+      const v = (min + ((max - min) * (bytes[i] ?? 0)) / 255) / scale;
+      img.data[4 * i] = v < 0 ? 230 : 30;
+      img.data[4 * i + 1] = v < 0 ? 30 : 200;
+      img.data[4 * i + 2] = 40;
+      img.data[4 * i + 3] = Math.round(170 * Math.min(1, Math.abs(v)));
     }
     ctx.putImageData(img, 0, 0);
   }, [props.map]);

@@ -60,7 +60,7 @@ export function ComparePage() {
   );
 }
 
-interface AuditCard { name: string; passed: boolean; preferenceSource: string; pairwise: { pairs: number; accuracy: number }; checks: { name: string; passed: boolean; detail?: string }[] }
+interface AuditCard { name: string; passed: boolean; preferenceSource: string; pairwise: { pairs: number; accuracy: number }; checks: { threshold: string; metric: string; value: number; limit: number; passed: boolean }[] }
 interface StudioCard { name: string; createdAt: string; labels: number; members: number; steps: number; heldOut: { accuracy: number; se: number; n: number; source: string }; labelers: { labeler: string; labels: number; checks: number; correct: number }[] }
 
 export function CardsPage() {
@@ -91,7 +91,7 @@ export function CardsPage() {
             <tbody>{a.cards.map((c) => (
               <tr key={c.name}><td>{c.name}</td><td class={c.passed ? 'ok' : 'bad'}>{c.passed ? 'pass' : 'fail'}</td>
                 <td class="num">{pct(c.pairwise.accuracy)} (n = {c.pairwise.pairs})</td>
-                <td>{c.checks.filter((k) => !k.passed).map((k) => k.name).join(', ') || '—'}</td></tr>
+                <td>{c.checks.filter((k) => !k.passed).map((k) => `${k.metric} ${fmt(k.value)} (limit ${fmt(k.limit)})`).join('; ') || '—'}</td></tr>
             ))}</tbody>
           </table>
         </div>
