@@ -14,14 +14,17 @@ import { LabelDb } from '../src/studio/label-db.js';
 import { buildPool } from '../src/studio/pool.js';
 import { LabelQueue } from '../src/studio/queue.js';
 import { prioritise } from '../src/studio/reward-model.js';
+import type { Acquisition } from '../src/studio/active.js';
 import { loadPreferencePairs } from '../src/store/preference-pairs.js';
 import { RewardEnsemble } from '../src/rewards/preference/ensemble.js';
 import { heldOutPairwiseAccuracy } from '../src/rewards/preference/accuracy.js';
 import { syntheticShapesPairs, type PreferencePair } from '../src/rewards/preference/pairs.js';
 import * as torch from '../src/torch/index.js';
 
+const ARMS = (process.argv[3] ?? 'random,top').split(',') as Arm[];
 const O = {
   repeats: Number(process.argv[2] ?? 6),
+  arms: ARMS,
   pool: 500,
   batch: 20,
   maxLabels: 300,
@@ -32,7 +35,7 @@ const O = {
   heldOut: 300,
 };
 
-type Arm = 'random' | 'active';
+type Arm = 'random' | Acquisition;
 
 interface Trace {
   labels: number[];
@@ -61,7 +64,7 @@ async function runArm(arm: Arm, repeat: number, heldOut: readonly PreferencePair
       }
       const ensemble = RewardEnsemble.train(loadPreferencePairs(db.file), { members: O.members, steps: O.steps, seed: deriveSeed(13, repeat, n) });
       const acc = await heldOutPairwiseAccuracy(ensemble, heldOut);
-      if (arm === 'active') prioritise(db, ensemble);
+      if (arm !== 'random') prioritise(db, ensemble, arm, deriveSeed(19, repeat, n));
       await ensemble.close();
       trace.labels.push(n);
       trace.accuracy.push(acc);
@@ -83,22 +86,20 @@ const se = (xs: readonly number[]): number => Math.sqrt(xs.reduce((a, b) => a + 
 
 torch.setNumThreads(1);
 const t0 = performance.now();
-const rows: { repeat: number; random: Trace; active: Trace }[] = [];
+const rows: ({ repeat: number } & Partial<Record<Arm, Trace>>)[] = [];
 for (let r = 0; r < O.repeats; r++) {
   const heldOut = syntheticShapesPairs({ count: O.heldOut, seed: deriveSeed(17, r), labelNoise: 0 });
-  rows.push({ repeat: r, random: await runArm('random', r, heldOut), active: await runArm('active', r, heldOut) });
+  const row: { repeat: number } & Partial<Record<Arm, Trace>> = { repeat: r };
+  for (const arm of ARMS) row[arm] = await runArm(arm, r, heldOut);
+  rows.push(row);
 }
-// A run that never reached the target counts as maxLabels (censored: the difference is then a lower bound).
-const toTarget = (arm: Arm): number[] => rows.map((x) => x[arm].labelsToTarget ?? O.maxLabels);
-const diff = rows.map((_, i) => toTarget('random')[i]! - toTarget('active')[i]!);
-const summary = {
-  options: O,
-  seconds: (performance.now() - t0) / 1000,
-  labelsToTarget: {
-    random: { mean: mean(toTarget('random')), se: se(toTarget('random')), censored: rows.filter((x) => x.random.labelsToTarget === null).length },
-    active: { mean: mean(toTarget('active')), se: se(toTarget('active')), censored: rows.filter((x) => x.active.labelsToTarget === null).length },
-    randomMinusActive: { mean: mean(diff), pairedSe: se(diff), n: diff.length },
-  },
-  rows,
-};
+// A run that never reached the target counts as maxLabels (censored: the difference is then a bound).
+const toTarget = (arm: Arm): number[] => rows.map((x) => x[arm]!.labelsToTarget ?? O.maxLabels);
+const labelsToTarget: Record<string, unknown> = {};
+for (const arm of ARMS) labelsToTarget[arm] = { mean: mean(toTarget(arm)), se: se(toTarget(arm)), censored: rows.filter((x) => x[arm]!.labelsToTarget === null).length };
+for (const arm of ARMS.filter((a) => a !== 'random')) {
+  const diff = rows.map((_, i) => toTarget('random')[i]! - toTarget(arm)[i]!);
+  labelsToTarget[`random minus ${arm}`] = { mean: mean(diff), pairedSe: se(diff), n: diff.length };
+}
+const summary = { options: O, seconds: (performance.now() - t0) / 1000, labelsToTarget, rows };
 process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

@@ -46,3 +46,20 @@ export function setDisagreement(scores: readonly Float32Array[], items: readonly
   }
   return n === 0 ? 0 : sum / n;
 }
+
+/**
+ * How disagreement becomes the queue's order.
+ *   top       the most disagreed-on comparisons first (plain uncertainty sampling);
+ *   softrank  stochastic acquisition (Kirsch et al., arXiv 2106.12059): the order is a draw without replacement with
+ *             probability ∝ rank^(−β), β = 1, via the Gumbel-top-k trick — priority = −β·log(rank) + Gumbel noise.
+ *             A batch then mixes the most informative pairs with others, instead of many near-duplicates of one
+ *             confusing kind.
+ */
+export type Acquisition = 'top' | 'softrank';
+
+/** Priorities (higher first) from disagreements; `uniform` draws from [0, 1) (a seeded stream for softrank). */
+export function acquisitionPriorities(disagreement: ReadonlyMap<number, number>, mode: Acquisition, uniform: () => number, beta = 1): Map<number, number> {
+  if (mode === 'top') return new Map(disagreement);
+  const ranked = [...disagreement.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  return new Map(ranked.map(([id], i) => [id, -beta * Math.log(i + 1) - Math.log(-Math.log(Math.max(uniform(), 1e-12)))]));
+}

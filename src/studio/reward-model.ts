@@ -11,7 +11,11 @@ import { heldOutPairwiseAccuracy } from '../rewards/preference/accuracy.js';
 import { syntheticShapesPairs } from '../rewards/preference/pairs.js';
 import { loadCachedMembers, saveCachedMembers } from '../rewards/preference/rm-cache.js';
 import type { LabelDb } from './label-db.js';
-import { memberScores, setDisagreement } from './active.js';
+import { acquisitionPriorities, memberScores, setDisagreement, type Acquisition } from './active.js';
+import { Rng } from '../data/rng.js';
+
+/** The queue's acquisition after a reward model is trained (measured in bench/studio-active.json). */
+export const DEFAULT_ACQUISITION: Acquisition = 'top';
 import { STUDIO_CARD_FILE } from './runs-index.js';
 
 export interface LabelRewardOptions {
@@ -78,14 +82,15 @@ export async function trainLabelReward(db: LabelDb, name: string, opts: Partial<
   }
 }
 
-/** Sets every comparison's priority to the ensemble's disagreement on it. */
-export function prioritise(db: LabelDb, ensemble: RewardEnsemble): void {
+/** Re-orders the queue by the ensemble's disagreement on each comparison (./active.ts, `mode`). */
+export function prioritise(db: LabelDb, ensemble: RewardEnsemble, mode: Acquisition = DEFAULT_ACQUISITION, seed = 0): void {
   const items = db.items();
   const index = new Map(items.map((it, i) => [it.id, i]));
   const images = items.map((it) => readPngImage(path.join(db.dir, it.path)));
   const scores = memberScores(ensemble, images, items.map((it) => it.prompt));
-  const priorities = new Map(db.pairs().map((p) => [p.id, setDisagreement(scores, p.items.map((id) => index.get(id)!))]));
-  db.setPriorities(priorities);
+  const disagreement = new Map(db.pairs().map((p) => [p.id, setDisagreement(scores, p.items.map((id) => index.get(id)!))]));
+  const rng = new Rng(seed);
+  db.setPriorities(acquisitionPriorities(disagreement, mode, () => rng.uniform()));
 }
 
 /** Loads a saved Studio reward model (its members) as an ensemble. */
