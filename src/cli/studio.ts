@@ -123,6 +123,13 @@ export function registerStudio(program: Command): void {
       const jobs = new Jobs(path.resolve(o.runs), db);
       try {
         const out = o.out ?? `studio-runs/${o.rewardModel}-${Date.now()}`;
+        const { checkLaunch, LaunchError } = await import('../studio/launch-check.js');
+        try {
+          checkLaunch(path.resolve(o.runs), db, { config: o.config, rewardModel: o.rewardModel });
+        } catch (err) {
+          if (err instanceof LaunchError) throw new CliError('studio train', err.message.replace(/^config/, '--config').replace(/^reward model/, '--reward-model'));
+          throw err;
+        }
         const job = jobs.start({ kind: 'train', rewardModel: o.rewardModel, config: o.config, out, ...(iterations ? { iterations } : {}) });
         const done = await jobs.wait(job.id, 250);
         process.stdout.write(`${done.log.join('\n')}\n`);

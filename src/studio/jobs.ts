@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LabelDb } from './label-db.js';
+import { checkLaunch } from './launch-check.js';
 
 export type JobSpec =
   | { kind: 'reward-model'; name: string; members?: number; steps?: number; seed?: number; heldOutPairs?: number }
@@ -46,6 +47,7 @@ export class Jobs {
     if (this.#jobs.some((j) => j.status === 'running')) {
       throw Object.assign(new Error('a job must finish before the next starts, got one still running — wait for it'), { statusCode: 409 });
     }
+    if (spec.kind === 'train') checkLaunch(this.runsDir, this.db, spec);
     const job: JobInfo = { id: this.#jobs.length + 1, spec, status: 'running', startedAt: new Date().toISOString(), log: [], progress: null, result: null };
     this.#jobs.push(job);
     const child = spawn(process.execPath, [WORKER, JSON.stringify({ ...spec, runsDir: this.runsDir })], {

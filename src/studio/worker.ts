@@ -1,7 +1,6 @@
 // The Studio's worker process (./jobs.ts): `node worker.js '<job spec JSON>'`. It trains a reward model on the labels
 // or runs a post-training run with one, printing one JSON object per line for the server. Errors end it with exit
 // code 1 and their one-line message on stderr (the server shows it in the job's log).
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { readFileSync } from 'node:fs';
@@ -12,7 +11,7 @@ import { LabelDb } from './label-db.js';
 import type { JobSpec } from './jobs.js';
 import { resolveInside } from './paths.js';
 import { loadLabelReward, trainLabelReward } from './reward-model.js';
-import { PACKAGE_ROOT } from './web-bundle.js';
+import { launchConfigFile } from './launch-check.js';
 
 const say = (o: Record<string, unknown>): void => {
   process.stdout.write(`${JSON.stringify(o)}\n`);
@@ -31,13 +30,6 @@ export const STUDIO_MONITOR = {
   ],
 };
 
-/** A config file named by the request: inside the runs folder, or one of the package's configs/. */
-function configFile(runsDir: string, name: string): string {
-  const inRuns = resolveInside(runsDir, name);
-  if (existsSync(inRuns)) return inRuns;
-  return resolveInside(path.join(PACKAGE_ROOT, 'configs'), name);
-}
-
 async function main(spec: JobSpec & { runsDir: string }): Promise<void> {
   torch.setNumThreads(Number(process.env['REFRACT_THREADS'] ?? 1));
   const db = LabelDb.open(path.join(spec.runsDir, 'studio'));
@@ -48,7 +40,7 @@ async function main(spec: JobSpec & { runsDir: string }): Promise<void> {
       say({ type: 'result', result: card });
       return;
     }
-    const raw = YAML.parse(readFileSync(configFile(spec.runsDir, spec.config), 'utf8')) as Record<string, unknown>;
+    const raw = YAML.parse(readFileSync(launchConfigFile(spec.runsDir, spec.config), 'utf8')) as Record<string, unknown>;
     const out = resolveInside(spec.runsDir, spec.out);
     const config = parseRunConfig({
       ...raw,

@@ -93,3 +93,22 @@ test('the event stream sends steps, alarms and status as a writer logs them', as
     t.cleanup();
   }
 });
+
+test('a launch naming no config or no reward model of this Studio is refused before any worker starts', async () => {
+  const t = tempRuns();
+  const s = await studioOn(t.dir);
+  try {
+    const launch = (body: unknown) => call(`${s.url}/api/launch`, { method: 'POST', token: s.adminToken, body });
+    const noConfig = await launch({ rewardModel: 'rm-001', config: 'nope.yaml' });
+    assert.equal(noConfig.status, 404);
+    assert.match(noConfig.body.error!, /config must name a run config inside the runs folder or under configs\/, got "nope.yaml"/);
+    const noModel = await launch({ rewardModel: 'rm-001', config: 'grpo-shapes.yaml' });
+    assert.equal(noModel.status, 404);
+    assert.match(noModel.body.error!, /reward model must be one trained in this Studio, got "rm-001"/);
+    assert.equal((await launch({ rewardModel: 'rm-001', config: '../../etc/passwd' })).status, 400);
+    assert.deepEqual(s.jobs.list(), []);
+  } finally {
+    await s.close();
+    t.cleanup();
+  }
+});
