@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
@@ -71,7 +71,7 @@ test('labeling by keyboard: ← → t s, and u undoes the last answer', { skip, 
 
 test('a run page\'s curves grow while a tiny run trains in another process', { skip, timeout: 120_000 }, async () => {
   const t = tempRuns();
-  const { base } = tinyBase('refract-studio-live-');
+  const { dir: baseDir, base } = tinyBase('refract-studio-live-');
   const config = { ...tinyRunConfig(base, path.join(t.dir, 'live')), iterations: 12, eval: { every: 4, perCategory: 1, samplingSteps: 2, storeSamples: 2 } };
   writeFileSync(path.join(t.dir, 'live.yaml'), YAML.stringify(config));
   const s = await studioOn(t.dir);
@@ -96,6 +96,7 @@ test('a run page\'s curves grow while a tiny run trains in another process', { s
     await b.close();
     await s.close();
     t.cleanup();
+    rmSync(baseDir, { recursive: true, force: true });
   }
 });
 

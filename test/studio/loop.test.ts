@@ -5,7 +5,7 @@
 // gain on the real Shapes base is measured by bench/studio-loop.ts (numbers in the issue #13 note).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { LabelDb } from '../../src/studio/label-db.js';
@@ -45,7 +45,7 @@ async function waitJob(url: string, token: string, id: number): Promise<{ status
 test('scripted labeler → reward model → GRPO run, all through the HTTP API', { timeout: 120_000 }, async (t0) => {
   const t = tempRuns('refract-studio-loop-');
   withPool(t.dir, { pairs: 160, bestOf4: 0, checkEvery: 10, seed: 3 });
-  const { base } = tinyBase('refract-studio-base-');
+  const { dir: baseDir, base } = tinyBase('refract-studio-base-');
   const { out: _out, ...config } = tinyRunConfig(base, 'unused');
   writeFileSync(path.join(t.dir, 'tiny.yaml'), YAML.stringify({ ...config, iterations: 3 }));
   const db = LabelDb.open(path.join(t.dir, 'studio'));
@@ -93,5 +93,6 @@ test('scripted labeler → reward model → GRPO run, all through the HTTP API',
   } finally {
     await s.close();
     t.cleanup();
+    rmSync(baseDir, { recursive: true, force: true });
   }
 });
