@@ -23,9 +23,9 @@ const SCHEMA = `
     id INTEGER PRIMARY KEY, prompt TEXT NOT NULL, path TEXT NOT NULL, gold REAL
   );
   CREATE TABLE IF NOT EXISTS studio_pairs (
-    id INTEGER PRIMARY KEY, prompt TEXT NOT NULL, items TEXT NOT NULL, known TEXT, priority REAL NOT NULL DEFAULT 0
+    id INTEGER PRIMARY KEY, prompt TEXT NOT NULL, items TEXT NOT NULL, known TEXT, priority REAL NOT NULL DEFAULT 0,
+    done INTEGER NOT NULL DEFAULT 0
   );
-  CREATE INDEX IF NOT EXISTS studio_pairs_priority ON studio_pairs (priority DESC, id);
   CREATE TABLE IF NOT EXISTS studio_labelers (
     name TEXT PRIMARY KEY, role TEXT NOT NULL CHECK (role IN ('admin', 'labeler')), token_sha256 TEXT NOT NULL UNIQUE,
     created_at TEXT NOT NULL
@@ -93,6 +93,12 @@ export class LabelDb {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.exec(SCHEMA);
+    // `done` (a pair has a label) came after the first databases: add it, then the queue's index over it.
+    if (!(db.pragma('table_info(studio_pairs)') as { name: string }[]).some((c) => c.name === 'done')) {
+      db.exec(`ALTER TABLE studio_pairs ADD COLUMN done INTEGER NOT NULL DEFAULT 0;
+        UPDATE studio_pairs SET done = 1 WHERE id IN (SELECT pair_id FROM studio_labels WHERE undone = 0 AND choice != 'skip');`);
+    }
+    db.exec('CREATE INDEX IF NOT EXISTS studio_pairs_queue ON studio_pairs (done, priority DESC, id)');
     return new LabelDb(file, db);
   }
 
@@ -183,8 +189,10 @@ export class LabelDb {
       `INSERT INTO studio_labels (key, pair_id, labeler, choice, is_check, correct, preference_ids, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    const markDone = this.db.prepare('UPDATE studio_pairs SET done = 1 WHERE id = ?');
     return this.db.transaction((): LabelResult => {
       const ids = insertPreferences(this.db, prefs);
+      if (choice !== 'skip') markDone.run(pairId);
       const info = ins.run(key, pairId, labeler, String(choice), isCheck ? 1 : 0, correct === null ? null : correct ? 1 : 0, JSON.stringify(ids), new Date().toISOString());
       return { labelId: Number(info.lastInsertRowid), preferenceIds: ids, correct, duplicate: false };
     }).immediate();
@@ -200,6 +208,12 @@ export class LabelDb {
       const del = this.db.prepare('DELETE FROM preferences WHERE id = ?');
       for (const id of JSON.parse(r.preference_ids) as number[]) del.run(id);
       this.db.prepare('UPDATE studio_labels SET undone = 1 WHERE id = ?').run(r.id);
+      this.db
+        .prepare(
+          `UPDATE studio_pairs SET done = 0 WHERE id = ? AND NOT EXISTS
+             (SELECT 1 FROM studio_labels WHERE pair_id = ? AND undone = 0 AND choice != 'skip')`,
+        )
+        .run(r.pair_id, r.pair_id);
       return r.pair_id;
     }).immediate();
   }

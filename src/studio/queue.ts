@@ -75,8 +75,8 @@ export class LabelQueue {
     // Candidates in priority order; a pair another labeler leases is passed over (a lease expires after leaseMs).
     const rows = this.db.db
       .prepare(
-        `SELECT id FROM studio_pairs p WHERE known IS NULL AND NOT EXISTS
-           (SELECT 1 FROM studio_labels s WHERE s.pair_id = p.id AND s.undone = 0 AND (s.choice != 'skip' OR s.labeler = ?))
+        `SELECT id FROM studio_pairs p INDEXED BY studio_pairs_queue WHERE done = 0 AND known IS NULL AND NOT EXISTS
+           (SELECT 1 FROM studio_labels s WHERE s.pair_id = p.id AND s.undone = 0 AND s.labeler = ?)
          ORDER BY priority DESC, id LIMIT ?`,
       )
       .all(labeler, this.#leases.size + 1) as { id: number }[];
