@@ -2,7 +2,7 @@
 // comparison of a gold-known pool from the gold evaluator with 10% noise → the admin trains a Bradley–Terry ensemble
 // on the labels → a GRPO run of assets/base/shapes with that ensemble as its only reward (worker process, hacking
 // monitor on) → ShapesEval before and after on the same prompts and seeds (paired SE over prompts).
-// Run: npx tsc && REFRACT_THREADS=1 node dist/bench/studio-loop.js [iterations] > bench/studio-loop.json
+// Run: npx tsc && REFRACT_THREADS=1 node dist/bench/studio-loop.js [iterations] [synthetic|model] > bench/studio-loop[-model].json
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,11 +10,14 @@ import YAML from 'yaml';
 import { Rng } from '../src/data/rng.js';
 import { LabelDb } from '../src/studio/label-db.js';
 import { buildPool } from '../src/studio/pool.js';
+import { buildModelPool } from '../src/studio/model-pool.js';
 import { startStudio } from '../src/studio/server.js';
 import { RunStore } from '../src/store/run-store.js';
 
 const ITERATIONS = Number(process.argv[2] ?? 30);
-const O = { pool: 600, noise: 0.1, members: 3, steps: 400, perCategory: 40, iterations: ITERATIONS };
+/** 'synthetic': clean renders vs perturbed ones (pool.ts); 'model': the base's own samples, gold-scored (model-pool.ts). */
+const POOL = (process.argv[3] ?? 'synthetic') as 'synthetic' | 'model';
+const O = { poolKind: POOL, pool: 600, modelPrompts: 200, noise: 0.1, members: 3, steps: 400, perCategory: 40, iterations: ITERATIONS };
 
 async function json<T>(url: string, token: string, body?: unknown): Promise<T> {
   const res = await fetch(url, {
@@ -37,7 +40,8 @@ async function waitJob(url: string, token: string, id: number): Promise<{ status
 
 const runs = mkdtempSync(path.join(tmpdir(), 'refract-studio-loop-'));
 const db = LabelDb.open(path.join(runs, 'studio'));
-buildPool(db, { pairs: O.pool, bestOf4: 0, checkEvery: 10, seed: 21 });
+if (POOL === 'model') process.stderr.write(`model pool: ${JSON.stringify(await buildModelPool(db, { checkpoint: 'assets/base/shapes', prompts: O.modelPrompts, perPrompt: 4, seed: 21 }))}\n`);
+else buildPool(db, { pairs: O.pool, bestOf4: 0, checkEvery: 10, seed: 21 });
 const gold = new Map(db.items().map((it) => [it.id, it.gold ?? 0]));
 db.close();
 writeFileSync(path.join(runs, 'grpo.yaml'), YAML.stringify({
@@ -60,7 +64,7 @@ try {
     if (pair === null) break;
     const g = pair.items.map((it) => gold.get(it.id)!);
     let best = g.indexOf(Math.max(...g));
-    if (rng.uniform() < O.noise) best = 1 - best;
+    if (rng.uniform() < O.noise) best = (best + 1) % g.length;
     await json(`${studio.url}/api/label`, token, { key: `loop-label-${labels}`, pair: pair.id, choice: best });
     labels++;
   }

@@ -72,17 +72,22 @@ export function registerStudio(program: Command): void {
     .option('--best-of-4 <n>', 'best-of-4 sets', '40')
     .option('--check-every <n>', 'every n-th pair is a known-answer check', '10')
     .option('--seed <n>', 'seed', '0')
-    .action(async (o: { runs: string; pairs: string; bestOf4: string; checkEvery: string; seed: string }) => {
+    .option('--from-model <dir>', 'label a model\'s own samples instead: 4 per prompt, gold-scored (e.g. assets/base/shapes)')
+    .option('--prompts <n>', 'with --from-model: how many prompts', '200')
+    .action(async (o: { runs: string; pairs: string; bestOf4: string; checkEvery: string; seed: string; fromModel?: string; prompts: string }) => {
       const opts = {
         pairs: int('studio pool', '--pairs', o.pairs, 0, 20000),
         bestOf4: int('studio pool', '--best-of-4', o.bestOf4, 0, 5000),
         checkEvery: int('studio pool', '--check-every', o.checkEvery, 0, 1000),
         seed: int('studio pool', '--seed', o.seed, 0, 2 ** 31),
       };
-      const [{ LabelDb }, { buildPool }] = await Promise.all([import('../studio/label-db.js'), import('../studio/pool.js')]);
+      const [{ LabelDb }, { buildPool }, { buildModelPool }] = await Promise.all([import('../studio/label-db.js'), import('../studio/pool.js'), import('../studio/model-pool.js')]);
+      const prompts = int('studio pool', '--prompts', o.prompts, 1, 5000);
       const db = LabelDb.open(path.join(o.runs, 'studio'));
       try {
-        const r = buildPool(db, opts);
+        const r = o.fromModel === undefined
+          ? buildPool(db, opts)
+          : await buildModelPool(db, { checkpoint: o.fromModel, prompts, perPrompt: 4, checkEvery: opts.checkEvery, seed: opts.seed });
         process.stdout.write(`pool: +${r.pairs} pairs (${r.checks} known-answer checks), +${r.bestOf4} best-of-4 sets, ${r.items} images in ${db.dir}/pool\n`);
       } finally {
         db.close();
