@@ -41,8 +41,13 @@ test('labeling by keyboard: ← → t s, and u undoes the last answer', { skip, 
     const page = await b.newPage();
     await page.goto(`${s.url}/label?token=${token}`);
     await page.waitForSelector('#pair img');
+    await page.waitForSelector('#label-page[data-busy="false"]');
     const text = (sel: string, want: string) => page.waitForFunction(`document.querySelector(${JSON.stringify(sel)})?.textContent === ${JSON.stringify(want)}`);
-    const answered = (n: number) => text('#answered', String(n));
+    // the answer is saved and the next pair loaded (keys pressed while a request is in flight are ignored)
+    const answered = async (n: number) => {
+      await text('#answered', String(n));
+      await page.waitForSelector('#label-page[data-busy="false"]');
+    };
     const first = await page.getAttribute('#pair', 'data-pair');
     await page.keyboard.press('ArrowLeft');
     await answered(1);

@@ -75,7 +75,7 @@ export function LabelPage() {
   if (me === undefined) return <p class="muted">loading…</p>;
   if (me === null) return <Login />;
   return (
-    <div>
+    <div id="label-page" data-busy={String(busy)}>
       <p>labeler <b id="labeler">{me.name}</b> · <span id="answered">{answered}</span> answered · <span id="message" class="muted">{message}</span></p>
       {pair === undefined ? <p class="muted">loading…</p> : pair === null ? <p id="done">Nothing left to label — thank you.</p> : (
         <div class="card" id="pair" data-pair={pair.id}>
