@@ -14,6 +14,7 @@ import { registerCompare } from './compare.js';
 import { registerAudit } from './audit.js';
 import { registerOveropt } from './overopt.js';
 import { registerReport } from './report.js';
+import { registerStudio } from './studio.js';
 import { EXIT, debugRequested, formatCliError } from './errors.js';
 
 const debug = debugRequested(process.argv, process.env);
@@ -43,6 +44,7 @@ registerAudit(program);
 registerReport(program);
 registerOveropt(program);
 registerBench(program);
+registerStudio(program);
 // --debug is accepted anywhere on the line (before or after the subcommand).
 for (const c of program.commands) allowDebugFlag(c);
 // Until an action runs (usage errors), the command is the first argument that names one.

@@ -57,6 +57,8 @@ export async function evaluatePolicy(inp: EvalInputs, iteration: number, since: 
     images: g.images,
     prompts: g.prompts,
     proxyPerImage: scored.total,
+    proxyComponentsPerImage: scored.components,
+    ...(scored.dense ? { proxyDense: scored.dense } : {}),
     stats: {},
     seeds: g.seeds,
   };

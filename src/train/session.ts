@@ -12,6 +12,7 @@ import type { RunConfig } from './config.js';
 import type { EvalSnapshot } from './monitor.js';
 import type { TrainingHooks, TrainingResult } from './trainer.js';
 import { emptySince, evaluatePolicy } from './evaluation.js';
+import { sampleReward } from './sample-reward.js';
 import { applyMonitorActions } from './monitor-actions.js';
 import {
   checkpointDir,
@@ -236,7 +237,7 @@ export class TrainingSession {
         prompt: s.prompts[i]!.text,
         seed: s.seeds?.[i] ?? i,
         png: encodeGridPng([s.images[i]!], { cols: 1, gap: 0 }),
-        reward: { proxy: nullIfNaN(s.proxyPerImage[i]!) },
+        reward: sampleReward(s, i),
       });
     }
   }

@@ -3,7 +3,7 @@
 // without pulling the loop in. The loop calls `observe` after every periodic evaluation and applies the actions
 // it returns, in order, before the next iteration.
 import type { RGBImage } from '../../data/image.js';
-import type { RewardPrompt } from '../../rewards/types.js';
+import type { DenseMap, RewardPrompt } from '../../rewards/types.js';
 
 /** Gold (ground-truth evaluator) scores of one evaluation; absent when the prompt source has no gold evaluator. */
 export interface GoldSnapshot {
@@ -40,6 +40,9 @@ export interface EvalSnapshot {
   images: readonly RGBImage[];
   prompts: readonly RewardPrompt[];
   proxyPerImage: Float32Array;
+  /** The proxy's components per image, and its dense maps when it has any (stored with the samples for the Studio). */
+  proxyComponentsPerImage?: Readonly<Record<string, Float32Array>>;
+  proxyDense?: Readonly<Record<string, DenseMap>>;
   /** Extra scalar statistics the loop computed (e.g. diversity); free-form, numbers only. */
   stats: Readonly<Record<string, number>>;
 }

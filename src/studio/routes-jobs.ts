@@ -1,0 +1,65 @@
+// The loop closed from the browser: train a reward model on the labels, launch a post-training run with it; both
+// admin-only jobs in a worker process (./jobs.ts). The run's folder lands under the runs folder, so its curves
+// appear on the runs and run pages like any other run.
+import type { FastifyInstance } from 'fastify';
+import { requireAdmin } from './auth.js';
+import type { Jobs } from './jobs.js';
+import { nextRewardModelName } from './reward-model.js';
+
+const rmBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    members: { type: 'integer', minimum: 1, maximum: 8 },
+    steps: { type: 'integer', minimum: 1, maximum: 5000 },
+    seed: { type: 'integer', minimum: 0, maximum: 2 ** 31 },
+    heldOutPairs: { type: 'integer', minimum: 10, maximum: 5000 },
+  },
+} as const;
+
+const safeName = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_./-]+$' } as const;
+
+const launchBody = {
+  type: 'object',
+  required: ['rewardModel', 'config'],
+  additionalProperties: false,
+  properties: {
+    rewardModel: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' },
+    config: safeName,
+    out: safeName,
+    iterations: { type: 'integer', minimum: 1, maximum: 100000 },
+  },
+} as const;
+
+const jobQuery = { type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'integer', minimum: 1 }, token: { type: 'string', maxLength: 200 } } } as const;
+
+export function registerJobRoutes(app: FastifyInstance, jobs: Jobs): void {
+  app.get('/api/jobs', async () => ({ jobs: jobs.list() }));
+
+  app.get<{ Querystring: { id: number } }>('/api/job', { schema: { querystring: jobQuery } }, async (req) => {
+    const job = jobs.get(req.query.id);
+    if (job === undefined) throw Object.assign(new Error('id must be a job of this server'), { statusCode: 404 });
+    return { job };
+  });
+
+  app.post<{ Body: { members?: number; steps?: number; seed?: number; heldOutPairs?: number } }>(
+    '/api/reward-models',
+    { schema: { body: rmBody } },
+    async (req, reply) => {
+      requireAdmin(req);
+      const job = jobs.start({ kind: 'reward-model', name: nextRewardModelName(jobs.db), ...req.body });
+      return reply.code(202).send({ job });
+    },
+  );
+
+  app.post<{ Body: { rewardModel: string; config: string; out?: string; iterations?: number } }>(
+    '/api/launch',
+    { schema: { body: launchBody } },
+    async (req, reply) => {
+      requireAdmin(req);
+      const out = req.body.out ?? `studio-runs/${req.body.rewardModel}-${Date.now()}`;
+      const job = jobs.start({ kind: 'train', rewardModel: req.body.rewardModel, config: req.body.config, out, ...(req.body.iterations ? { iterations: req.body.iterations } : {}) });
+      return reply.code(202).send({ job });
+    },
+  );
+}

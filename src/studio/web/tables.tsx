@@ -1,0 +1,113 @@
+// The compare page (the tables and curves of `refract compare`: compare.json and each arm's run) and the reward
+// cards page (the audit's reward-cards.json, and the cards of reward models trained in the Studio).
+import { useEffect, useState } from 'preact/hooks';
+import { api, fmt, pct } from './api.js';
+import { LineChart, type Point } from './chart.js';
+
+interface CompareRow {
+  algorithm: string; status: string; runId: number; gold: number | null; baseGold: number | null; goldGain: number | null;
+  goldGainStdError: number | null; proxy: number | null; kl: number | null; diversity: number; samples: number; seconds: number;
+}
+interface Comparison { folder: string; data: { budget?: unknown; rows: CompareRow[] } }
+
+export function ComparePage() {
+  const [list, setList] = useState<Comparison[] | null>(null);
+  const [curves, setCurves] = useState<Record<string, Point[]>>({});
+  const [error, setError] = useState('');
+  useEffect(() => {
+    api<{ comparisons: Comparison[] }>('/api/compare').then(async (r) => {
+      setList(r.comparisons);
+      const out: Record<string, Point[]> = {};
+      for (const c of r.comparisons) {
+        const pts: Point[] = [];
+        for (const row of c.data.rows) {
+          const folder = [c.folder, row.algorithm].filter(Boolean).join('/');
+          try {
+            const run = await api<{ evaluations: { step: number; suite: string; overall: number }[] }>(`/api/run?folder=${encodeURIComponent(folder)}&id=${row.runId}`);
+            for (const e of run.evaluations) if (e.suite === 'shapes_eval') pts.push({ x: e.step, y: e.overall, series: row.algorithm });
+          } catch { /* an arm without a store: its row still shows */ }
+        }
+        out[c.folder] = pts;
+      }
+      setCurves(out);
+    }, (e: Error) => setError(e.message));
+  }, []);
+  if (error) return <p class="error">{error}</p>;
+  if (!list) return <p class="muted">loading…</p>;
+  if (list.length === 0) return <p class="muted">No compare.json under the runs folder — run <code>refract compare</code>.</p>;
+  return (
+    <div>
+      {list.map((c) => (
+        <div class="card" key={c.folder}>
+          <h3>{c.folder || '.'}</h3>
+          <table class="compare">
+            <thead><tr><th>algorithm</th><th>status</th><th class="num">gold</th><th class="num">base</th><th class="num">gain ± SE</th><th class="num">proxy</th><th class="num">KL</th><th class="num">diversity</th><th class="num">samples</th><th class="num">time (s)</th></tr></thead>
+            <tbody>
+              {c.data.rows.map((r) => (
+                <tr key={r.algorithm}>
+                  <td>{r.algorithm}</td><td>{r.status}</td><td class="num">{pct(r.gold)}</td><td class="num">{pct(r.baseGold)}</td>
+                  <td class="num">{r.goldGain === null ? '—' : `${(r.goldGain * 100).toFixed(1)} ± ${((r.goldGainStdError ?? NaN) * 100).toFixed(1)}`}</td>
+                  <td class="num">{fmt(r.proxy)}</td><td class="num">{r.kl === null ? '—' : r.kl.toExponential(2)}</td>
+                  <td class="num">{fmt(r.diversity)}</td><td class="num">{r.samples}</td><td class="num">{r.seconds.toFixed(0)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {(curves[c.folder]?.length ?? 0) > 0 && <LineChart points={curves[c.folder]!} x="iteration" y="ShapesEval" title="gold by algorithm" />}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+interface AuditCard { name: string; passed: boolean; preferenceSource: string; pairwise: { pairs: number; accuracy: number }; checks: { threshold: string; metric: string; value: number; limit: number; passed: boolean }[] }
+interface StudioCard { name: string; createdAt: string; labels: number; members: number; steps: number; heldOut: { accuracy: number; se: number; n: number; source: string }; labelers: { labeler: string; labels: number; checks: number; correct: number }[] }
+
+export function CardsPage() {
+  const [data, setData] = useState<{ audits: { folder: string; data: { cards: AuditCard[] } }[]; studio: { folder: string; data: StudioCard }[] } | null>(null);
+  const [error, setError] = useState('');
+  useEffect(() => void api<NonNullable<typeof data>>('/api/cards').then(setData, (e: Error) => setError(e.message)), []);
+  if (error) return <p class="error">{error}</p>;
+  if (!data) return <p class="muted">loading…</p>;
+  return (
+    <div>
+      <h2>Reward models trained on Studio labels</h2>
+      {data.studio.length === 0 && <p class="muted">none yet — train one on the loop page</p>}
+      {data.studio.map(({ folder, data: c }) => (
+        <div class="card studio-card" key={folder}>
+          <b>{c.name}</b> <span class="muted">{c.createdAt}</span>
+          <p>Bradley–Terry ensemble of {c.members} ({c.steps} steps each) on <b>{c.labels}</b> labelled pairs.</p>
+          <p>held-out pairwise accuracy <b class="rm-accuracy">{pct(c.heldOut.accuracy)}</b> ± {pct(c.heldOut.se)} (n = {c.heldOut.n}, {c.heldOut.source}; 50% is chance)</p>
+          <Labelers rows={c.labelers} />
+        </div>
+      ))}
+      <h2>Audits (refract audit)</h2>
+      {data.audits.length === 0 && <p class="muted">no reward-cards.json under the runs folder — run <code>refract audit</code></p>}
+      {data.audits.map(({ folder, data: a }) => (
+        <div class="card" key={folder}>
+          <h3>{folder}</h3>
+          <table>
+            <thead><tr><th>reward</th><th>verdict</th><th class="num">pairwise accuracy</th><th>failed checks</th></tr></thead>
+            <tbody>{a.cards.map((c) => (
+              <tr key={c.name}><td>{c.name}</td><td class={c.passed ? 'ok' : 'bad'}>{c.passed ? 'pass' : 'fail'}</td>
+                <td class="num">{pct(c.pairwise.accuracy)} (n = {c.pairwise.pairs})</td>
+                <td>{c.checks.filter((k) => !k.passed).map((k) => `${k.metric} ${fmt(k.value)} (limit ${fmt(k.limit)})`).join('; ') || '—'}</td></tr>
+            ))}</tbody>
+          </table>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+export function Labelers(props: { rows: { labeler: string; labels: number; checks: number; correct: number }[] }) {
+  return (
+    <table class="labelers">
+      <thead><tr><th>labeler</th><th class="num">labels</th><th class="num">checks</th><th class="num">agreement</th></tr></thead>
+      <tbody>{props.rows.map((r) => (
+        <tr key={r.labeler}><td>{r.labeler}</td><td class="num">{r.labels}</td><td class="num">{r.checks}</td>
+          <td class="num">{r.checks ? `${((100 * r.correct) / r.checks).toFixed(0)}%` : '—'}</td></tr>
+      ))}</tbody>
+    </table>
+  );
+}
