@@ -53,6 +53,18 @@ function nodeGypScript(root, env) {
 }
 
 /**
+ * The environment for node-gyp: when no nodedir is configured and this Node was installed with its headers (Debian's
+ * nodejs puts them in /usr/include/node), point node-gyp at them. Otherwise node-gyp downloads the headers from
+ * nodejs.org, which an offline machine cannot reach.
+ */
+export function nodeGypEnv(env, execPath = process.execPath) {
+  if (env.npm_config_nodedir) return env;
+  const prefix = path.dirname(path.dirname(execPath));
+  if (!existsSync(path.join(prefix, 'include', 'node', 'node_api.h'))) return env;
+  return { ...env, npm_config_nodedir: prefix };
+}
+
+/**
  * Builds into a private folder and swaps the result in. Returns 0 on success or when a working addon was kept, 1 when
  * the build failed and there is no addon.
  */
@@ -66,7 +78,7 @@ export function buildAddon(root, env = process.env, log = (m) => process.stderr.
     for (const e of SOURCES) if (existsSync(path.join(root, e))) cpSync(path.join(root, e), path.join(tmp, e), { recursive: true });
     log(`building the native addon in ${path.basename(tmp)}/ (about 30 s; the current addon stays in place until it succeeds)…`);
     const t0 = Date.now();
-    const r = spawnSync(process.execPath, [nodeGypScript(root, env), 'rebuild', '--loglevel=error'], { cwd: tmp, env, encoding: 'utf8', maxBuffer: 64 << 20 });
+    const r = spawnSync(process.execPath, [nodeGypScript(root, env), 'rebuild', '--loglevel=error'], { cwd: tmp, env: nodeGypEnv(env), encoding: 'utf8', maxBuffer: 64 << 20 });
     const built = path.join(tmp, ADDON);
     if (r.status !== 0 || !existsSync(built)) {
       const why = r.error ? r.error.message : `node-gyp exited with ${r.status ?? r.signal}`;

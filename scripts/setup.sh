@@ -32,7 +32,14 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
 [ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
 [ -e /usr/share/unifont/unifont.hex ] || need+=(unifont)
+# Gloo's headers for the c10d binding (torch.distributed): Debian ships them apart from libtorch-dev.
+[ -n "${LIBTORCH:-}" ] || [ -e /usr/include/gloo/algorithm.h ] || need+=(libgloo-dev)
 if [ ${#need[@]} -gt 0 ]; then apt_install "${need[@]}"; fi
+
+# Chromium for the Studio's browser tests (they skip, saying why, when it is missing): best effort, never fatal.
+if ! command -v chromium >/dev/null 2>&1 && [ "${REFRACT_SKIP_CHROMIUM:-}" != "1" ]; then
+  ( apt_install chromium ) || echo "refract setup: chromium could not be installed; the Studio's browser tests will skip" >&2
+fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "refract setup: npm ci…" >&2

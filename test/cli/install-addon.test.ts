@@ -21,6 +21,7 @@ interface Facts {
 interface InstallScript {
   decide(f: Facts): { action: 'skip' | 'build'; why: string };
   newestSourceTime(root: string): number;
+  nodeGypEnv(env: Record<string, string | undefined>, execPath?: string): Record<string, string | undefined>;
 }
 const install = (await import(pathToFileURL(SCRIPT).href)) as InstallScript;
 
@@ -138,5 +139,19 @@ test('a successful build replaces a stale addon in one rename, and clears builds
     assert.deepEqual(readdirSync(root).filter((f) => f.startsWith('.addon-build-')), []);
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('node-gyp is pointed at the headers installed beside node (offline builds), unless a nodedir is configured', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'refract-nodedir-'));
+  try {
+    const node = path.join(dir, 'bin', 'node');
+    assert.equal(install.nodeGypEnv({}, node).npm_config_nodedir, undefined, 'no headers: node-gyp decides');
+    mkdirSync(path.join(dir, 'include', 'node'), { recursive: true });
+    writeFileSync(path.join(dir, 'include', 'node', 'node_api.h'), '');
+    assert.equal(install.nodeGypEnv({ PATH: '/bin' }, node).npm_config_nodedir, dir);
+    assert.equal(install.nodeGypEnv({ npm_config_nodedir: '/elsewhere' }, node).npm_config_nodedir, '/elsewhere');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
