@@ -4,26 +4,13 @@
 // module saves to an archive libtorch loads back with the new weights, and forward's signature is readable.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fromTypedArray, noGrad, scope, tensor, type Tensor } from '../../src/torch/index.js';
 import { ScriptModule } from '../../src/torch/jit.js';
 import { assertClose } from '../helpers.js';
+import { generatorFixture, type GeneratorFixture } from './generator-fixture.js';
 import { assertNoLeak, fixture, tempDir } from './files.js';
 
-export interface GeneratorFixture {
-  x: number[];
-  t: number[];
-  tokens: number[];
-  w: number[];
-  output: number[];
-  grads: Record<string, number[]>;
-  inputGrad: number[];
-  stateDict: string[];
-  parameters: string[];
-}
-
-export const generatorFixture = (): GeneratorFixture => JSON.parse(readFileSync(fixture('tiny_generator.json'), 'utf8')) as GeneratorFixture;
 
 function inputs(f: GeneratorFixture): [Tensor, Tensor, Tensor] {
   return [

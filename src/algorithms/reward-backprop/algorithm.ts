@@ -12,7 +12,7 @@ import { guidedModel } from '../../generate/guidance.js';
 import { defaultConditioningOps } from '../../generate/conditioning.js';
 import { standardNormal } from '../../generate/per-sample.js';
 import { sampleShape } from '../../pipeline/text-to-image.js';
-import type { PromptCondition } from '../../models/index.js';
+import type { PolicyCondition } from '../../models/index.js';
 import { isDifferentiable, type DifferentiableRewardModel, type RewardModel, type RewardPrompt } from '../../rewards/types.js';
 import type { Algorithm, AlgorithmContext, AlgorithmState, AlgorithmStepLog } from '../algorithm.js';
 import { optimizerFromState, optimizerToState } from '../optimizer-state.js';
@@ -126,7 +126,7 @@ export class RewardBackpropAlgorithm implements Algorithm {
   }
 
   /** x_T from per-sample seeds, then the method's sampler pass (ReFL, DRaFT-K or DRaFT-LV). */
-  #generate(it: number, prompts: RewardPrompt[], cond: PromptCondition, uncond: PromptCondition): Generated {
+  #generate(it: number, prompts: RewardPrompt[], cond: PolicyCondition, uncond: PolicyCondition): Generated {
     const c = this.#config;
     const model = guidedModel(this.#ctx.policy.denoiser(), { uncond, scale: c.sampler.guidance });
     const gens = prompts.map((_, i) => new torch.Generator(deriveSeed(this.#ctx.seed, it, 2, i)));
@@ -150,12 +150,12 @@ export class RewardBackpropAlgorithm implements Algorithm {
   }
 
   /** DRaFT-LV: n re-noisings of the detached sample, each denoised in one step with a graph. */
-  #draftLv(it: number, prompts: RewardPrompt[], cond: PromptCondition, uncond: PromptCondition, samples: Tensor): Generated {
+  #draftLv(it: number, prompts: RewardPrompt[], cond: PolicyCondition, uncond: PolicyCondition, samples: Tensor): Generated {
     const n = this.#config.draft.lvSamples;
     const gen = new torch.Generator(deriveSeed(this.#ctx.seed, it, 5));
     const noises = Array.from({ length: n }, () => torch.randn(samples.shape, { generator: gen }));
     gen.dispose();
-    const ops = defaultConditioningOps<PromptCondition>();
+    const ops = defaultConditioningOps<PolicyCondition>();
     const lvModel = guidedModel(this.#ctx.policy.denoiser(), { uncond: ops.cat(Array(n).fill(uncond)), scale: this.#config.sampler.guidance });
     const sigmas = this.#sigmas;
     const scored = draftLvPredictions(lvModel, ops.cat(Array(n).fill(cond)), samples, sigmas[sigmas.length - 2]!, noises);

@@ -4,10 +4,10 @@
 // estimate of that KL up to its time weighting — the flow counterpart of DDPO's / ReFL's pull towards the base.
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
-import type { TextToImageModel } from '../../models/index.js';
+import type { ImagePolicy } from '../../models/index.js';
 import type { ReferenceModel } from '../algorithm.js';
 
-export function referenceAnchor(policy: TextToImageModel, reference: ReferenceModel, x0: Tensor, tokens: Tensor, seed: number): Tensor {
+export function referenceAnchor(policy: ImagePolicy, reference: ReferenceModel, x0: Tensor, tokens: Tensor, seed: number): Tensor {
   const gen = new torch.Generator(seed);
   try {
     return torch.scope(() => {
