@@ -42,18 +42,22 @@ def main():
     ap.add_argument("--warmup", type=int, default=300)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-minutes", type=float, default=28.0)
+    ap.add_argument("--init", default=None, help="continue from an exported module (its state_dict names match FlowDiT's)")
     args = ap.parse_args()
 
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
     header, images, tokens = load_pairs(args.pairs)
     model = FlowDiT(vocab_size=len(header["vocabulary"]), max_tokens=header["maxTokens"])
+    if args.init:
+        model.load_state_dict(torch.jit.load(args.init).state_dict())
     ema = copy.deepcopy(model).requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     print(f"{sum(p.numel() for p in model.parameters())} parameters, {header['count']} pairs", flush=True)
 
     gen = torch.Generator().manual_seed(args.seed)
     start = time.time()
+    cpu_start = time.process_time()
     run = 0.0
     step = 0
     for step in range(1, args.steps + 1):
@@ -81,7 +85,8 @@ def main():
         elapsed = time.time() - start
         if step % 100 == 0:
             eta = elapsed / step * (args.steps - step)
-            print(f"step {step}/{args.steps} loss {run:.4f} lr {lr:.2e} {elapsed/60:.1f} min, ETA {eta/60:.1f} min", flush=True)
+            cpu = (time.process_time() - cpu_start) / 60
+            print(f"step {step}/{args.steps} loss {run:.4f} lr {lr:.2e} {elapsed/60:.1f} min (CPU {cpu:.1f} min), ETA {eta/60:.1f} min", flush=True)
         if step % 1000 == 0 or elapsed > args.max_minutes * 60:
             export(ema, args.out)
         if elapsed > args.max_minutes * 60:
@@ -89,7 +94,8 @@ def main():
             break
     export(ema, args.out)
     with open(args.out + ".train.json", "w") as f:
-        json.dump({"steps": step, "seconds": round(time.time() - start, 1), "batch": args.batch, "lr": args.lr,
+        json.dump({"steps": step, "seconds": round(time.time() - start, 1),
+                   "cpuSeconds": round(time.process_time() - cpu_start, 1), "init": args.init, "batch": args.batch, "lr": args.lr,
                    "seed": args.seed, "pairs": header["count"], "finalLoss": run, "threads": 1,
                    "torch": torch.__version__}, f, indent=1)
     print(f"done: {step} steps in {(time.time() - start) / 60:.1f} min -> {args.out}", flush=True)
