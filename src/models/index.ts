@@ -58,3 +58,11 @@ export {
   type SaveCheckpointOptions,
   type JsonValue,
 } from './checkpoint.js';
+export { ScriptGenerator, GENERATOR_ARCHIVE, ENCODER_ARCHIVE } from './torchscript/generator.js';
+export {
+  parseScriptGeneratorConfig,
+  SHAPES_SCRIPT_GENERATOR_CONFIG,
+  type ScriptGeneratorConfig,
+  type TimeInput,
+  type ScriptConditioning,
+} from './torchscript/config.js';
