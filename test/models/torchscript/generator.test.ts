@@ -9,7 +9,7 @@ import { loadSafetensors } from '../../../src/torch/safetensors.js';
 import { loadCheckpoint, saveCheckpoint } from '../../../src/models/checkpoint.js';
 import { ScriptGenerator } from '../../../src/models/torchscript/generator.js';
 import { assertClose } from '../../helpers.js';
-import { assertNoLeak } from '../../torch/files.js';
+import { assertNoLeak, fixture } from '../../torch/files.js';
 import { generatorFixture } from '../../torch/generator-fixture.js';
 import { generatorFolder, tinyGenerator } from './fixtures.js';
 
@@ -105,4 +105,33 @@ test('a checkpoint folder holds the archive with the trained weights and a safet
     src.cleanup();
     out.cleanup();
   }
+});
+
+test('class conditioning maps the prompt to its class id (the null prompt to nullClass); unknown prompts are refused', () => {
+  assertNoLeak(() => {
+    using g = tinyGenerator({ conditioning: { kind: 'class', classes: ['a red circle', 'a blue square'], nullClass: 2 } }, 'tiny_class_generator.pt');
+    torch.scope(() => {
+      const cond = g.encode(g.vocabulary.tokenizeBatch(['a blue square', 'a red circle', '']));
+      assert.deepEqual(cond.input.toArray(), [1, 0, 2]);
+      assert.deepEqual(g.encodeNull(2, 12).input.toArray(), [2, 2]);
+      assert.throws(() => g.encode(g.vocabulary.tokenizeBatch(['a green cross'])), /prompt must be one of conditioning.classes .* got "a green cross"/);
+    });
+  });
+});
+
+test('embedding conditioning runs the frozen encoder module on the tokens; its weights stay out of the state dict', () => {
+  const dir = path.dirname(fixture('tiny_encoder.pt'));
+  assertNoLeak(() => {
+    using g = tinyGenerator({ conditioning: { kind: 'embedding', encoder: 'tiny_encoder.pt' } }, 'tiny_embedding_generator.pt');
+    torch.scope(() => {
+      using encoder = torch.ScriptModule.load(path.join(dir, 'tiny_encoder.pt'));
+      const tokens = g.vocabulary.tokenizeBatch(['a blue square', '']);
+      const want = torch.noGrad(() => encoder.forwardTensor(tokens)).toArray();
+      const cond = g.encode(tokens);
+      assert.deepEqual(cond.input.shape, [2, 3]);
+      assertClose(cond.input.toArray(), want, 0, 0, 'embedding');
+      assert.ok(g.encoder.parameters().length > 0 && g.encoder.parameters().every((p) => !p.requiresGrad), 'encoder frozen');
+      assert.deepEqual([...g.stateDict().keys()].sort(), ['conv.bias', 'conv.weight']);
+    });
+  });
 });
