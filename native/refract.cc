@@ -863,6 +863,93 @@ Napi::Value JitParameters(const Napi::CallbackInfo& info) {
   });
 }
 
+// ---------- TorchScript modules as trainable generators (issue #15) ----------
+// A module's parameters come back as handles sharing the module's TensorImpls (named_parameters above): setting
+// requires_grad on them, reading .grad after backward, or an optimizer's in-place update all act on what the
+// module computes with. The functions below add what training needs around that: modes, buffers, a deep copy (the
+// frozen KL reference), a method's signature (checked at load) and saving back to a TorchScript archive.
+
+torch::jit::Module& moduleArg(const Napi::Value& v) {
+  return modules.get(v.As<Napi::Number>().Int64Value(), "module");
+}
+
+// jitTrain(module, mode): Module.train(mode) on the module and its submodules (dropout, batch norm read it).
+Napi::Value JitTrain(const Napi::CallbackInfo& info) {
+  return guarded(info, "jit.train", [&]() -> Napi::Value {
+    moduleArg(info[0]).train(info[1].ToBoolean().Value());
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value JitIsTraining(const Napi::CallbackInfo& info) {
+  return guarded(info, "jit.is_training", [&]() -> Napi::Value {
+    return Napi::Boolean::New(info.Env(), moduleArg(info[0]).is_training());
+  });
+}
+
+// jitBuffers(module) -> { name: handle } for every buffer, recursively (state_dict's non-parameter entries).
+Napi::Value JitBuffers(const Napi::CallbackInfo& info) {
+  return guarded(info, "jit.named_buffers", [&]() -> Napi::Value {
+    auto obj = Napi::Object::New(info.Env());
+    for (const auto& b : moduleArg(info[0]).named_buffers(true)) obj.Set(b.name, wrapTensor(info.Env(), b.value));
+    return obj;
+  });
+}
+
+// jitClone(module) -> a new module with copies of every tensor (copy.deepcopy): shares no storage.
+Napi::Value JitClone(const Napi::CallbackInfo& info) {
+  return guarded(info, "jit.deepcopy", [&]() -> Napi::Value {
+    return Napi::Number::New(info.Env(), modules.put(moduleArg(info[0]).deepcopy()));
+  });
+}
+
+// jitSave(module, path): torch.jit.save — code and current tensor values, loadable by torch.jit.load in Python.
+Napi::Value JitSave(const Napi::CallbackInfo& info) {
+  return guarded(info, "jit.save", [&]() -> Napi::Value {
+    moduleArg(info[0]).save(info[1].ToString().Utf8Value());
+    return info.Env().Undefined();
+  });
+}
+
+// jitSchema(module, method) -> { arguments: [{ name, type }], returns: [type] }, `self` excluded; throws when the
+// module has no such method.
+Napi::Value JitSchema(const Napi::CallbackInfo& info) {
+  std::string method = info[1].ToString().Utf8Value();
+  return guarded(info, "jit.schema", [&]() -> Napi::Value {
+    auto env = info.Env();
+    auto& m = moduleArg(info[0]);
+    auto found = m.find_method(method);
+    if (!found) throw std::runtime_error("module has no method '" + method + "'");
+    const auto& schema = found->function().getSchema();
+    auto args = Napi::Array::New(env);
+    uint32_t n = 0;
+    for (const auto& a : schema.arguments()) {
+      if (a.name() == "self") continue;
+      auto o = Napi::Object::New(env);
+      o.Set("name", a.name());
+      o.Set("type", a.type()->str());
+      args.Set(n++, o);
+    }
+    auto rets = Napi::Array::New(env);
+    for (size_t i = 0; i < schema.returns().size(); i++) rets.Set(i, schema.returns()[i].type()->str());
+    auto out = Napi::Object::New(env);
+    out.Set("arguments", args);
+    out.Set("returns", rets);
+    return out;
+  });
+}
+
+// jitSetOptimize(flag): the graph executor's optimisation passes (fusion, specialisation) on or off, process-wide.
+// Off, a TorchScript method runs op by op as eager PyTorch would, so replaying a trajectory recomputes bit-identical
+// log-probs (the profiling executor otherwise switches to an optimised graph after its first runs).
+Napi::Value JitSetOptimize(const Napi::CallbackInfo& info) {
+  return guarded(info, "jit.set_optimize", [&]() -> Napi::Value {
+    bool previous = torch::jit::getGraphExecutorOptimize();
+    torch::jit::setGraphExecutorOptimize(info[0].ToBoolean().Value());
+    return Napi::Boolean::New(info.Env(), previous);
+  });
+}
+
 Napi::Value JitFree(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), modules.release(info[0].As<Napi::Number>().Int64Value()));
 }
@@ -932,6 +1019,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("jitCall", JitCall);
   fn("jitParameters", JitParameters);
   fn("jitFree", JitFree);
+  fn("jitTrain", JitTrain);
+  fn("jitIsTraining", JitIsTraining);
+  fn("jitBuffers", JitBuffers);
+  fn("jitClone", JitClone);
+  fn("jitSave", JitSave);
+  fn("jitSchema", JitSchema);
+  fn("jitSetOptimize", JitSetOptimize);
   fn("setErrorClass", SetErrorClass);
   RegisterDistributed(env, exports);
   return exports;

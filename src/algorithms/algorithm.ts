@@ -4,7 +4,7 @@
 // The trainer owns everything around it — evaluation, checkpoints and exact resume, the NaN/Inf stop policy,
 // the SQLite run store, hacking monitors, progress and reports (STYLE §4: loops and I/O apart from the math).
 import type { Tensor } from '../torch/index.js';
-import type { TextToImageModel } from '../models/index.js';
+import type { ImagePolicy } from '../models/index.js';
 import type { RewardModel, RewardPrompt } from '../rewards/types.js';
 import type { Rng } from '../data/rng.js';
 import type { WordVocabulary } from '../data/vocabulary.js';
@@ -22,12 +22,12 @@ export interface PromptSource {
  * the base is one; with `lora` in the run config it is the policy itself with its adapters switched off
  * (src/train/lora.ts), sharing the policy's weights — `dispose` then frees nothing.
  */
-export type ReferenceModel = Pick<TextToImageModel, 'config' | 'encode' | 'encodeNull' | 'predict' | 'forward' | 'denoiser' | 'dispose'>;
+export type ReferenceModel = Pick<ImagePolicy, 'encode' | 'encodeNull' | 'predict' | 'forward' | 'denoiser' | 'dispose'>;
 
 /** What the trainer hands an algorithm once, at construction. */
 export interface AlgorithmContext {
   /** The model being trained (its trainable parameters are the algorithm's to optimise). */
-  policy: TextToImageModel;
+  policy: ImagePolicy;
   /** The base, frozen: the KL anchor / DPO reference (a frozen copy in eval mode, or the LoRA policy with adapters off). */
   reference: ReferenceModel;
   /** The (proxy) reward the algorithm optimises. Gold evaluation is the trainer's, not the algorithm's. */

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
-import type { TextToImageModel } from '../models/index.js';
+import type { ImagePolicy } from '../models/index.js';
 
 export const emaDecaySchema = z
   .object({
@@ -37,7 +37,7 @@ export class EmaPolicy {
   readonly #pairs: Map<string, [Tensor, Tensor]>;
 
   /** Starts equal to the policy's trainable parameters (call after freezing what must not train). */
-  constructor(policy: TextToImageModel) {
+  constructor(policy: ImagePolicy) {
     const trainable = policy.namedParameters().filter(([, p]) => p.requiresGrad);
     this.#pairs = new Map(trainable.map(([n, p]) => [n, [p, ownedCopy(p)] as [Tensor, Tensor]]));
   }

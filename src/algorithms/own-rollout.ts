@@ -2,7 +2,7 @@
 // own-sample rollout of RWR and AWM, and the monitor's "raise KL" on a frozen settings object (GRPO, NFT, AWM).
 import { rolloutPrompts } from '../pipeline/text-to-image.js';
 import type { Trajectory } from '../generate/trajectory.js';
-import type { PromptCondition } from '../models/index.js';
+import type { PolicyCondition } from '../models/index.js';
 import type { AlgorithmContext } from './algorithm.js';
 import type { PromptGroups } from './prompt-groups.js';
 
@@ -15,7 +15,7 @@ export interface OwnSampler {
 }
 
 /** The groups' prompts sampled by the current policy (stochastic samplers are stochastic at every step). */
-export function ownRollout(ctx: AlgorithmContext, groups: PromptGroups, sm: Readonly<OwnSampler>): Trajectory<PromptCondition> {
+export function ownRollout(ctx: AlgorithmContext, groups: PromptGroups, sm: Readonly<OwnSampler>): Trajectory<PolicyCondition> {
   const vocabulary = ctx.vocabulary;
   return rolloutPrompts(ctx.policy, groups.prompts.map((p) => p.text), groups.seeds, {
     steps: sm.steps,

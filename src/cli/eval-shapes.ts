@@ -3,7 +3,7 @@
 // prints the paired change per category and overall (eval/paired.ts); `--swap` adds the swap test
 // (eval/shapes/swap-test.ts: "A left of B" against "B left of A" from the same noise); `--grid FILE` draws the first
 // image of up to 8 prompts per category, each with its prompt and the gold evaluator's ✓/✗.
-import { loadTextToImageCheckpoint } from '../models/checkpoint.js';
+import { loadImagePolicy } from '../models/checkpoint.js';
 import { evaluateShapesModel, type ModelEvalResult } from '../eval/shapes/model-eval.js';
 import { SHAPES_EVAL_PER_CATEGORY } from '../eval/shapes/shapes-eval.js';
 import { runSwapTest, type SwapTestResult } from '../eval/shapes/swap-test.js';
@@ -58,7 +58,7 @@ interface ScoreOptions {
 }
 
 function scoreCheckpoint(dir: string, o: ScoreOptions): ModelEvalResult {
-  const model = loadTextToImageCheckpoint(dir);
+  const { model } = loadImagePolicy(dir, 'refract eval');
   try {
     const bar = o.quiet ? null : progressBar(`ShapesEval ${dir}`, o.perCategory * (o.categories?.length ?? 6) * o.samples);
     const r = evaluateShapesModel(model, {
@@ -101,7 +101,7 @@ export function runShapesEval(o: ShapesEvalFlags): void {
     throw new CliError('eval', `--categories must include position with --swap, got "${o.categories}" — add position or drop --swap`);
   }
   if (o.swap) {
-    const model = loadTextToImageCheckpoint(o.checkpoint);
+    const { model } = loadImagePolicy(o.checkpoint, 'refract eval');
     try {
       swap = runSwapTest(model, { perCategory, samplingSeed: seed, sampling: common.sampling });
     } finally {

@@ -9,6 +9,9 @@ import { loadSafetensors, saveStateDict } from '../torch/safetensors.js';
 import { quoteValue } from '../config/errors.js';
 import { TextToImageModel, parseTextToImageConfig } from './text-to-image.js';
 import { TextToVideoModel, parseTextToVideoConfig } from './text-to-video.js';
+import { ScriptGenerator } from './torchscript/generator.js';
+import { parseScriptGeneratorConfig } from './torchscript/config.js';
+import type { ImagePolicy } from './image-policy.js';
 
 export const CHECKPOINT_FORMAT = 'refract.checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -18,23 +21,49 @@ export const CONFIG_FILE = 'config.json';
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [k: string]: JsonValue };
 
 /** The model kinds a checkpoint can hold: a typed registry, not string dispatch spread over the code. */
+// A 'torchscript-generator' folder (issue #15) holds the TorchScript archive(s) its config names; its
+// model.safetensors is optional (a folder a user writes by hand has only the archive, whose weights are then used).
 const KINDS = {
   'text-to-image': {
-    build: (raw: unknown, where: string) => new TextToImageModel(parseTextToImageConfig(raw, where)),
+    build: (raw: unknown, where: string, _dir: string) => new TextToImageModel(parseTextToImageConfig(raw, where)),
     is: (m: unknown): m is TextToImageModel => m instanceof TextToImageModel,
+    weightsOptional: false,
   },
   'text-to-video': {
-    build: (raw: unknown, where: string) => new TextToVideoModel(parseTextToVideoConfig(raw, where)),
+    build: (raw: unknown, where: string, _dir: string) => new TextToVideoModel(parseTextToVideoConfig(raw, where)),
     is: (m: unknown): m is TextToVideoModel => m instanceof TextToVideoModel,
+    weightsOptional: false,
+  },
+  'torchscript-generator': {
+    build: (raw: unknown, where: string, dir: string) => ScriptGenerator.load(dir, parseScriptGeneratorConfig(raw, where), where),
+    is: (m: unknown): m is ScriptGenerator => m instanceof ScriptGenerator,
+    weightsOptional: true,
   },
 } as const;
 
 export type CheckpointKind = keyof typeof KINDS;
-export type CheckpointModel = TextToImageModel | TextToVideoModel;
+export type CheckpointModel = TextToImageModel | TextToVideoModel | ScriptGenerator;
 
 export type LoadedCheckpoint =
   | { kind: 'text-to-image'; model: TextToImageModel; extra: Record<string, JsonValue> }
-  | { kind: 'text-to-video'; model: TextToVideoModel; extra: Record<string, JsonValue> };
+  | { kind: 'text-to-video'; model: TextToVideoModel; extra: Record<string, JsonValue> }
+  | { kind: 'torchscript-generator'; model: ScriptGenerator; extra: Record<string, JsonValue> };
+
+/** An image policy as a model a checkpoint can hold (every ImagePolicy Refract builds is one). */
+export function asCheckpointModel(policy: ImagePolicy): CheckpointModel {
+  if (policy instanceof TextToImageModel || policy instanceof ScriptGenerator) return policy;
+  throw new Error(`refract saveCheckpoint: model must be a TextToImageModel or a ScriptGenerator, got ${policy.constructor.name}`);
+}
+
+/** The image policies a checkpoint folder can hold: Refract's text-to-image model or a TorchScript generator. */
+export function loadImagePolicy(dir: string, where = 'refract'): { model: TextToImageModel | ScriptGenerator; kind: CheckpointKind; extra: Record<string, JsonValue> } {
+  const ck = loadCheckpoint(dir);
+  if (ck.kind === 'text-to-video') {
+    ck.model.dispose();
+    throw new Error(`${where}: ${dir} must hold an image model, got a text-to-video checkpoint — use an image checkpoint`);
+  }
+  return ck;
+}
 
 export interface SaveCheckpointOptions {
   /** Weights dtype on disk; 'float16' halves the file (loading converts back to float32). Default 'float32'. */
@@ -73,6 +102,7 @@ export function saveCheckpoint(
   const kind = kindOf(model);
   const dtype = opts.dtype ?? 'float32';
   mkdirSync(dir, { recursive: true });
+  const config = model instanceof ScriptGenerator ? model.saveArchives(dir) : model.config;
   torch.scope(() => {
     const sd = model.stateDict();
     saveStateDict(path.join(dir, WEIGHTS_FILE), sd, { dtype, metadata: { refract_kind: kind } });
@@ -81,7 +111,7 @@ export function saveCheckpoint(
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
     kind,
-    config: model.config,
+    config,
     weights: { file: WEIGHTS_FILE, dtype, parameters: model.numParameters().total },
     extra,
     createdAt: new Date().toISOString(),
@@ -98,11 +128,12 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   const where = `refract loadCheckpoint (${file})`;
   const m = readManifest(file, where);
   const weights = path.join(dir, WEIGHTS_FILE);
-  if (!existsSync(weights))
+  const hasWeights = existsSync(weights);
+  if (!hasWeights && !KINDS[m.kind].weightsOptional)
     throw new Error(`${where}: ${weights} must exist, got no such file — copy the whole checkpoint folder`);
-  const model = KINDS[m.kind].build(m.config, `${where} field "config"`);
+  const model = KINDS[m.kind].build(m.config, `${where} field "config"`, dir);
   try {
-    loadWeights(model, weights);
+    if (hasWeights) loadWeights(model, weights);
   } catch (err) {
     model.dispose();
     throw err;

@@ -19,6 +19,8 @@ export { UNetCore, type BlockInputs, type UNetBlock, type BlockFactory } from '.
 export { SHAPES_UNET_CONFIG, parseUNetConfig, levelResolutions } from './unet-config.js';
 export type { UNetConfig, UNetSkeletonConfig } from './unet-config.js';
 export { ConditionalUNet, ResAttnBlock } from './unet.js';
+export type { ImagePolicy, PolicyCondition, PolicyDenoiser, ScriptCondition } from './image-policy.js';
+export { isPromptCondition } from './image-policy.js';
 export { PromptConditionedModel, type PromptBackbone, type PromptDenoiser } from './prompt-conditioned.js';
 export {
   TextToImageModel,
@@ -56,3 +58,11 @@ export {
   type SaveCheckpointOptions,
   type JsonValue,
 } from './checkpoint.js';
+export { ScriptGenerator, GENERATOR_ARCHIVE, ENCODER_ARCHIVE } from './torchscript/generator.js';
+export {
+  parseScriptGeneratorConfig,
+  SHAPES_SCRIPT_GENERATOR_CONFIG,
+  type ScriptGeneratorConfig,
+  type TimeInput,
+  type ScriptConditioning,
+} from './torchscript/config.js';

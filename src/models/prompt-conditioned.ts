@@ -6,6 +6,7 @@ import type { Tensor } from '../torch/index.js';
 import { Module } from '../torch/nn/module.js';
 import { z } from 'zod';
 import { nullTokens, promptEncoderConfigSchema, type PromptCondition, type PromptEncoder } from './prompt-encoder.js';
+import { isPromptCondition, type PolicyCondition, type PolicyDenoiser } from './image-policy.js';
 
 /**
  * The config schema of a prompt-conditioned model: `{ encoder, unet }`, where the backbone's cross-attention
@@ -30,9 +31,9 @@ export interface PromptBackbone extends Module {
 
 /**
  * The function samplers call: `(x [B, ...], t [B] float, cond) → prediction [B, ...]`. Structurally the same as
- * generate/'s `VelocityModel<PromptCondition>` (and `EpsilonModel<PromptCondition>`), without importing it.
+ * generate/'s `VelocityModel<PolicyCondition>` (and `EpsilonModel<PolicyCondition>`), without importing it.
  */
-export type PromptDenoiser = (x: Tensor, t: Tensor, cond: PromptCondition) => Tensor;
+export type PromptDenoiser = PolicyDenoiser;
 
 export abstract class PromptConditionedModel<B extends PromptBackbone> extends Module {
   protected constructor(
@@ -54,8 +55,13 @@ export abstract class PromptConditionedModel<B extends PromptBackbone> extends M
     return torch.scope(() => this.encoder.forward(nullTokens(batch, length)));
   }
 
-  /** One denoiser call with a precomputed condition. */
-  predict(x: Tensor, t: Tensor, cond: PromptCondition): Tensor {
+  /** One denoiser call with a precomputed condition (one this model's `encode` made). */
+  predict(x: Tensor, t: Tensor, cond: PolicyCondition): Tensor {
+    if (!isPromptCondition(cond)) {
+      throw new Error(
+        `refract ${this.constructor.name}: cond must come from this model's encode(), got a TorchScript generator's condition — encode the prompts with the model you sample`,
+      );
+    }
     return this.backbone.forward(x, t, cond);
   }
 

@@ -3,18 +3,17 @@
 import * as torch from '../torch/index.js';
 import { sampleFlow, type SampleFlowOptions } from '../generate/sample-flow.js';
 import type { Trajectory } from '../generate/trajectory.js';
-import type { TextToImageModel } from '../models/text-to-image.js';
 import { TextToVideoModel } from '../models/text-to-video.js';
-import type { PromptCondition } from '../models/index.js';
+import type { ImagePolicy, PolicyCondition } from '../models/index.js';
 import { SHAPES_VOCABULARY } from '../data/shapes/vocab.js';
 import type { WordVocabulary } from '../data/vocabulary.js';
 import { tensorToImages } from '../data/image-tensor.js';
 import type { RGBImage } from '../data/image.js';
 
-/** A prompt-conditioned image model (its config gives the latent shape). */
-export type PromptModel = TextToImageModel;
+/** A prompt-conditioned image model: Refract's own, or a TorchScript generator (models/image-policy.ts). */
+export type PromptModel = ImagePolicy;
 /** Any prompt-conditioned generator: images [B, C, H, W] or clips [B, C, F, H, W]. */
-export type PromptPolicy = TextToImageModel | TextToVideoModel;
+export type PromptPolicy = ImagePolicy | TextToVideoModel;
 
 /** One sample's shape: [C, H, W] for an image model, [C, F, H, W] for a video model. */
 export function sampleShape(model: PromptPolicy): number[] {
@@ -28,7 +27,7 @@ export interface FlowSamplingOptions {
   guidance: number;
   shift?: number;
   /** 'ode' for evaluation and sample grids; 'flow_sde' / 'cps' for RL rollouts. */
-  sde?: SampleFlowOptions<PromptCondition>['sde'];
+  sde?: SampleFlowOptions<PolicyCondition>['sde'];
   noiseLevel?: number;
   sdeWindow?: readonly [number, number];
   /** The prompts' tokenizer; default the Shapes world's (a model trained on another testbed needs its own). */
@@ -46,7 +45,7 @@ export function rolloutPrompts(
   prompts: readonly string[],
   seeds: readonly number[],
   o: FlowSamplingOptions,
-): Trajectory<PromptCondition> {
+): Trajectory<PolicyCondition> {
   if (prompts.length !== seeds.length) {
     throw new Error(`refract rollout: seeds must hold one seed per prompt (${prompts.length}), got ${seeds.length}`);
   }
@@ -55,7 +54,7 @@ export function rolloutPrompts(
       const vocabulary = o.vocabulary ?? SHAPES_VOCABULARY;
       const cond = model.encode(vocabulary.tokenizeBatch(prompts));
       const uncond = o.guidance !== 1 ? model.encodeNull(prompts.length, vocabulary.maxTokens) : undefined;
-      return sampleFlow<PromptCondition>({
+      return sampleFlow<PolicyCondition>({
         model: model.denoiser(),
         cond,
         uncond,

@@ -49,6 +49,9 @@ export function initModelConfig(config: Readonly<PretrainConfig>, testbed: Train
     );
   }
   const { kind, config: architecture, extra } = readCheckpointMetadata(dir);
+  if (kind === 'torchscript-generator') {
+    throw new Error(`refract pretrain: init must be a Refract model checkpoint, got a TorchScript generator in "${dir}" — pretrain it in PyTorch, then post-train it with refract train`);
+  }
   const recorded = testbedOfCheckpoint(kind, extra).name;
   if (recorded !== testbed.name) {
     throw new Error(

@@ -9,6 +9,6 @@ export * from './runtime.js';
 export { scope, keep, disposeAll } from './memory.js';
 export * as F from './functional.js';
 export * from './safetensors.js';
-export { ScriptModule, type ScriptOutput } from './jit.js';
+export { ScriptModule, setJitOptimize, type ScriptOutput, type MethodSchema } from './jit.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';

@@ -9,6 +9,22 @@ import { Tensor, wrap } from './tensor.js';
 /** What a TorchScript method returns: a tensor, or (nested) tuples/lists of tensors. */
 export type ScriptOutput = Tensor | ScriptOutput[];
 
+/** A TorchScript method's signature (`self` excluded); types as TorchScript prints them ("Tensor", "int"). */
+export interface MethodSchema {
+  readonly arguments: readonly { readonly name: string; readonly type: string }[];
+  readonly returns: readonly string[];
+}
+
+/**
+ * Turns the graph executor's optimisations (fusion, shape specialisation) on or off process-wide and returns the
+ * previous setting. Off, TorchScript methods run op by op like eager PyTorch, so the same inputs give bit-identical
+ * outputs on every call — what exact trajectory replay needs (the profiling executor otherwise switches to an
+ * optimised graph after its first runs, changing the last bits).
+ */
+export function setJitOptimize(enabled: boolean): boolean {
+  return native.jitSetOptimize(enabled);
+}
+
 const registry = new FinalizationRegistry<number>((id) => {
   native.jitFree(id);
 });
@@ -87,6 +103,41 @@ export class ScriptModule {
   namedParameters(): Map<string, Tensor> {
     const raw = native.jitParameters(this.id);
     return new Map(Object.entries(raw).map(([name, id]) => [name, wrap(id)]));
+  }
+
+  /** The module's buffers (state_dict entries that are not parameters) by qualified name, sharing storage. */
+  namedBuffers(): Map<string, Tensor> {
+    const raw = native.jitBuffers(this.id);
+    return new Map(Object.entries(raw).map(([name, id]) => [name, wrap(id)]));
+  }
+
+  /** Module.train(mode) on the module and its submodules; loaded modules start in eval mode. */
+  train(mode = true): this {
+    native.jitTrain(this.id, mode);
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  get training(): boolean {
+    return native.jitIsTraining(this.id);
+  }
+
+  /** copy.deepcopy: a new module with its own copy of every tensor (a frozen reference, say). */
+  clone(): ScriptModule {
+    return new ScriptModule(native.jitClone(this.id), this.path);
+  }
+
+  /** torch.jit.save: the code and the current tensor values, loadable in Python with torch.jit.load. */
+  save(file: string): void {
+    native.jitSave(this.id, file);
+  }
+
+  /** A method's signature without `self`: argument names and TorchScript types, and the return types. */
+  schema(method = 'forward'): MethodSchema {
+    return native.jitSchema(this.id, method);
   }
 
   dispose(): void {

@@ -69,6 +69,13 @@ export interface NativeBinding {
   jitCall(id: number, method: string, inputs: number[]): unknown;
   jitParameters(id: number): Record<string, number>;
   jitFree(id: number): boolean;
+  jitTrain(id: number, mode: boolean): void;
+  jitIsTraining(id: number): boolean;
+  jitBuffers(id: number): Record<string, number>;
+  jitClone(id: number): number;
+  jitSave(id: number, file: string): void;
+  jitSchema(id: number, method: string): { arguments: { name: string; type: string }[]; returns: string[] };
+  jitSetOptimize(enabled: boolean): boolean;
   setErrorClass(ctor: new (message: string, op: string) => Error): void;
 }
 

@@ -70,7 +70,6 @@ export function adaptPolicy(policy: TextToImageModel, config: Readonly<LoraConfi
 export function adaptersOffReference(policy: TextToImageModel, lora: LoraAdapters): ReferenceModel {
   const off = <T>(fn: () => T): T => lora.withAdaptersDisabled(fn);
   return {
-    config: policy.config,
     encode: (tokens) => off(() => policy.encode(tokens)),
     encodeNull: (batch, length) => off(() => policy.encodeNull(batch, length)),
     predict: (x, t, cond) => off(() => policy.predict(x, t, cond)),

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
-import type { TextToImageModel } from '../models/text-to-image.js';
+import type { ImagePolicy } from '../models/image-policy.js';
 import type { Algorithm, AlgorithmState } from '../algorithms/algorithm.js';
 import {
   latestCheckpointStep,
@@ -64,7 +64,7 @@ export function evalCheckpointDir(out: string): string {
  * Saves policy + algorithm + loop state after `iteration` into `dir`; returns the folder written. The policy's state
  * dict includes its LoRA adapters (`<layer>.lora.A/B`) when the run has them, so resume restores them too.
  */
-export function saveRunCheckpoint(dir: string, policy: TextToImageModel, algorithm: Algorithm, state: CheckpointState, keep: number): string {
+export function saveRunCheckpoint(dir: string, policy: ImagePolicy, algorithm: Algorithm, state: CheckpointState, keep: number): string {
   return torch.scope(() => {
     const algo = algorithm.stateDict();
     const s: CheckpointState = { ...state, algorithm: { name: algorithm.name, json: algo.json } };
@@ -82,7 +82,7 @@ export function latestRunCheckpoint(dir: string): number | null {
 }
 
 /** Loads a checkpoint into the policy and the algorithm; returns its state. Tensors read are freed. */
-export function loadRunCheckpoint(dir: string, policy: TextToImageModel, algorithm: Algorithm, step?: number): CheckpointState {
+export function loadRunCheckpoint(dir: string, policy: ImagePolicy, algorithm: Algorithm, step?: number): CheckpointState {
   const ck = loadTrainingCheckpoint<CheckpointState>(dir, step);
   try {
     if (ck.state.algorithm.name !== algorithm.name) {
@@ -117,6 +117,6 @@ export function hasEvalCheckpoint(out: string, iteration: number): boolean {
 }
 
 /** Saves the state at an evaluation (never pruned: any of them may become a rollback target). */
-export function saveEvalCheckpoint(out: string, policy: TextToImageModel, algorithm: Algorithm, state: CheckpointState): string {
+export function saveEvalCheckpoint(out: string, policy: ImagePolicy, algorithm: Algorithm, state: CheckpointState): string {
   return saveRunCheckpoint(evalCheckpointDir(out), policy, algorithm, state, Number.MAX_SAFE_INTEGER);
 }

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { loadCheckpoint } from '../models/checkpoint.js';
 import { ConfigError } from '../config/load.js';
 import { quoteValue } from '../config/errors.js';
-import type { TextToImageModel } from '../models/text-to-image.js';
+import { TextToImageModel } from '../models/text-to-image.js';
+import { ScriptGenerator } from '../models/torchscript/generator.js';
 import { testbedOfCheckpoint } from '../pretrain/testbeds/of-checkpoint.js';
 import { buildReward, parseRewardSpecs } from '../rewards/config.js';
 import type { RewardModel } from '../rewards/types.js';
@@ -16,15 +17,18 @@ import { adaptersOffReference, adaptPolicy } from './lora.js';
 import { buildPromptSource } from './prompt-sources.js';
 import type { RunConfig } from './config.js';
 
-/** Loads the base as a text-to-image model; errors say which config field to fix. */
-export function loadBase(dir: string): { model: TextToImageModel; vocabulary: AlgorithmContext['vocabulary'] } {
+/**
+ * Loads the base as an image policy — Refract's text-to-image model, or a generator brought as TorchScript
+ * (kind "torchscript-generator", docs/byo-generator.md); errors say which config field to fix.
+ */
+export function loadBase(dir: string): { model: TextToImageModel | ScriptGenerator; vocabulary: AlgorithmContext['vocabulary'] } {
   if (!existsSync(path.join(dir, 'config.json'))) {
     throw new ConfigError('refract train', [`field "base" must be a model folder with config.json, got ${quoteValue(dir)} — e.g. assets/base/shapes (run from the repository root)`]);
   }
   const ck = loadCheckpoint(dir);
-  if (ck.kind !== 'text-to-image') {
+  if (ck.kind === 'text-to-video') {
     ck.model.dispose();
-    throw new ConfigError('refract train', [`field "base" must be a text-to-image model, got a ${ck.kind} checkpoint in ${quoteValue(dir)} — image algorithms train image models`]);
+    throw new ConfigError('refract train', [`field "base" must be a text-to-image model or a TorchScript generator, got a ${ck.kind} checkpoint in ${quoteValue(dir)} — image algorithms train image models`]);
   }
   return { model: ck.model, vocabulary: testbedOfCheckpoint(ck.kind, ck.extra).vocabulary };
 }
@@ -40,7 +44,12 @@ export interface TrainingContext extends AlgorithmContext {
  */
 export async function buildContext(config: Readonly<RunConfig>, reward?: RewardModel): Promise<TrainingContext> {
   const { model: policy, vocabulary } = loadBase(config.base);
-  const { reference, lora } = config.lora ? adaptedPolicy(policy, config.lora, config.seed) : frozenCopy(config.base);
+  if (config.lora && policy instanceof ScriptGenerator) {
+    policy.dispose();
+    throw new ConfigError('refract train', ['field "lora" must be absent for a TorchScript generator base, got a lora section — train all its parameters, or some by name with the generator config\'s "train" patterns']);
+  }
+  const { reference, lora } =
+    config.lora && policy instanceof TextToImageModel ? adaptedPolicy(policy, config.lora, config.seed) : frozenCopy(policy, config.base);
   return {
     policy,
     reference,
@@ -54,8 +63,9 @@ export async function buildContext(config: Readonly<RunConfig>, reward?: RewardM
 
 type PolicyReference = Pick<TrainingContext, 'reference' | 'lora'>;
 
-/** Full fine-tuning: the reference is a second, frozen copy of the base. */
-function frozenCopy(base: string): PolicyReference {
+/** Full fine-tuning: the reference is a second, frozen copy of the base (a TorchScript module's deep copy). */
+function frozenCopy(policy: TextToImageModel | ScriptGenerator, base: string): PolicyReference {
+  if (policy instanceof ScriptGenerator) return { reference: policy.frozenCopy(), lora: null };
   const { model } = loadBase(base);
   model.requiresGrad_(false);
   model.eval();

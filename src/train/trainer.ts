@@ -15,7 +15,8 @@ import { loraTargets } from './lora.js';
 import path from 'node:path';
 import * as torch from '../torch/index.js';
 import { deriveSeed } from '../data/rng.js';
-import { saveCheckpoint, readCheckpointMetadata, type JsonValue } from '../models/checkpoint.js';
+import { asCheckpointModel, saveCheckpoint, readCheckpointMetadata, type JsonValue } from '../models/checkpoint.js';
+import { TextToImageModel } from '../models/text-to-image.js';
 import { testbedOfCheckpoint } from '../pretrain/testbeds/of-checkpoint.js';
 import { checkRewardCard } from './audit-gate.js';
 import { RunStore } from '../store/run-store.js';
@@ -243,11 +244,12 @@ async function iterate(session: TrainingSession, config: Readonly<RunConfig>, fi
 /** The final model in <out>/final (LoRA merged into the base's shape first). */
 function writeFinalModel(config: Readonly<RunConfig>, ctx: TrainingContext, last: number): void {
   ctx.lora?.merge(); // LoRA: W₀ + (α/r)·B·A folded in, so the final model is a plain checkpoint of the base's shape
-  const lora: Record<string, JsonValue> = config.lora
-    ? { lora: { ...config.lora, targets: loraTargets(ctx.policy, config.lora), merged: true } }
-    : {};
+  const lora: Record<string, JsonValue> =
+    config.lora && ctx.policy instanceof TextToImageModel
+      ? { lora: { ...config.lora, targets: loraTargets(ctx.policy, config.lora), merged: true } }
+      : {};
   // the testbed names the tokenizer of a later `refract sample`
-  saveCheckpoint(path.join(config.out, 'final'), ctx.policy, { algorithm: config.algorithm, iteration: last, testbed: baseTestbed(config.base), ...lora });
+  saveCheckpoint(path.join(config.out, 'final'), asCheckpointModel(ctx.policy), { algorithm: config.algorithm, iteration: last, testbed: baseTestbed(config.base), ...lora });
 }
 
 /** The testbed of the base checkpoint (its prompts' vocabulary), recorded in the final model's metadata. */

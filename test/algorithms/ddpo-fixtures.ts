@@ -43,7 +43,7 @@ export const brightnessReward: RewardModel = {
   },
 };
 
-export function tinyContext(seed = 0, modelSeed = 1): AlgorithmContext {
+export function tinyContext(seed = 0, modelSeed = 1): AlgorithmContext & { policy: TextToImageModel } {
   const policy = tinyModel(modelSeed);
   const reference = cloneModel(policy);
   reference.requiresGrad_(false);
@@ -52,7 +52,7 @@ export function tinyContext(seed = 0, modelSeed = 1): AlgorithmContext {
 }
 
 /** All parameters of a model flattened into one array (for before/after comparisons). */
-export function flatParameters(m: TextToImageModel): number[] {
+export function flatParameters(m: Pick<TextToImageModel, 'parameters'>): number[] {
   return torch.scope(() => m.parameters().flatMap((p) => p.detach().toArray()));
 }
 

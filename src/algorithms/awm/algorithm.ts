@@ -13,7 +13,7 @@ import { groupRelativeAdvantages } from '../../credit/group-relative.js';
 import { advantageStats, type AdvantageStats } from '../../credit/advantages.js';
 import { ownRollout, withScaledKl } from '../own-rollout.js';
 import type { Trajectory } from '../../generate/trajectory.js';
-import type { PromptCondition } from '../../models/index.js';
+import type { PolicyCondition } from '../../models/index.js';
 import type { RewardResult } from '../../rewards/types.js';
 import type { AlgorithmContext, AlgorithmState } from '../algorithm.js';
 import { OnlineAlgorithm, type GroupShape } from '../online-algorithm.js';
@@ -37,7 +37,7 @@ interface AwmUpdate {
   decay: number;
 }
 
-export class AwmAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, AwmCredit, AwmUpdate> {
+export class AwmAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, AwmCredit, AwmUpdate> {
   readonly name = 'awm';
   #settings: Readonly<AwmSettings>;
   /** The KL-to-EMA anchor; null when emaKlCoefficient is 0. */
@@ -58,7 +58,7 @@ export class AwmAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, A
     return { prompts: this.#settings.promptsPerIteration, samplesPerPrompt: this.#settings.groupSize };
   }
 
-  protected rollout(groups: PromptGroups): Trajectory<PromptCondition> {
+  protected rollout(groups: PromptGroups): Trajectory<PolicyCondition> {
     return ownRollout(this.ctx, groups, this.#settings.sampler);
   }
 
@@ -68,7 +68,7 @@ export class AwmAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, A
     return { advantages: awmAdvantages(a, s.advantageClip, s.advantageMax), stats: advantageStats(a, s.advantageClip) };
   }
 
-  protected update(trajectory: Trajectory<PromptCondition>, credit: AwmCredit, groups: PromptGroups, iteration: number): AwmUpdate {
+  protected update(trajectory: Trajectory<PolicyCondition>, credit: AwmCredit, groups: PromptGroups, iteration: number): AwmUpdate {
     const schedule = trajectory.schedule;
     if (schedule.kind !== 'flow') throw new Error(`refract train: awm rollouts must use a flow schedule, got "${schedule.kind}"`);
     const { policy, reference } = this.ctx;

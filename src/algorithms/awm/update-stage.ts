@@ -6,7 +6,7 @@
 import type { Tensor } from '../../torch/index.js';
 import * as torch from '../../torch/index.js';
 import type { AdamW } from '../../torch/optim/index.js';
-import type { PromptCondition, TextToImageModel } from '../../models/index.js';
+import type { PolicyCondition, ImagePolicy } from '../../models/index.js';
 import type { ReferenceModel } from '../algorithm.js';
 import { accumulatedStep, runEpochs, type MinibatchLoss } from '../accumulated-step.js';
 import type { EmaPolicy } from '../ema-policy.js';
@@ -15,14 +15,14 @@ import { awmLoss } from './loss.js';
 import type { AwmSettings } from './config.js';
 
 export interface AwmUpdateInput {
-  policy: TextToImageModel;
+  policy: ImagePolicy;
   /** The EMA copy (null when emaKlCoefficient is 0). */
   ema: EmaPolicy | null;
   reference: ReferenceModel;
   optimizer: AdamW;
   /** The policy's samples x₀ [B, …] and their conditioning. */
   x0: Tensor;
-  cond: PromptCondition;
+  cond: PolicyCondition;
   /** The rollout sampler's σ grid (for timesteps.distribution 'grid'). */
   sigmas: readonly number[];
   /** A per sample (clipped and scaled), [B]. */
@@ -50,7 +50,7 @@ export interface AwmUpdateDiagnostics {
 }
 
 interface Fixed {
-  points: TrainingPoints<PromptCondition>;
+  points: TrainingPoints<PolicyCondition>;
   target: Tensor;
   advantage: Tensor;
   vRef: Tensor | null;

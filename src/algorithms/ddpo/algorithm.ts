@@ -4,7 +4,7 @@
 import { optimizerFromState, optimizerToState } from '../optimizer-state.js';
 import type { Tensor } from '../../torch/index.js';
 import type { Trajectory } from '../../generate/trajectory.js';
-import type { PromptCondition } from '../../models/index.js';
+import type { PolicyCondition } from '../../models/index.js';
 import { PerPromptStatTracker, type StatTrackerState } from '../../credit/stat-tracker.js';
 import { clipAdvantages } from '../../credit/group-relative.js';
 import { selectSteps } from '../../credit/step-selection.js';
@@ -24,7 +24,7 @@ interface DdpoCredit {
   stats: AdvantageStats;
 }
 
-export class DdpoAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, DdpoCredit, DdpoUpdateDiagnostics> {
+export class DdpoAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, DdpoCredit, DdpoUpdateDiagnostics> {
   readonly name = 'ddpo';
   readonly #settings: Readonly<DdpoSettings>;
   readonly #tracker: PerPromptStatTracker;
@@ -39,7 +39,7 @@ export class DdpoAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, 
     return { prompts: this.#settings.promptsPerIteration, samplesPerPrompt: this.#settings.samplesPerPrompt };
   }
 
-  protected rollout(groups: PromptGroups): Trajectory<PromptCondition> {
+  protected rollout(groups: PromptGroups): Trajectory<PolicyCondition> {
     return ddpoRollout(this.ctx.policy, groups, this.#settings.sampler, this.ctx.vocabulary);
   }
 
@@ -49,7 +49,7 @@ export class DdpoAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, 
     return { advantages: clipAdvantages(raw, clip), stats: advantageStats(raw, clip) };
   }
 
-  protected update(trajectory: Trajectory<PromptCondition>, credit: DdpoCredit, _groups: PromptGroups, iteration: number): DdpoUpdateDiagnostics {
+  protected update(trajectory: Trajectory<PolicyCondition>, credit: DdpoCredit, _groups: PromptGroups, iteration: number): DdpoUpdateDiagnostics {
     const s = this.#settings;
     const steps = selectSteps(
       s.trainSteps ? { kind: 'random', count: s.trainSteps, seed: s.seed } : { kind: 'all' },

@@ -5,7 +5,7 @@ import { sampleDdim } from '../../generate/sample-ddim.js';
 import { flowVpAlphasCumprod, vpEpsilonModelOfFlow } from '../../generate/flow-vp.js';
 import type { EpsilonModel } from '../../generate/types.js';
 import type { Trajectory } from '../../generate/trajectory.js';
-import type { PromptCondition, TextToImageModel } from '../../models/index.js';
+import type { PolicyCondition, ImagePolicy } from '../../models/index.js';
 import { sampleShape } from '../../pipeline/text-to-image.js';
 import type { WordVocabulary } from '../../data/vocabulary.js';
 import { SHAPES_VOCABULARY } from '../../data/shapes/vocab.js';
@@ -17,22 +17,22 @@ import type { ReferenceModel } from '../algorithm.js';
 export const FLOW_VP_SCHEDULE = Object.freeze({ spacing: 'trailing', setAlphaToOne: true } as const);
 
 /** A flow model's ε-predictor on VP variables (the policy's: what rollout and replay run; the reference's: its KL). */
-export function ddpoEpsilonModel(model: ReferenceModel, sampler: Readonly<DdpoSection['sampler']>): EpsilonModel<PromptCondition> {
+export function ddpoEpsilonModel(model: ReferenceModel, sampler: Readonly<DdpoSection['sampler']>): EpsilonModel<PolicyCondition> {
   return vpEpsilonModelOfFlow(model.denoiser(), sampler.numTimesteps);
 }
 
 export function ddpoRollout(
-  policy: TextToImageModel,
+  policy: ImagePolicy,
   groups: PromptGroups,
   sampler: Readonly<DdpoSection['sampler']>,
   vocabulary: WordVocabulary = SHAPES_VOCABULARY,
-): Trajectory<PromptCondition> {
+): Trajectory<PolicyCondition> {
   const texts = groups.prompts.map((p) => p.text);
   return torch.noGrad(() =>
     torch.scope(() => {
       const cond = policy.encode(vocabulary.tokenizeBatch(texts));
       const uncond = sampler.guidance !== 1 ? policy.encodeNull(texts.length, vocabulary.maxTokens) : undefined;
-      return sampleDdim<PromptCondition>({
+      return sampleDdim<PolicyCondition>({
         model: ddpoEpsilonModel(policy, sampler),
         cond,
         uncond,

@@ -14,7 +14,7 @@ import { sliceTrajectory, catTrajectories, type Trajectory } from '../../generat
 import { stepKl } from '../../generate/step-kl.js';
 import { gatherSteps } from '../../credit/step-advantages.js';
 import { Rng, deriveSeed } from '../../data/rng.js';
-import type { PromptCondition, TextToImageModel } from '../../models/index.js';
+import type { PolicyCondition, ImagePolicy } from '../../models/index.js';
 import type { EpsilonModel } from '../../generate/types.js';
 import { clippedPolicyLoss } from '../policy-loss.js';
 import type { ReferenceModel } from '../algorithm.js';
@@ -22,10 +22,10 @@ import { ddpoEpsilonModel } from './rollout-stage.js';
 import type { DdpoSettings } from './config.js';
 
 export interface DdpoUpdateInput {
-  policy: TextToImageModel;
+  policy: ImagePolicy;
   reference: ReferenceModel;
   optimizer: AdamW;
-  trajectory: Trajectory<PromptCondition>;
+  trajectory: Trajectory<PolicyCondition>;
   /** A_i per sample [B] (already normalised and clipped). */
   advantages: Tensor;
   /** Trained step indices (stochastic ones). */
@@ -130,7 +130,7 @@ interface MinibatchResult {
  * Replays the samples `idx` under θ, forms the clipped surrogate and back-propagates `weight`·loss (the minibatch's
  * share of its accumulation group's mean; 0 skips the backward). A non-finite loss is reported, not applied.
  */
-function minibatchStep(input: DdpoUpdateInput, model: EpsilonModel<PromptCondition>, idx: number[], weight: number, wantKl: boolean): MinibatchResult {
+function minibatchStep(input: DdpoUpdateInput, model: EpsilonModel<PolicyCondition>, idx: number[], weight: number, wantKl: boolean): MinibatchResult {
   const { settings: s, steps } = input;
   return torch.scope(() => {
     const sub = selectSamples(input.trajectory, idx);
@@ -152,7 +152,7 @@ function minibatchStep(input: DdpoUpdateInput, model: EpsilonModel<PromptConditi
 }
 
 /** Mean over samples and trained steps of stepKl(μ_θ, μ_ref, σ_t) — the exact per-element Gaussian KL for DDIM. */
-function referenceKl(input: DdpoUpdateInput, sub: Trajectory<PromptCondition>, means: Tensor, stdDevs: Tensor): number {
+function referenceKl(input: DdpoUpdateInput, sub: Trajectory<PolicyCondition>, means: Tensor, stdDevs: Tensor): number {
   return torch.scope(() => {
     const refModel = ddpoEpsilonModel(input.reference, input.settings.sampler);
     const ref = torch.noGrad(() => replayLogProbs(refModel, sub, input.steps));
@@ -170,7 +170,7 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 }
 
 /** The trajectory of the samples `idx` (any order), as one batch. */
-function selectSamples(t: Trajectory<PromptCondition>, idx: readonly number[]): Trajectory<PromptCondition> {
+function selectSamples(t: Trajectory<PolicyCondition>, idx: readonly number[]): Trajectory<PolicyCondition> {
   const parts = idx.map((i) => sliceTrajectory(t, i, i + 1));
   return parts.length === 1 ? parts[0]! : catTrajectories(parts);
 }

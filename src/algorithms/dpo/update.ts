@@ -8,7 +8,7 @@ import { flowMatchingLoss } from '../../generate/flow-matching-loss.js';
 import { SHAPES_VOCABULARY } from '../../data/shapes/vocab.js';
 import type { WordVocabulary } from '../../data/vocabulary.js';
 import { deriveSeed } from '../../data/rng.js';
-import type { TextToImageModel } from '../../models/index.js';
+import type { ImagePolicy } from '../../models/index.js';
 import { diffusionDpoLoss } from './loss.js';
 import type { ReferenceModel } from '../algorithm.js';
 
@@ -91,7 +91,7 @@ export function drawPairNoise(
 }
 
 export function dpoUpdate(
-  policy: TextToImageModel,
+  policy: ImagePolicy,
   reference: ReferenceModel,
   optimizer: AdamW,
   pairs: PairBatch,

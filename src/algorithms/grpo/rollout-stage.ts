@@ -2,15 +2,15 @@
 // SDE sampler, recording the trajectory for replay.
 import { rolloutPrompts, type PromptModel } from '../../pipeline/text-to-image.js';
 import type { Trajectory } from '../../generate/trajectory.js';
-import type { PromptCondition } from '../../models/index.js';
+import type { PolicyCondition } from '../../models/index.js';
 import type { WordVocabulary } from '../../data/vocabulary.js';
 import type { PromptGroups } from '../prompt-groups.js';
 import type { GrpoSettings } from './config.js';
 
 export interface RolloutBatch extends PromptGroups {
-  trajectory: Trajectory<PromptCondition>;
+  trajectory: Trajectory<PolicyCondition>;
   /** x₀ of the trajectory (what the reward scores). */
-  readonly finalSample: Trajectory<PromptCondition>['finalSample'];
+  readonly finalSample: Trajectory<PolicyCondition>['finalSample'];
 }
 
 /** Prompts and seeds are functions of (seed, iteration) (drawPromptGroups): a resumed run samples what the original would. */

@@ -15,7 +15,7 @@ import { groupRelativeAdvantages } from '../../credit/group-relative.js';
 import { advantageStats, type AdvantageStats } from '../../credit/advantages.js';
 import { rolloutPrompts } from '../../pipeline/text-to-image.js';
 import type { Trajectory } from '../../generate/trajectory.js';
-import type { PromptCondition } from '../../models/index.js';
+import type { PolicyCondition } from '../../models/index.js';
 import type { RewardResult } from '../../rewards/types.js';
 import type { AlgorithmContext, AlgorithmState } from '../algorithm.js';
 import { withScaledKl } from '../own-rollout.js';
@@ -39,7 +39,7 @@ interface NftUpdate {
   decay: number;
 }
 
-export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, NftCredit, NftUpdate> {
+export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, NftCredit, NftUpdate> {
   readonly name = 'nft';
   #settings: Readonly<NftSettings>;
   readonly #old: EmaPolicy;
@@ -61,7 +61,7 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, N
   }
 
   /** The old policy's ODE samples of the groups' prompts. */
-  protected rollout(groups: PromptGroups): Trajectory<PromptCondition> {
+  protected rollout(groups: PromptGroups): Trajectory<PolicyCondition> {
     const { steps, guidance } = this.#settings.sampler;
     const vocabulary = this.ctx.vocabulary;
     const texts = groups.prompts.map((p) => p.text);
@@ -76,7 +76,7 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, N
     return { r: optimalityProbability(a, s.advantageClip), stats: advantageStats(a, s.advantageClip) };
   }
 
-  protected update(trajectory: Trajectory<PromptCondition>, credit: NftCredit, groups: PromptGroups, iteration: number): NftUpdate {
+  protected update(trajectory: Trajectory<PolicyCondition>, credit: NftCredit, groups: PromptGroups, iteration: number): NftUpdate {
     const schedule = trajectory.schedule;
     if (schedule.kind !== 'flow') throw new Error(`refract train: nft rollouts must use a flow schedule, got "${schedule.kind}"`);
     const { policy, reference } = this.ctx;

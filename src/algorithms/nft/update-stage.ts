@@ -6,7 +6,7 @@
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
 import type { AdamW } from '../../torch/optim/index.js';
-import type { PromptCondition, TextToImageModel } from '../../models/index.js';
+import type { PolicyCondition, ImagePolicy } from '../../models/index.js';
 import { meanOverNonBatch } from '../../generate/per-sample.js';
 import type { ReferenceModel } from '../algorithm.js';
 import { accumulatedStep, runEpochs, type MinibatchLoss } from '../accumulated-step.js';
@@ -16,13 +16,13 @@ import { nftLoss } from './loss.js';
 import type { NftSettings } from './config.js';
 
 export interface NftUpdateInput {
-  policy: TextToImageModel;
+  policy: ImagePolicy;
   old: EmaPolicy;
   reference: ReferenceModel;
   optimizer: AdamW;
   /** The old policy's clean samples x₀ [B, …] and the conditioning they were sampled with. */
   x0: Tensor;
-  cond: PromptCondition;
+  cond: PolicyCondition;
   /** The rollout sampler's σ grid (for timesteps.distribution 'grid'). */
   sigmas: readonly number[];
   /** r per sample, [B]. */
@@ -50,7 +50,7 @@ export interface NftUpdateDiagnostics {
 
 /** The tensors every minibatch reads. */
 interface Fixed {
-  points: TrainingPoints<PromptCondition>;
+  points: TrainingPoints<PolicyCondition>;
   vOld: Tensor;
   vRef: Tensor | null;
   /** r per point, [K·B]. */

@@ -12,7 +12,7 @@ import { guidedModel } from '../../generate/guidance.js';
 import { defaultConditioningOps } from '../../generate/conditioning.js';
 import { standardNormal } from '../../generate/per-sample.js';
 import { sampleShape } from '../../pipeline/text-to-image.js';
-import type { PromptCondition } from '../../models/index.js';
+import type { PolicyCondition } from '../../models/index.js';
 import { isDifferentiable, type DifferentiableRewardModel, type RewardModel, type RewardPrompt } from '../../rewards/types.js';
 import type { Algorithm, AlgorithmContext, AlgorithmState, AlgorithmStepLog } from '../algorithm.js';
 import { optimizerFromState, optimizerToState } from '../optimizer-state.js';
@@ -130,7 +130,7 @@ export class RewardBackpropAlgorithm implements Algorithm {
   }
 
   /** x_T from per-sample seeds, then the method's sampler pass (ReFL, DRaFT-K or DRaFT-LV). */
-  #generate(it: number, prompts: RewardPrompt[], cond: PromptCondition, uncond: PromptCondition, range: SampleRange | null, total: number): Generated {
+  #generate(it: number, prompts: RewardPrompt[], cond: PolicyCondition, uncond: PolicyCondition, range: SampleRange | null, total: number): Generated {
     const c = this.#config;
     const model = guidedModel(this.#ctx.policy.denoiser(), { uncond, scale: c.sampler.guidance });
     const first = range?.start ?? 0; // seeds keyed by the sample's index in the iteration's full draw
@@ -155,7 +155,7 @@ export class RewardBackpropAlgorithm implements Algorithm {
   }
 
   /** DRaFT-LV: n re-noisings of the detached sample, each denoised in one step with a graph. */
-  #draftLv(it: number, prompts: RewardPrompt[], cond: PromptCondition, uncond: PromptCondition, samples: Tensor, first: number, total: number): Generated {
+  #draftLv(it: number, prompts: RewardPrompt[], cond: PolicyCondition, uncond: PolicyCondition, samples: Tensor, first: number, total: number): Generated {
     const n = this.#config.draft.lvSamples;
     const gen = new torch.Generator(deriveSeed(this.#ctx.seed, it, 5));
     // drawn for all `total` samples of the iteration and narrowed to this rank's rows (all of them in one process)
@@ -165,7 +165,7 @@ export class RewardBackpropAlgorithm implements Algorithm {
       return B === total ? all : all.narrow(0, first, B);
     });
     gen.dispose();
-    const ops = defaultConditioningOps<PromptCondition>();
+    const ops = defaultConditioningOps<PolicyCondition>();
     const lvModel = guidedModel(this.#ctx.policy.denoiser(), { uncond: ops.cat(Array(n).fill(uncond)), scale: this.#config.sampler.guidance });
     const sigmas = this.#sigmas;
     const scored = draftLvPredictions(lvModel, ops.cat(Array(n).fill(cond)), samples, sigmas[sigmas.length - 2]!, noises);

@@ -4,7 +4,7 @@
 // estimate of that KL up to its time weighting — the flow counterpart of DDPO's / ReFL's pull towards the base.
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
-import type { TextToImageModel } from '../../models/index.js';
+import type { ImagePolicy } from '../../models/index.js';
 import type { ReferenceModel } from '../algorithm.js';
 
 /**
@@ -12,7 +12,7 @@ import type { ReferenceModel } from '../algorithm.js';
  * drawn for all of them and narrowed, so each sample gets the draw it would get in one process.
  */
 export function referenceAnchor(
-  policy: TextToImageModel,
+  policy: ImagePolicy,
   reference: ReferenceModel,
   x0: Tensor,
   tokens: Tensor,

@@ -9,7 +9,7 @@ import { PerPromptStatTracker, type StatTrackerState } from '../../credit/stat-t
 import { advantageStats, type AdvantageStats } from '../../credit/advantages.js';
 import { ownRollout } from '../own-rollout.js';
 import type { Trajectory } from '../../generate/trajectory.js';
-import type { PromptCondition } from '../../models/index.js';
+import type { PolicyCondition } from '../../models/index.js';
 import type { RewardResult } from '../../rewards/types.js';
 import type { AlgorithmContext, AlgorithmState } from '../algorithm.js';
 import { OnlineAlgorithm, type GroupShape } from '../online-algorithm.js';
@@ -25,7 +25,7 @@ interface RwrCredit {
   stats: AdvantageStats;
 }
 
-export class RwrAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, RwrCredit, RwrUpdateDiagnostics> {
+export class RwrAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, RwrCredit, RwrUpdateDiagnostics> {
   readonly name = 'rwr';
   readonly #settings: Readonly<RwrSettings>;
   /** DDPO's per-prompt buffers, when advantage.kind is 'tracker'. */
@@ -42,7 +42,7 @@ export class RwrAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, R
     return { prompts: this.#settings.promptsPerIteration, samplesPerPrompt: this.#settings.samplesPerPrompt };
   }
 
-  protected rollout(groups: PromptGroups): Trajectory<PromptCondition> {
+  protected rollout(groups: PromptGroups): Trajectory<PolicyCondition> {
     return ownRollout(this.ctx, groups, this.#settings.sampler);
   }
 
@@ -55,7 +55,7 @@ export class RwrAlgorithm extends OnlineAlgorithm<Trajectory<PromptCondition>, R
     return { weights: rewardWeights(advantages.toArray(), s.temperature, s.maxWeight), stats: advantageStats(advantages) };
   }
 
-  protected update(trajectory: Trajectory<PromptCondition>, credit: RwrCredit, groups: PromptGroups, iteration: number): RwrUpdateDiagnostics {
+  protected update(trajectory: Trajectory<PolicyCondition>, credit: RwrCredit, groups: PromptGroups, iteration: number): RwrUpdateDiagnostics {
     const samples = trajectory.finalSample.clamp(-1, 1); // the data range the base was trained on
     const { policy, reference } = this.ctx;
     return rwrUpdateStage({

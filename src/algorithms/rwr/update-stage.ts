@@ -8,18 +8,18 @@ import type { AdamW } from '../../torch/optim/index.js';
 import { clippedGradNorm } from '../data-parallel.js';
 import { defaultConditioningOps } from '../../generate/conditioning.js';
 import { deriveSeed } from '../../data/rng.js';
-import type { PromptCondition, TextToImageModel } from '../../models/index.js';
+import type { PolicyCondition, ImagePolicy } from '../../models/index.js';
 import { drawNoisedTimes, rwrLossTerms } from './loss.js';
 import type { RwrSettings } from './config.js';
 import type { ReferenceModel } from '../algorithm.js';
 
 export interface RwrUpdateInput {
-  policy: TextToImageModel;
+  policy: ImagePolicy;
   reference: ReferenceModel;
   optimizer: AdamW;
   /** The policy's samples x₀ [B, …] in the data range [−1, 1]. */
   samples: Tensor;
-  cond: PromptCondition;
+  cond: PolicyCondition;
   /** Normalised weights w_i, sum 1. */
   weights: readonly number[];
   settings: Readonly<RwrSettings>;
@@ -53,7 +53,7 @@ export function rwrUpdateStage(input: RwrUpdateInput): RwrUpdateDiagnostics {
   const beta = s.referenceCoefficient;
   const withReference = beta > 0 || s.monitorKl;
   const ranks = input.ranks ?? 1;
-  const ops = defaultConditioningOps<PromptCondition>();
+  const ops = defaultConditioningOps<PolicyCondition>();
   const params = optimizer.paramGroups.flatMap((g) => g.params);
   const acc = { loss: 0, weighted: 0, mean: 0, gradNorm: 0, steps: 0, skipped: 0 };
   let anchorBeforeUpdate = NaN;

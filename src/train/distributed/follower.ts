@@ -5,7 +5,7 @@
 import * as torch from '../../torch/index.js';
 import { deriveSeed } from '../../data/rng.js';
 import type { Algorithm } from '../../algorithms/algorithm.js';
-import type { TextToImageModel } from '../../models/index.js';
+import type { ImagePolicy } from '../../models/index.js';
 import type { RewardModel } from '../../rewards/types.js';
 import type { RunConfig } from '../config.js';
 import { buildContext } from '../setup.js';
@@ -36,7 +36,7 @@ export async function followTraining(config: Readonly<RunConfig>, run: Distribut
   }
 }
 
-async function follow(config: Readonly<RunConfig>, run: DistributedRun, policy: TextToImageModel, algorithm: Algorithm): Promise<FollowResult> {
+async function follow(config: Readonly<RunConfig>, run: DistributedRun, policy: ImagePolicy, algorithm: Algorithm): Promise<FollowResult> {
   let last = 0;
   for (;;) {
     try {

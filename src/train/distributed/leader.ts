@@ -3,7 +3,7 @@
 // is sent whenever it was replaced (the start, a resume, a monitor's rollback), and the monitor's KL raise reaches
 // every rank. The loop (src/train/trainer.ts) and the session cannot tell it from the algorithm itself.
 import type { Algorithm, AlgorithmState, AlgorithmStepLog } from '../../algorithms/algorithm.js';
-import type { TextToImageModel } from '../../models/index.js';
+import type { ImagePolicy } from '../../models/index.js';
 import { faultError, type DistributedRun } from './run-group.js';
 import { sendState } from './state-sync.js';
 
@@ -15,7 +15,7 @@ export class LeaderAlgorithm implements Algorithm {
   constructor(
     private readonly inner: Algorithm,
     private readonly run: DistributedRun,
-    private readonly policy: TextToImageModel,
+    private readonly policy: ImagePolicy,
   ) {
     const scale = inner.scaleKlCoefficient?.bind(inner);
     if (scale) {

@@ -5,7 +5,7 @@
 import * as torch from '../../torch/index.js';
 import type { Tensor, DType } from '../../torch/index.js';
 import { broadcast } from '../../torch/distributed/index.js';
-import type { TextToImageModel } from '../../models/index.js';
+import type { ImagePolicy } from '../../models/index.js';
 import type { Algorithm } from '../../algorithms/algorithm.js';
 import type { JsonValue } from '../../models/checkpoint.js';
 import type { DistributedRun } from './run-group.js';
@@ -19,7 +19,7 @@ function broadcastInto(t: Tensor, run: DistributedRun): void {
 }
 
 /** Rank 0: posts the 'sync' message and broadcasts the policy and the algorithm state. */
-export function sendState(run: DistributedRun, policy: TextToImageModel, algorithm: Algorithm): void {
+export function sendState(run: DistributedRun, policy: ImagePolicy, algorithm: Algorithm): void {
   torch.scope(() =>
     torch.noGrad(() => {
       const weights = policy.stateDict();
@@ -38,7 +38,7 @@ export function sendState(run: DistributedRun, policy: TextToImageModel, algorit
 }
 
 /** The other ranks: takes the state announced by `message` (a 'sync' read from the control channel). */
-export function receiveState(run: DistributedRun, message: Extract<ControlMessage, { kind: 'sync' }>, policy: TextToImageModel, algorithm: Algorithm): void {
+export function receiveState(run: DistributedRun, message: Extract<ControlMessage, { kind: 'sync' }>, policy: ImagePolicy, algorithm: Algorithm): void {
   torch.scope(() =>
     torch.noGrad(() => {
       const weights = policy.stateDict();
