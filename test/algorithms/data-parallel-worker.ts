@@ -14,6 +14,8 @@ import { shapesPromptSource } from '../../src/train/prompt-sources.js';
 import { ALGORITHMS, type AlgorithmName } from '../../src/train/registry.js';
 
 const env = process.env;
+// `node --test dist/test/` runs every file under a test folder: without the test's environment this is not a worker.
+if (env['REFRACT_TEST_OUT'] === undefined) process.exit(0);
 const name = (env['REFRACT_TEST_ALGORITHM'] ?? 'grpo') as AlgorithmName;
 const section = JSON.parse(env['REFRACT_TEST_SECTION'] ?? '{}') as Record<string, unknown>;
 const worldSize = Number(env['WORLD_SIZE'] ?? 1);

@@ -3,6 +3,8 @@
 import * as torch from '../../../src/torch/index.js';
 import * as dist from '../../../src/torch/distributed/index.js';
 
+// `node --test dist/test/` runs every file under a test folder: without a rank this is not a worker.
+if (process.env['RANK'] === undefined) process.exit(0);
 const rank = Number(process.env['RANK']);
 const worldSize = Number(process.env['WORLD_SIZE']);
 const scenario = process.env['REFRACT_TEST_SCENARIO'] ?? 'collectives';
