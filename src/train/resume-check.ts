@@ -1,10 +1,10 @@
-// What may change between a run and its resume: the iteration count and sample budget (to extend a run), the
+// What may change between a run and its resume: the iteration count, sample and wall-time budgets (to extend a run), the
 // thread count and the divergence thresholds (they only decide when to stop). Anything else that shapes the run — shared fields, the monitor, the run's own algorithm section —
 // would make the resumed run a different experiment. Sections of other algorithms are not the run's business.
 import { ConfigError } from '../config/load.js';
 import { sharedRunShape, type RunConfig } from './config.js';
 
-const MAY_CHANGE: ReadonlySet<string> = new Set(['iterations', 'maxSamples', 'threads', 'divergence']);
+const MAY_CHANGE: ReadonlySet<string> = new Set(['iterations', 'maxSamples', 'maxSeconds', 'threads', 'divergence']);
 
 export function assertResumable(saved: Readonly<RunConfig>, current: Readonly<RunConfig>): void {
   const keys = ['algorithm', ...Object.keys(sharedRunShape), current.algorithm].filter((k) => !MAY_CHANGE.has(k));
@@ -13,7 +13,7 @@ export function assertResumable(saved: Readonly<RunConfig>, current: Readonly<Ru
   if (differ.length > 0) {
     throw new ConfigError('refract train --resume', [
       `field(s) ${differ.map((k) => `"${k}"`).join(', ')} must match the run being resumed in ${current.out}, got different values — ` +
-        'only iterations, maxSamples, threads and divergence may change; restore them, or start a new run in another out folder',
+        'only iterations, maxSamples, maxSeconds, threads and divergence may change; restore them, or start a new run in another out folder',
     ]);
   }
 }

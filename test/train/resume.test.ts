@@ -88,6 +88,9 @@ test('resume refuses a config that changes the experiment, naming the field', as
     await assert.rejects(runTraining(changed, {}, { resume: true }), /field\(s\) "grpo" must match the run being resumed/);
     const extended = await runTraining(parseRunConfig(tinyRunConfig(base, out, { iterations: 2, eval: { every: 0 } })), {}, { resume: true });
     assert.equal(extended.lastIteration, 2);
+    // a wall-time budget may be extended like the iteration count (a generous one: the tiny run ends on iterations)
+    const longer = await runTraining(parseRunConfig(tinyRunConfig(base, out, { iterations: 3, maxSeconds: 3600, eval: { every: 0 } })), {}, { resume: true });
+    assert.equal(longer.lastIteration, 3);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
