@@ -76,18 +76,7 @@ auto& stores = *new std::map<int32_t, c10::intrusive_ptr<c10d::Store>>();
 auto& groups = *new std::map<int32_t, std::unique_ptr<Group>>();
 int32_t nextId = 1;
 
-template <typename F>
-Napi::Value guarded(const Napi::CallbackInfo& info, const std::string& op, F&& body) {
-  try {
-    return body();
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const c10::Error& e) {
-    refract::throwTorchError(info.Env(), op, e.what_without_backtrace());
-  } catch (const std::exception& e) {
-    refract::throwTorchError(info.Env(), op, e.what());
-  }
-}
+using refract::guarded;  // native/handles.h
 
 int64_t intArg(const Napi::Value& v, const char* what) {
   if (!v.IsNumber()) throw std::runtime_error(std::string(what) + " must be a number");

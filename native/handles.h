@@ -18,6 +18,20 @@ Napi::Value wrapTensorHandle(Napi::Env env, at::Tensor tensor);
 /** Throws the TS layer's TorchError carrying `op` and `message`. */
 [[noreturn]] void throwTorchError(const Napi::Env& env, const std::string& op, const std::string& message);
 
+/** Runs `body`, turning libtorch's and C++'s exceptions into a TorchError named after `op` (N-API errors pass). */
+template <typename F>
+Napi::Value guarded(const Napi::CallbackInfo& info, const std::string& op, F&& body) {
+  try {
+    return body();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const c10::Error& e) {
+    throwTorchError(info.Env(), op, e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    throwTorchError(info.Env(), op, e.what());
+  }
+}
+
 }  // namespace refract
 
 /** Registers the c10d binding (native/distributed.cc) on the addon's exports. */

@@ -117,18 +117,7 @@ Napi::FunctionReference errorClass;
   throw Napi::Error::New(env, op + ": " + message);
 }
 
-template <typename F>
-Napi::Value guarded(const Napi::CallbackInfo& info, const std::string& op, F&& body) {
-  try {
-    return body();
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const c10::Error& e) {
-    throwTorch(info.Env(), op, e.what_without_backtrace());
-  } catch (const std::exception& e) {
-    throwTorch(info.Env(), op, e.what());
-  }
-}
+using refract::guarded;  // native/handles.h
 
 // ---------- tensors in and out ----------
 
