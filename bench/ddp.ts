@@ -11,6 +11,7 @@ import { parseRunConfig } from '../src/train/config.js';
 import { buildContext } from '../src/train/setup.js';
 import { GrpoAlgorithm } from '../src/algorithms/grpo/index.js';
 import { deriveSeed } from '../src/data/rng.js';
+import { GRPO_SHAPES_SETTINGS } from './grpo-shapes-settings.js';
 
 const iterations = Number(process.argv[2] ?? 3);
 const lora = process.argv[3] === 'lora';
@@ -23,17 +24,7 @@ const config = parseRunConfig({
   base: 'assets/base/shapes',
   rewards: [{ kind: 'shapes_gold', options: { total: 'partial' } }],
   ...(lora ? { lora: { rank: 4, alpha: 4 } } : {}),
-  grpo: {
-    promptsPerIteration: 4,
-    groupSize: 8,
-    sampler: { steps: 10, guidance: 3, noiseLevel: 0.7, sde: 'flow_sde', sdeWindow: [0, 5] },
-    trainSteps: 3,
-    innerEpochs: 1,
-    minibatchSize: 16,
-    clipRange: 0.001,
-    klCoefficient: 0.01,
-    lr: 0.00005,
-  },
+  grpo: { ...GRPO_SHAPES_SETTINGS, promptsPerIteration: 4 },
 });
 
 let group: dist.ProcessGroup | undefined;

@@ -31,17 +31,11 @@ import { loadTextToImageCheckpoint } from '../src/models/checkpoint.js';
 import type { RewardBatch, RewardModel, RewardResult } from '../src/rewards/types.js';
 import { shapesPromptSource } from '../src/train/prompt-sources.js';
 import { SHAPES_BASE_DIR } from './shapes-base.js';
+import { GRPO_SHAPES_SETTINGS } from './grpo-shapes-settings.js';
 
 export const E2E_GRPO: Readonly<GrpoSection> = parseGrpoSection({
+  ...GRPO_SHAPES_SETTINGS,
   promptsPerIteration: 8,
-  groupSize: 8,
-  sampler: { steps: 10, guidance: 3, noiseLevel: 0.7, sde: 'flow_sde', sdeWindow: [0, 5] },
-  trainSteps: 3,
-  innerEpochs: 1,
-  minibatchSize: 16,
-  clipRange: 0.001,
-  klCoefficient: 0.01,
-  lr: 0.00005,
   gradClip: 1,
   advantageStd: 'group',
 });
