@@ -53,11 +53,12 @@ export function groundingLoss(context: Tensor, targets: GroundingArrays, heads: 
     const target = torch.fromTypedArray(targets.position, [b, 2, 2]);
     const squared = heads.position.forward(nouns).sub(target).square().mul(mask); // m_k ‖W·c_k − p_k‖² per coordinate
     const position = squared.sum().div(Math.max(1, slots));
-    const named = targets.color.some((c) => c !== IGNORE_COLOR);
-    const logits = heads.color.forward(nouns).reshape(b * 2, COLORS.length);
-    const color = named
-      ? torch.F.crossEntropy(logits, torch.fromTypedArray(targets.color, [b * 2]).long(), { ignoreIndex: IGNORE_COLOR })
-      : logits.sum().mul(0); // keeps the graph shape; a batch without named colours contributes nothing
+    // cross_entropy averages over the named slots; with none it would be 0/0, so such a batch contributes 0
+    const color = targets.color.some((c) => c !== IGNORE_COLOR)
+      ? torch.F.crossEntropy(heads.color.forward(nouns).reshape(b * 2, COLORS.length), torch.fromTypedArray(targets.color, [b * 2]).long(), {
+          ignoreIndex: IGNORE_COLOR,
+        })
+      : torch.zeros([]);
     return { position, color };
   });
 }

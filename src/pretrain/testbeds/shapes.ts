@@ -8,6 +8,7 @@ import { TextToImageModel, parseTextToImageConfig, SHAPES_TEXT_TO_IMAGE_CONFIG }
 import { evaluateShapesModel } from '../../eval/shapes/model-eval.js';
 import { writeGridPng } from '../../eval/report/png.js';
 import { checkEncoderFits, type PretrainModel, type TrainingTestbed } from './types.js';
+import { groundingEnabled } from '../grounding.js';
 
 /** The model as an image model, or an error naming the testbed (a video checkpoint fed to an image testbed). */
 export function asImageModel(model: PretrainModel, testbed: string): TextToImageModel {
@@ -31,9 +32,9 @@ export const SHAPES_TESTBED: TrainingTestbed = {
       heldOut: config.data.heldOut === 'default' ? DEFAULT_HELD_OUT : null,
       categoryWeights: { ...DEFAULT_TRAINING_SAMPLE_OPTIONS.categoryWeights, ...config.data.categoryWeights },
       condDropout: config.training.condDropout,
-      grounding: config.training.grounding.position > 0 || config.training.grounding.color > 0,
+      grounding: groundingEnabled(config.training.grounding),
     });
-    return b.grounding === undefined ? { x: b.images, tokens: b.tokens } : { x: b.images, tokens: b.tokens, grounding: b.grounding };
+    return { x: b.images, tokens: b.tokens, ...(b.grounding === undefined ? {} : { grounding: b.grounding }) };
   },
   evaluate(model, o) {
     const r = evaluateShapesModel(asImageModel(model, 'shapes'), { perCategory: o.n, sampling: o.sampling });
