@@ -5,7 +5,7 @@ import path from 'node:path';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import * as torch from '../torch/index.js';
 import { loadPretrainConfig } from '../pretrain/config.js';
-import { setupPretrain, runPretrain, emaModel, type PretrainRun } from '../pretrain/loop.js';
+import { setupPretrain, runPretrain, emaModel, lastPretrainStep, type PretrainRun } from '../pretrain/loop.js';
 import type { PretrainConfig } from '../pretrain/config.js';
 import { latestCheckpointStep } from '../store/training-checkpoint.js';
 import { CliError } from './errors.js';
@@ -38,7 +38,7 @@ export function registerPretrain(program: Command): void {
 /** The pretraining run itself: progress bar, periodic evaluations, log.json, and the export when asked. */
 function trainBase(config: Readonly<PretrainConfig>, opts: { resume?: boolean; export?: string }): void {
   const run = setupPretrain(config, opts.resume ?? false);
-  const total = config.training.steps;
+  const total = lastPretrainStep(config);
   console.log(
     `refract pretrain: ${run.model.numParameters().total} parameters, ` +
       `${config.init !== undefined && run.startStep === 1 ? `fine-tuning ${config.init}, ` : ''}` +

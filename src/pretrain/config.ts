@@ -35,6 +35,11 @@ export const pretrainConfigSchema = z
     training: z
       .object({
         steps: posInt.default(20000),
+        /**
+         * Stop after this step while keeping the learning-rate schedule of `steps` (a snapshot of a longer run, so
+         * that run and snapshot are one reproducible recipe). Absent: run all `steps`.
+         */
+        stopAfter: posInt.optional(),
         batchSize: posInt.default(32),
         lr: z.number().positive().default(3e-4),
         weightDecay: z.number().nonnegative().default(0.01),
@@ -85,6 +90,14 @@ export const pretrainConfigSchema = z
         code: 'custom',
         path: ['training', 'grounding'],
         message: `must be 0 outside the shapes testbed (its scenes give the targets), got testbed "${c.testbed}"`,
+      });
+    }
+    const { stopAfter, steps } = c.training;
+    if (stopAfter !== undefined && stopAfter > steps) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['training', 'stopAfter'],
+        message: `must be at most training.steps (${steps}), got ${stopAfter} — raise steps or lower stopAfter`,
       });
     }
   });

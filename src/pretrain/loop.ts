@@ -199,11 +199,18 @@ export function emaModel(run: PretrainRun): PretrainModel {
   return m;
 }
 
-/** Runs steps startStep..config.training.steps, checkpointing and evaluating on schedule. */
+/** The last step a run takes: training.stopAfter when set (a snapshot of the longer schedule), else training.steps. */
+export function lastPretrainStep(config: Readonly<PretrainConfig>): number {
+  const t = config.training;
+  return Math.min(t.steps, t.stopAfter ?? t.steps);
+}
+
+/** Runs steps startStep..lastPretrainStep(config), checkpointing and evaluating on schedule. */
 export function runPretrain(run: PretrainRun, config: Readonly<PretrainConfig>, hooks: PretrainHooks = {}): void {
   const t = config.training;
+  const last = lastPretrainStep(config);
   let consecutiveSkips = 0;
-  for (let step = run.startStep; step <= t.steps; step++) {
+  for (let step = run.startStep; step <= last; step++) {
     const m = pretrainStep(run, config, step);
     if (m.skipped) {
       run.skippedSteps++;
@@ -215,11 +222,11 @@ export function runPretrain(run: PretrainRun, config: Readonly<PretrainConfig>, 
       }
     } else consecutiveSkips = 0;
     hooks.onStep?.(m);
-    if (step % config.checkpoint.every === 0 || step === t.steps) {
+    if (step % config.checkpoint.every === 0 || step === last) {
       const folder = checkpointPretrain(run, config, step);
       hooks.onCheckpoint?.(step, folder);
     }
-    if (config.eval.every > 0 && (step % config.eval.every === 0 || step === t.steps) && hooks.onEval) {
+    if (config.eval.every > 0 && (step % config.eval.every === 0 || step === last) && hooks.onEval) {
       const m2 = emaModel(run);
       try {
         hooks.onEval(step, m2);
