@@ -8,11 +8,17 @@ export interface Progress {
   stop(): void;
 }
 
-export function progressBar(label: string, total: number, fieldsFormat = '', start = 0): Progress {
-  if (process.stdout.isTTY !== true) return lineProgress(label, total, start);
+export interface ProgressOptions {
+  /** Show only the percentage (the value counts abstract units, e.g. thousandths of a budget), not value/total. */
+  percentOnly?: boolean;
+}
+
+export function progressBar(label: string, total: number, fieldsFormat = '', start = 0, opts: ProgressOptions = {}): Progress {
+  if (process.stdout.isTTY !== true) return lineProgress(label, total, start, opts);
+  const count = opts.percentOnly === true ? '' : '{value}/{total} ';
   const bar = new cliProgress.SingleBar(
     {
-      format: `${label} |{bar}| {value}/{total} {percentage}% ETA {eta_formatted} ${fieldsFormat}`,
+      format: `${label} |{bar}| ${count}{percentage}% ETA {eta_formatted} ${fieldsFormat}`,
       barsize: 24,
       hideCursor: process.stdout.isTTY === true,
       etaBuffer: 50,
@@ -34,7 +40,7 @@ function formatSeconds(s: number): string {
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
 }
 
-function lineProgress(label: string, total: number, start: number, everyMs = 10_000): Progress {
+function lineProgress(label: string, total: number, start: number, opts: ProgressOptions, everyMs = 10_000): Progress {
   const t0 = Date.now();
   let last = 0;
   const print = (value: number, fields: Record<string, string | number>): void => {
@@ -42,7 +48,9 @@ function lineProgress(label: string, total: number, start: number, everyMs = 10_
     const rate = (value - start) / Math.max(elapsed, 1e-9);
     const eta = rate > 0 ? (total - value) / rate : NaN;
     const extra = Object.entries(fields).map(([k, v]) => `${k} ${v}`).join('  ');
-    process.stdout.write(`${label} ${value}/${total} (${((100 * value) / total).toFixed(1)}%) elapsed ${formatSeconds(elapsed)} ETA ${formatSeconds(eta)}  ${extra}\n`);
+    const pct = `${((100 * value) / total).toFixed(1)}%`;
+    const done = opts.percentOnly === true ? pct : `${value}/${total} (${pct})`;
+    process.stdout.write(`${label} ${done} elapsed ${formatSeconds(elapsed)} ETA ${formatSeconds(eta)}  ${extra}\n`);
   };
   let lastFields: Record<string, string | number> = {};
   let lastValue = start;

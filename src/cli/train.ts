@@ -7,6 +7,7 @@ import { runTraining, type TrainingHooks, type TrainingResult } from '../train/t
 import type { EvalSnapshot, TrainingMonitor } from '../train/monitor.js';
 import { ALGORITHM_NAMES } from '../train/registry.js';
 import { progressBar, type Progress } from './progress.js';
+import { budgetFraction, type BudgetUsed } from '../train/budget.js';
 import { writeTrainingReport } from '../eval/report/training-report.js';
 import { CliError, EXIT } from './errors.js';
 import { DEFAULT_TIMEOUT_MS } from '../torch/distributed/index.js';
@@ -18,16 +19,24 @@ import { followTraining } from '../train/distributed/follower.js';
 import { checkDataParallel } from '../train/distributed/check.js';
 import { backendFor, checkDevice } from '../train/device.js';
 
+const BUDGET_UNITS = 1000;
+
 /** Progress bar (reward, KL, ETA), evaluation lines and monitor actions on stdout. */
 export function consoleHooks(config: Readonly<RunConfig>, label = config.algorithm): TrainingHooks & { stop(): void } {
   let bar: Progress | undefined;
+  const units = (used: BudgetUsed): number => Math.round(BUDGET_UNITS * budgetFraction(config, used));
   return {
     onStart: (s) => {
       if (s.resumed) process.stdout.write(`resuming run ${s.runId} at iteration ${s.firstIteration} (${s.samplesUsed} samples so far)\n`);
-      bar = progressBar(label, config.iterations, 'reward {reward} kl {kl} samples {samples} {skipped}', s.firstIteration - 1);
+      // progress in thousandths of the binding budget (iterations, samples or wall time), so the ETA is the run's
+      const used = { iterations: s.firstIteration - 1, samples: s.samplesUsed, seconds: s.secondsUsed };
+      bar = progressBar(label, BUDGET_UNITS, 'iteration {it}  reward {reward} kl {kl} samples {samples} {skipped}', units(used), {
+        percentOnly: true,
+      });
     },
     onStep: (it, log, p) => {
-      bar?.update(it, {
+      bar?.update(units({ iterations: it, samples: p.samplesUsed, seconds: p.secondsUsed }), {
+        it,
         reward: fmt(log.reward, 3),
         kl: Number.isFinite(log.klToReference) ? log.klToReference.toExponential(2) : '—',
         samples: p.samplesUsed,

@@ -100,7 +100,7 @@ export class TrainingSession {
     });
     this.started = true;
     this.#loop.divergence = { baseNorm: weightNorm(this.ctx.policy.parameters()), gradNorms: [] };
-    this.hooks.onStart?.({ runId: this.runId, firstIteration: 1, resumed: false, samplesUsed: 0 });
+    this.hooks.onStart?.({ runId: this.runId, firstIteration: 1, resumed: false, samplesUsed: 0, secondsUsed: 0 });
     if (this.config.eval.every > 0) await this.#evaluate(0, {});
     this.#checkpoint(0);
     return 1;
@@ -122,7 +122,13 @@ export class TrainingSession {
     this.#loggedEvals = new Set(this.store.evaluations(this.runId).map((e) => e.step));
     this.#loggedCheckpoint = this.store.latestCheckpoint(this.runId)?.step ?? -1;
     this.#lastCheckpoint = state.iteration;
-    this.hooks.onStart?.({ runId: this.runId, firstIteration: state.iteration + 1, resumed: true, samplesUsed: this.samplesUsed });
+    this.hooks.onStart?.({
+      runId: this.runId,
+      firstIteration: state.iteration + 1,
+      resumed: true,
+      samplesUsed: this.samplesUsed,
+      secondsUsed: this.secondsUsed,
+    });
     return state.iteration + 1;
   }
 
@@ -145,7 +151,7 @@ export class TrainingSession {
       loop.since.rewardSum += log.reward;
       loop.since.rewardCount++;
     }
-    this.hooks.onStep?.(it, log, { samplesUsed: loop.samplesUsed, consecutiveSkips: loop.consecutiveSkips });
+    this.hooks.onStep?.(it, log, { samplesUsed: loop.samplesUsed, secondsUsed: this.secondsUsed, consecutiveSkips: loop.consecutiveSkips });
     const health = this.#judge(it, log);
     if (health.stop) {
       this.#logStep(it, log, { weightNorm: health.norm });

@@ -42,8 +42,12 @@ export interface TrainingHooks {
   monitors?: readonly TrainingMonitor[];
   /** Replaces the config's reward (tests, custom rewards). */
   reward?: RewardModel;
-  onStart?(info: { runId: number; firstIteration: number; resumed: boolean; samplesUsed: number }): void;
-  onStep?(iteration: number, log: AlgorithmStepLog, progress: { samplesUsed: number; consecutiveSkips: number }): void;
+  onStart?(info: { runId: number; firstIteration: number; resumed: boolean; samplesUsed: number; secondsUsed: number }): void;
+  onStep?(
+    iteration: number,
+    log: AlgorithmStepLog,
+    progress: { samplesUsed: number; secondsUsed: number; consecutiveSkips: number },
+  ): void;
   onEval?(snapshot: EvalSnapshot): void;
   onCheckpoint?(iteration: number, folder: string): void;
   onMonitorAction?(iteration: number, monitor: string, action: MonitorAction, outcome: string): void;
