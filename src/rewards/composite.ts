@@ -36,7 +36,7 @@ export class CompositeReward implements RewardModel {
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup !== undefined) {
       throw new Error(
-        `refract reward composite: member names must be unique, got '${dup}' twice — give one a name option`,
+        `refract reward composite: member names must be unique, got '${dup}' twice — give one spec a name (rewards[i].name)`,
       );
     }
     for (const k of Object.keys(opts.weights ?? {})) {
@@ -101,4 +101,23 @@ export class CompositeReward implements RewardModel {
 
 export function compositeReward(opts: CompositeRewardOptions): CompositeReward {
   return new CompositeReward(opts);
+}
+
+/**
+ * The same reward under another name, so one kind can be a composite member twice (e.g. the gold evaluator's
+ * pass/fail and its partial credit, weighted separately). Scores, components and gradients are the model's own.
+ */
+export function renamedReward(model: RewardModel, name: string): RewardModel {
+  const renamed: RewardModel = {
+    name,
+    version: model.version,
+    components: model.components,
+    differentiable: model.differentiable,
+    score: (batch) => model.score(batch),
+  };
+  if (model.scoreDifferentiable !== undefined) {
+    const f = model.scoreDifferentiable.bind(model);
+    return { ...renamed, scoreDifferentiable: f, ...(model.close ? { close: () => model.close!() } : {}) };
+  }
+  return model.close ? { ...renamed, close: () => model.close!() } : renamed;
 }

@@ -8,6 +8,7 @@
  *     - { kind: quality, weight: 0.2 }
  *     - { kind: constraint, options: { forbiddenColors: [red] } }
  *     - { kind: preference, options: { pairs: 1500, labelNoise: 0.1, steps: 800, cache: runs/rm-cache } }
+ *     - { kind: shapes_gold, name: pass, weight: 1, options: { total: gold } }   # a second member of one kind
  *
  * One spec builds that reward; several build a CompositeReward with the weights (GDPO weighting is the credit
  * layer's, composite.ts).
@@ -17,7 +18,7 @@ import { parseConfig } from '../config/load.js';
 import { loadShippedClassifier } from '../eval/classifier/io.js';
 import { COLORS } from '../data/shapes/types.js';
 import { classifierReward } from './classifier.js';
-import { compositeReward } from './composite.js';
+import { compositeReward, renamedReward } from './composite.js';
 import { constraintReward } from './constraint.js';
 import { ocrReward } from './ocr.js';
 import { NSFW_MODELS, nsfwReward } from './nsfw.js';
@@ -97,7 +98,18 @@ export const REWARD_KINDS = Object.keys(OPTION_SCHEMAS) as RewardKind[];
 
 function specOf<K extends RewardKind>(kind: K) {
   const options: z.ZodType = OPTION_SCHEMAS[kind];
-  return z.object({ kind: z.literal(kind), weight: z.number().default(1), options: options.optional() }).strict();
+  return z
+    .object({
+      kind: z.literal(kind),
+      /** The member's name inside a composite (default: the reward's own), so one kind can appear twice. */
+      name: z
+        .string()
+        .regex(/^[a-z][a-z0-9_]*$/, 'must be lower_snake_case (it names the composite\'s components)')
+        .optional(),
+      weight: z.number().default(1),
+      options: options.optional(),
+    })
+    .strict();
 }
 
 const specSchema = z.discriminatedUnion('kind', [
@@ -116,7 +128,7 @@ export const rewardsConfigSchema = z.array(specSchema).min(1);
 
 /** One reward spec, its options typed by its kind. */
 export type RewardSpec = {
-  [K in RewardKind]: { kind: K; weight: number; options: z.infer<(typeof OPTION_SCHEMAS)[K]> };
+  [K in RewardKind]: { kind: K; name?: string | undefined; weight: number; options: z.infer<(typeof OPTION_SCHEMAS)[K]> };
 }[RewardKind];
 
 type Builders = { [K in RewardKind]: (o: z.infer<(typeof OPTION_SCHEMAS)[K]>) => RewardModel | Promise<RewardModel> };
@@ -150,7 +162,8 @@ export async function buildReward(specs: readonly RewardSpec[]): Promise<RewardM
   const build = REWARD_BUILDERS as Readonly<
     Record<RewardKind, (o: RewardSpec['options']) => RewardModel | Promise<RewardModel>>
   >;
-  const models = await Promise.all(specs.map((s) => build[s.kind](s.options)));
+  const built = await Promise.all(specs.map((s) => build[s.kind](s.options)));
+  const models = built.map((m, i) => (specs[i]!.name === undefined ? m : renamedReward(m, specs[i]!.name!)));
   if (models.length === 1) return models[0]!;
   return compositeReward({
     rewards: models,

@@ -23,3 +23,36 @@ test('reward specs validate into typed specs and build a weighted composite; bad
   assert.throws(() => parseRewardSpecs([{ kind: 'shapes_gold', options: { moed: 'strict' } }]), /0\.options/);
   assert.throws(() => parseRewardSpecs([]), /rewards/);
 });
+
+test('one kind twice: a named member composes with the unnamed one, and duplicate names are refused', async () => {
+  const rm = await buildReward(
+    parseRewardSpecs([
+      { kind: 'shapes_gold', weight: 0.5, options: { total: 'partial' } },
+      { kind: 'shapes_gold', name: 'pass', weight: 0.5, options: { total: 'gold' } },
+    ]),
+  );
+  assert.ok(rm instanceof CompositeReward);
+  assert.deepEqual(rm.weights, { shapes_gold: 0.5, pass: 0.5 });
+  const samples = shapesSamples(4, 11);
+  // images paired with the next sample's prompt: mostly failures, some with partial credit
+  const batch = {
+    rgb: samples.map((s) => s.image),
+    prompts: samples.map((_, i) => rewardPrompt(samples[(i + 1) % samples.length]!.prompt)),
+  };
+  const direct = await new ShapesGoldReward({ total: 'partial' }).score(batch);
+  const r = await rm.score(batch);
+  for (let i = 0; i < samples.length; i++) {
+    const want = 0.5 * direct.components.partial![i]! + 0.5 * direct.components.gold![i]!;
+    assert.ok(Math.abs(r.total[i]! - want) < 1e-6, `sample ${i}: ${r.total[i]} vs ${want}`);
+    assert.equal(r.components['pass.gold']![i], direct.components.gold![i]);
+  }
+  assert.ok(
+    [...direct.components.partial!].some((p, i) => p !== direct.components.gold![i]),
+    'the batch tells partial from gold apart',
+  );
+  await assert.rejects(
+    buildReward(parseRewardSpecs([{ kind: 'shapes_gold' }, { kind: 'shapes_gold', options: { total: 'partial' } }])),
+    /member names must be unique, got 'shapes_gold' twice — give one spec a name/,
+  );
+  assert.throws(() => parseRewardSpecs([{ kind: 'shapes_gold', name: 'Pass Rate' }]), /0\.name/);
+});
