@@ -24,13 +24,18 @@ test('torchrun variables: absent or WORLD_SIZE=1 is one process; otherwise every
   assert.throws(() => rankEnvFrom({ WORLD_SIZE: '2', RANK: '0', MASTER_PORT: '70000' }), /MASTER_PORT must be a TCP port/);
 });
 
-test('a data-parallel config: a sharded algorithm, samples divisible by the ranks, no per-rank sample counts', () => {
+test('a data-parallel config: samples divisible by the ranks (online), any pair count (offline DPO)', () => {
   const grpo = (over: Record<string, unknown>) => parseRunConfig({ algorithm: 'grpo', grpo: { promptsPerIteration: 2, groupSize: 4, ...over } });
   checkDataParallel(grpo({}), 2);
   checkDataParallel(grpo({}), 8);
   assert.throws(() => checkDataParallel(grpo({}), 3), /grpo.promptsPerIteration × grpo.groupSize must be a multiple of the 3 ranks, got 2 × 4 = 8/);
   assert.throws(() => checkDataParallel(grpo({ skipZeroVarianceGroups: true }), 2), /grpo.skipZeroVarianceGroups must be false with several ranks/);
-  assert.throws(() => checkDataParallel(parseRunConfig({ algorithm: 'dpo' }), 2), /algorithm must be one of grpo, ddpo, rwr, nft, awm, reward_backprop with 2 ranks, got dpo — .*--nproc 1/);
+  checkDataParallel(parseRunConfig({ algorithm: 'dpo' }), 2); // 8 × 8 online samples
+  checkDataParallel(parseRunConfig({ algorithm: 'dpo', dpo: { mode: 'offline', offline: { pairsPerIteration: 5 } } }), 3); // any pair count
+  assert.throws(
+    () => checkDataParallel(parseRunConfig({ algorithm: 'dpo', dpo: { online: { promptsPerIteration: 3, groupSize: 3 } } }), 2),
+    /^UsageError: refract train: dpo.online.promptsPerIteration × dpo.online.groupSize must be a multiple of the 2 ranks, got 3 × 3 = 9 — change them or --nproc$/,
+  );
   checkDataParallel(parseRunConfig({ algorithm: 'rwr', rwr: { promptsPerIteration: 3, samplesPerPrompt: 2 } }), 2);
   checkDataParallel(parseRunConfig({ algorithm: 'reward_backprop', reward_backprop: { batchSize: 4 } }), 4);
   assert.throws(() => checkDataParallel(parseRunConfig({ algorithm: 'reward_backprop', reward_backprop: { batchSize: 6 } }), 4), /reward_backprop.batchSize must be a multiple of the 4 ranks, got 6/);
