@@ -87,6 +87,20 @@ const CASES: [string, string, Record<string, unknown>, Record<string, string>?][
   ['nft', 'nft', { promptsPerIteration: 2, groupSize: 4, minibatchSize: 4, innerEpochs: 1, sampler: { steps: 4 }, timesteps: { perSample: 2 }, lr: 1e-3 }],
   ['rwr', 'rwr', { promptsPerIteration: 2, samplesPerPrompt: 4, minibatchSize: 3, innerEpochs: 1, sampler: { steps: 4 }, lr: 1e-3 }],
   ['reward_backprop', 'reward_backprop', { batchSize: 4, sampler: { steps: 4 }, draft: { k: 1, lvSamples: 2 }, regularizer: { kind: 'reference', weight: 0.5 }, lr: 1e-3 }],
+  // 3 groups × 4 on 2 ranks, group 0 flat (skipped): rank 0 trains 2 samples, rank 1 6; 2 optimizer steps, whose
+  // members (a global shuffle) fall on either rank
+  [
+    'grpo skipZeroVarianceGroups',
+    'grpo',
+    { promptsPerIteration: 3, groupSize: 4, minibatchSize: 2, updatesPerEpoch: 2, innerEpochs: 1, sampler: { steps: 4 }, lr: 1e-3, klCoefficient: 0.01, skipZeroVarianceGroups: true },
+    { REFRACT_TEST_FLAT_GROUPS: '[0]' },
+  ],
+  [
+    'grpo dense',
+    'grpo',
+    { promptsPerIteration: 2, groupSize: 4, minibatchSize: 4, innerEpochs: 1, sampler: { steps: 4 }, lr: 1e-3, klCoefficient: 0.01, dense: { map: 'red' } },
+    { REFRACT_TEST_DENSE: '1' },
+  ],
   ['dpo online', 'dpo', { mode: 'online', innerEpochs: 1, minibatchSize: 2, lr: 1e-3, online: { promptsPerIteration: 2, groupSize: 4, pairing: 'all', sampler: { steps: 4 } } }],
   ['dpo offline', 'dpo', { mode: 'offline', innerEpochs: 1, minibatchSize: 2, lr: 1e-3, offline: { pairsPerIteration: 5, source: { kind: 'synthetic', count: 8 } } }],
 ];

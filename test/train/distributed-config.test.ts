@@ -29,7 +29,7 @@ test('a data-parallel config: samples divisible by the ranks (online), any pair 
   checkDataParallel(grpo({}), 2);
   checkDataParallel(grpo({}), 8);
   assert.throws(() => checkDataParallel(grpo({}), 3), /grpo.promptsPerIteration × grpo.groupSize must be a multiple of the 3 ranks, got 2 × 4 = 8/);
-  assert.throws(() => checkDataParallel(grpo({ skipZeroVarianceGroups: true }), 2), /grpo.skipZeroVarianceGroups must be false with several ranks/);
+  checkDataParallel(grpo({ skipZeroVarianceGroups: true, dense: { map: 'pixel_alignment' } }), 2); // decided on all rewards
   checkDataParallel(parseRunConfig({ algorithm: 'dpo' }), 2); // 8 × 8 online samples
   checkDataParallel(parseRunConfig({ algorithm: 'dpo', dpo: { mode: 'offline', offline: { pairsPerIteration: 5 } } }), 3); // any pair count
   assert.throws(

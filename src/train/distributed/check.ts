@@ -45,10 +45,4 @@ export function checkDataParallel(config: Readonly<RunConfig>, worldSize: number
         `got ${s.promptsPerIteration} × ${perPrompt} = ${samples} — change them or --nproc`,
     );
   }
-  if (name === 'grpo') {
-    if (config.grpo.skipZeroVarianceGroups) {
-      fail('grpo.skipZeroVarianceGroups must be false with several ranks, got true — ranks would train on different sample counts; set it to false or run with --nproc 1');
-    }
-    if (config.grpo.dense) fail('grpo.dense must be absent with several ranks, got a dense-credit section — dense credit is aligned to the rank\'s own latents, not sharded yet; drop it or run with --nproc 1');
-  }
 }
