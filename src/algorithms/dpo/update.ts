@@ -191,18 +191,20 @@ function updateLog(
   epochStats: EpochStats[],
   dp: DataParallel | undefined,
 ): DpoUpdateLog {
-  const keys = ['accuracy', 'margin', 'policyGap', 'referenceGap'] as const;
-  const ends = [epochStats[0]!, epochStats[epochStats.length - 1]!];
-  const summed = sumOverRanks([acc.loss, ...ends.flatMap((e) => keys.map((k) => e[k]))], dp);
-  const [firstEpoch, lastEpoch] = [0, 1].map((j) => Object.fromEntries(keys.map((k, i) => [k, summed[1 + j * keys.length + i]!])) as Record<(typeof keys)[number], number>);
+  const first = epochStats[0]!;
+  const last = epochStats[epochStats.length - 1]!;
+  const [loss, accuracy, margin, policyGap, referenceGap, lastAccuracy, lastMargin] = sumOverRanks(
+    [acc.loss, first.accuracy, first.margin, first.policyGap, first.referenceGap, last.accuracy, last.margin],
+    dp,
+  );
   return {
-    loss: summed[0]! / Math.max(1, acc.n),
-    implicitAccuracy: firstEpoch!.accuracy,
-    implicitMargin: firstEpoch!.margin,
-    lastImplicitAccuracy: lastEpoch!.accuracy,
-    lastImplicitMargin: lastEpoch!.margin,
-    policyLossGap: firstEpoch!.policyGap,
-    referenceLossGap: firstEpoch!.referenceGap,
+    loss: loss! / Math.max(1, acc.n),
+    implicitAccuracy: accuracy!,
+    implicitMargin: margin!,
+    lastImplicitAccuracy: lastAccuracy!,
+    lastImplicitMargin: lastMargin!,
+    policyLossGap: policyGap!,
+    referenceLossGap: referenceGap!,
     gradNorm: acc.steps > 0 ? acc.gradNorm / acc.steps : NaN,
     skippedEpochs: acc.skipped,
   };
