@@ -94,6 +94,7 @@ export REFRACT_THREADS=${REFRACT_THREADS:-4}
 step "engine tests on CUDA"
 if [[ $has_gpu == 1 ]]; then
   check "cuda.test" 90 node --test --test-reporter=spec dist/test/torch/cuda.test.js
+  check "device.test" 60 node --test --test-reporter=spec dist/test/torch/device.test.js
 else
   echo "no GPU: the CUDA tests would skip — stopping the CUDA part here (dry run)"
   node --test dist/test/torch/cuda.test.js | grep -E '^# (pass|skip|fail)' || true

@@ -30,6 +30,18 @@ export function shardRange(count: number, rank: number, worldSize: number): Samp
   return { start: rank * per, end: (rank + 1) * per };
 }
 
+/**
+ * Rank `rank`'s contiguous share of `count` items that need not split evenly (Diffusion-DPO's pairs, GRPO's
+ * surviving samples): the first count mod N ranks hold one more. Callers weight each item by 1/count and the rank's
+ * gradient by N, so the averaged gradient is still the mean over all `count` items.
+ */
+export function balancedRange(count: number, rank: number, worldSize: number): SampleRange {
+  const base = Math.floor(count / worldSize);
+  const extra = count % worldSize;
+  const start = rank * base + Math.min(rank, extra);
+  return { start, end: start + base + (rank < extra ? 1 : 0) };
+}
+
 /** The rank's share of the iteration's prompt groups (group ids stay global). */
 export function shardGroups(groups: PromptGroups, range: SampleRange): PromptGroups {
   const cut = <T>(a: readonly T[]): T[] => a.slice(range.start, range.end);
@@ -56,6 +68,34 @@ export function gatherRewards(local: RewardResult, dp: DataParallel): RewardResu
     ...(local.uncertainty !== undefined ? { uncertainty: gather(local.uncertainty) } : {}),
     meta: local.meta,
   };
+}
+
+/** Every rank's rows of `local` [n, …] (equal n on every rank), concatenated in rank order: a new tensor. */
+export function gatherRows(local: Tensor, dp: DataParallel): Tensor {
+  return torch.scope(() => torch.cat(allGather(local.contiguous(), { group: dp })));
+}
+
+/**
+ * Element-wise sums of `values` over the ranks (float64): partial sums that each rank weighted by its share of a
+ * global count add up to the single-process value. One process: `values` unchanged.
+ */
+export function sumOverRanks(values: readonly number[], dp: DataParallel | undefined): number[] {
+  if (dp === undefined || values.length === 0) return [...values];
+  return torch.scope(() => {
+    const t = torch.tensor([...values], { dtype: 'float64' });
+    allReduce(t, { group: dp });
+    return t.toArray() as number[];
+  });
+}
+
+/** Element-wise maxima of `values` over the ranks (NaN-free inputs). One process: unchanged. */
+export function maxOverRanks(values: readonly number[], dp: DataParallel | undefined): number[] {
+  if (dp === undefined || values.length === 0) return [...values];
+  return torch.scope(() => {
+    const t = torch.tensor([...values], { dtype: 'float64' });
+    allReduce(t, { group: dp, op: 'max' });
+    return t.toArray() as number[];
+  });
 }
 
 /**

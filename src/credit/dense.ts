@@ -128,8 +128,13 @@ export function weightedGaussianLogProb(value: Tensor, mean: Tensor, std: Tensor
  * Each map dim must equal the latent's (resize the map to the latent resolution first).
  */
 export function alignDense(dense: Tensor, latent: Tensor): Tensor {
+  return alignDenseToShape(dense, latent.shape);
+}
+
+/** alignDense against a latent's shape [B, C, ...] (e.g. all B samples of an iteration whose latents are sharded). */
+export function alignDenseToShape(dense: Tensor, latentShape: readonly number[]): Tensor {
   const d = dense.shape;
-  const l = latent.shape;
+  const l = latentShape;
   const target = [d[0]!, 1, ...d.slice(1), ...new Array<number>(Math.max(0, l.length - d.length - 1)).fill(1)];
   const fits = target.length === l.length && d[0] === l[0] && d.slice(1).every((n, i) => n === l[i + 2]);
   if (!fits) {

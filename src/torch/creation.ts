@@ -4,10 +4,13 @@ import { aten } from './ops.js';
 import { dtypeCode, dtypeOfTypedArray, type AnyTypedArray, type DType } from './dtype.js';
 import { Tensor, wrap, type NestedArray } from './tensor.js';
 import { keep } from './memory.js';
+import type { Device } from './device.js';
 
 export interface CreateOptions {
   dtype?: DType;
   requiresGrad?: boolean;
+  /** zeros, ones, full and empty only (default: the CPU); elsewhere move with toDevice (./device.ts). */
+  device?: Device;
 }
 
 const op = {
@@ -58,19 +61,19 @@ function checkShape(shape: number[], fn: string): number[] {
 }
 
 export function zeros(shape: number[], opts?: CreateOptions): Tensor {
-  return finish(wrap(op.zeros(checkShape(shape, 'zeros'), dt(opts))), opts);
+  return finish(wrap(op.zeros(checkShape(shape, 'zeros'), dt(opts), undefined, opts?.device)), opts);
 }
 
 export function ones(shape: number[], opts?: CreateOptions): Tensor {
-  return finish(wrap(op.ones(checkShape(shape, 'ones'), dt(opts))), opts);
+  return finish(wrap(op.ones(checkShape(shape, 'ones'), dt(opts), undefined, opts?.device)), opts);
 }
 
 export function full(shape: number[], value: number, opts?: CreateOptions): Tensor {
-  return finish(wrap(op.full(checkShape(shape, 'full'), value, dt(opts))), opts);
+  return finish(wrap(op.full(checkShape(shape, 'full'), value, dt(opts), undefined, opts?.device)), opts);
 }
 
 export function empty(shape: number[], opts?: CreateOptions): Tensor {
-  return finish(wrap(op.empty(checkShape(shape, 'empty'), dt(opts))), opts);
+  return finish(wrap(op.empty(checkShape(shape, 'empty'), dt(opts), undefined, opts?.device)), opts);
 }
 
 /** Values in [start, end) with `step`; int64 when all arguments are integers, as in PyTorch. */

@@ -4,6 +4,7 @@ export type { DType, AnyTypedArray } from './dtype.js';
 export { isFloatingPoint, elementSize } from './dtype.js';
 export { Tensor, slice, type IndexSpec, type Slice, type NestedArray, type TensorOrScalar } from './tensor.js';
 export * from './creation.js';
+export { toDevice, cudaAvailability, type Device, type CudaAvailability } from './device.js';
 export * from './autograd.js';
 export * from './runtime.js';
 export { scope, keep, disposeAll } from './memory.js';

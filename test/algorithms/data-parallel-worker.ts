@@ -12,6 +12,7 @@ import { loadTextToImageCheckpoint } from '../../src/models/checkpoint.js';
 import type { RewardModel } from '../../src/rewards/types.js';
 import { shapesPromptSource } from '../../src/train/prompt-sources.js';
 import { ALGORITHMS, type AlgorithmName } from '../../src/train/registry.js';
+import { drawPromptGroups } from '../../src/algorithms/prompt-groups.js';
 
 const env = process.env;
 // `node --test dist/test/` runs every file under a test folder: without the test's environment this is not a worker.
@@ -44,6 +45,20 @@ const channelMean = (data: Float32Array, c: number): number => {
   for (let i = c * n; i < (c + 1) * n; i++) s += data[i]!;
   return s / n;
 };
+// Options for GRPO's skipped groups and dense credit: the groups of iteration 1 listed in REFRACT_TEST_FLAT_GROUPS
+// score 0 throughout (zero variance: skipped), and REFRACT_TEST_DENSE=1 adds the red plane as a per-pixel map.
+const flatGroups = JSON.parse(env['REFRACT_TEST_FLAT_GROUPS'] ?? '[]') as number[];
+const drawn = drawPromptGroups(shapesPromptSource(), 11, 1, Number(section['promptsPerIteration'] ?? 1), Number(section['groupSize'] ?? 1));
+const flatSeeds = new Set(drawn.seeds.filter((_, i) => flatGroups.includes(drawn.groupIds[i]!)));
+const withOptions = (total: Float32Array, seeds: unknown, rgb: readonly { data: ArrayLike<number> }[] | undefined) => {
+  if (Array.isArray(seeds)) seeds.forEach((seed, i) => flatSeeds.has(seed as number) && (total[i] = 0));
+  if (env['REFRACT_TEST_DENSE'] !== '1' || rgb === undefined) return {};
+  const n = rgb[0]!.data.length / 3;
+  const side = Math.round(Math.sqrt(n));
+  const data = new Float32Array(rgb.length * n);
+  rgb.forEach((im, i) => data.set(Array.from({ length: n }, (_, j) => im.data[j]!), i * n));
+  return { dense: { red: { layout: 'pixel' as const, shape: [rgb.length, side, side], data } } };
+};
 const redness: RewardModel = {
   name: 'redness',
   version: '1',
@@ -56,7 +71,9 @@ const redness: RewardModel = {
       b.rgb
         ? Float32Array.from(b.rgb, (im) => channelMean(im.data, c))
         : (torch.scope(() => b.images!.select(1, c).mean([1, 2]).toTypedArray()) as Float32Array);
-    return { total: of(0), components: { green: of(1) }, meta: { name: 'redness', version: '1' } };
+    const total = of(0);
+    const extra = withOptions(total, b.metadata?.['seeds'], b.rgb);
+    return { total, components: { green: of(1) }, ...extra, meta: { name: 'redness', version: '1' } };
   },
 };
 

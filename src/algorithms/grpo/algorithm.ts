@@ -2,13 +2,11 @@
 // (rollout-stage: Flow-GRPO's SDE) → group-relative advantages, optionally dense (credit/) → clipped-surrogate
 // update with KL to the reference (update-stage). The shared iteration and loop do the rest.
 import { optimizerFromState, optimizerToState } from '../optimizer-state.js';
-import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
 import { groupRelativeAdvantages } from '../../credit/group-relative.js';
 import { selectSteps } from '../../credit/step-selection.js';
 import { advantageStats, type AdvantageStats } from '../../credit/advantages.js';
-import { alignDense, denseAdvantages, denseMapTensor } from '../../credit/dense.js';
-import { catTrajectories, sliceTrajectory } from '../../generate/trajectory.js';
+import { alignDenseToShape, denseAdvantages, denseMapTensor } from '../../credit/dense.js';
 import type { RewardResult } from '../../rewards/types.js';
 import type { AlgorithmContext, AlgorithmState } from '../algorithm.js';
 import { withScaledKl } from '../own-rollout.js';
@@ -19,10 +17,15 @@ import { rolloutStage, type RolloutBatch } from './rollout-stage.js';
 import { updateStage, type UpdateDiagnostics } from './update-stage.js';
 import type { GrpoSettings, GrpoSection } from './config.js';
 
-/** GRPO's credit: the advantages of the samples it trains on, that batch, and stats over every sample's advantage. */
+/**
+ * GRPO's credit, with one row per sample of the iteration (data parallelism narrows both to the rank's samples,
+ * data-parallel.ts shardCredit): the advantages, each sample's index among the trained samples (−1: its group is
+ * skipped), how many are trained over all ranks, and stats over every sample's advantage.
+ */
 interface GrpoCredit {
   advantages: Tensor;
-  trainBatch: RolloutBatch;
+  trainIndex: number[];
+  trained: number;
   stats: AdvantageStats;
 }
 
@@ -54,14 +57,17 @@ export class GrpoAlgorithm extends OnlineAlgorithm<RolloutBatch, GrpoCredit, Upd
     return { metrics: {}, diagnostics: { trained_samples: 0 }, skippedUpdate: false, klToReference: NaN };
   }
 
+  /** Decided on all B rewards (every rank alike): which groups train, and each trained sample's global index. */
   protected advantage(scored: RewardResult, groups: PromptGroups, batch: RolloutBatch): GrpoCredit {
     const all = this.#advantages(scored, groups.groupIds, batch);
-    const keep = this.#settings.skipZeroVarianceGroups ? informativeSamples(scored.total, batch.groupIds) : undefined;
-    if (keep === undefined) return { advantages: all, trainBatch: batch, stats: advantageStats(all) };
-    const advantages = all.indexSelect(0, torch.tensor(keep, { dtype: 'int64' }));
-    return { advantages, trainBatch: selectBatch(batch, keep), stats: advantageStats(all) };
+    const B = groups.groupIds.length;
+    const keep = this.#settings.skipZeroVarianceGroups ? informativeSamples(scored.total, groups.groupIds) : undefined;
+    const trainIndex = keep ? new Array<number>(B).fill(-1) : Array.from({ length: B }, (_, i) => i);
+    keep?.forEach((i, k) => (trainIndex[i] = k));
+    return { advantages: all, trainIndex, trained: keep?.length ?? B, stats: advantageStats(all) };
   }
 
+  /** `batch` and the credit's rows are this rank's samples (all B in one process); it trains those of kept groups. */
   protected update(batch: RolloutBatch, credit: GrpoCredit, _groups: PromptGroups, iteration: number): UpdateDiagnostics {
     const s = this.#settings;
     const stochastic = batch.trajectory.stochastic;
@@ -70,7 +76,10 @@ export class GrpoAlgorithm extends OnlineAlgorithm<RolloutBatch, GrpoCredit, Upd
       { numSteps: stochastic.length, iteration, stochastic },
     );
     const { policy, reference } = this.ctx;
-    return updateStage(policy, reference, this.optimizer, credit.trainBatch, credit.advantages, steps, s, iteration);
+    const rowOf = new Map(credit.trainIndex.flatMap((k, row) => (k >= 0 ? [[k, row] as const] : [])));
+    const dataParallel = this.ctx.dataParallel;
+    const share = { rowOf, total: credit.trained, ...(dataParallel ? { dataParallel } : {}) };
+    return updateStage(policy, reference, this.optimizer, batch, credit.advantages, steps, s, iteration, share);
   }
 
   /** Group-relative advantages [B] (Flow-GRPO), spread over the latent's pixels when dense credit is on. */
@@ -87,7 +96,8 @@ export class GrpoAlgorithm extends OnlineAlgorithm<RolloutBatch, GrpoCredit, Upd
       );
     }
     const d = denseAdvantages(a, denseMapTensor(map), { normalize: s.dense.normalize, mix: s.dense.mix, groupIds });
-    return alignDense(d, batch.trajectory.finalSample);
+    // all B samples' maps (data parallel: gathered), shaped like the latent of one sample
+    return alignDenseToShape(d, [groupIds.length, ...batch.trajectory.finalSample.shape.slice(1)]);
   }
 
   protected log(u: UpdateDiagnostics, credit: GrpoCredit): StepLogTail {
@@ -109,7 +119,7 @@ export class GrpoAlgorithm extends OnlineAlgorithm<RolloutBatch, GrpoCredit, Upd
         ...advantageDiagnostics(adv),
         skipped_minibatches: u.skippedMinibatches,
         ...ratios,
-        trained_samples: credit.trainBatch.prompts.length,
+        trained_samples: credit.trained,
       },
       skippedUpdate: skipped,
       klToReference: this.#settings.klCoefficient > 0 ? u.kl : NaN,
@@ -144,16 +154,4 @@ export function informativeSamples(rewards: Float32Array, groupIds: readonly num
     else if (r0 !== rewards[i]) varied.add(g);
   });
   return groupIds.flatMap((g, i) => (varied.has(g) ? [i] : []));
-}
-
-/** The rollout batch restricted to samples `idx` (a new trajectory of slices; disposed with the caller's scope). */
-function selectBatch(batch: RolloutBatch, idx: readonly number[]): RolloutBatch {
-  const trajectory = catTrajectories(idx.map((i) => sliceTrajectory(batch.trajectory, i, i + 1)));
-  return {
-    prompts: idx.map((i) => batch.prompts[i]!),
-    groupIds: idx.map((i) => batch.groupIds[i]!),
-    seeds: idx.map((i) => batch.seeds[i]!),
-    trajectory,
-    finalSample: trajectory.finalSample,
-  };
 }

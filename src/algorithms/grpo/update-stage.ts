@@ -3,10 +3,14 @@
 // as flow_grpo's gradient accumulation over the whole rollout batch does (scripts/train_sd3.py), so every sample
 // of the first epoch is scored by the rollout's own weights. Diagnostics include the per-step importance ratio of the first inner epoch, which must be
 // 1 ± 1e-5 (replay reproduces the rollout's log-probs; peers report ratios ≠ 1 from batching and precision).
+// The shuffle, the split into optimizer steps and the weights are over the iteration's trained samples by global
+// index (TrainShare): under data parallelism each rank replays the members of each step it holds, weighted
+// ranks·1/G, so the averaged gradient of every step is the single process's — whatever the ranks hold (GRPO's
+// skipped zero-variance groups leave unequal shares) and however many steps an epoch takes.
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
 import type { AdamW } from '../../torch/optim/index.js';
-import { clippedGradNorm } from '../data-parallel.js';
+import { clippedGradNorm, maxOverRanks, sumOverRanks, type DataParallel } from '../data-parallel.js';
 import { replayLogProbs } from '../../generate/replay.js';
 import { sliceTrajectory, catTrajectories } from '../../generate/trajectory.js';
 import { stepKl } from '../../generate/step-kl.js';
@@ -32,6 +36,15 @@ export interface UpdateDiagnostics {
   skippedMinibatches: number;
 }
 
+/** Which of the iteration's trained samples this process holds (absent: all of `batch`, in order). */
+export interface TrainShare {
+  /** Trained samples, by index 0..total−1 over all ranks, → this process's row of `batch` and `advantages`. */
+  readonly rowOf: ReadonlyMap<number, number>;
+  /** The iteration's trained samples over all ranks. */
+  readonly total: number;
+  readonly dataParallel?: DataParallel;
+}
+
 /**
  * `advantages` is [B] (one advantage per sample, Flow-GRPO) or per element, [B, 1, H, W] aligned to the latent
  * (credit/dense.ts `denseAdvantages` + `alignDense`): then the surrogate is taken per element
@@ -47,19 +60,23 @@ export function updateStage(
   steps: readonly number[],
   config: Readonly<GrpoSettings>,
   iteration: number,
+  share?: TrainShare,
 ): UpdateDiagnostics {
-  const B = batch.prompts.length;
+  const B = share?.total ?? batch.prompts.length; // the trained samples, over all ranks
+  const rowOf = share?.rowOf ?? new Map(Array.from({ length: B }, (_, i) => [i, i]));
+  const ranks = share?.dataParallel?.worldSize ?? 1;
   const rng = new Rng(deriveSeed(config.seed, iteration, 3));
   const acc = { loss: 0, policyLoss: 0, kl: 0, clipFraction: 0, approxKl: 0, gradNorm: 0, n: 0, steps: 0, skipped: 0 };
   let ratioSum: number[] = steps.map(() => 0);
   let ratioMaxDev = 0;
   const dense = advantages.ndim > 1;
-  const oldDensities = new Map<number, Tensor>(); // sample → ℓ_old,e [K, ...latent], dense credit only
+  const oldDensities = new Map<number, Tensor>(); // row → ℓ_old,e [K, ...latent], dense credit only
   const updates = Math.max(1, Math.min(config.updatesPerEpoch, Math.ceil(B / config.minibatchSize)));
   if (dense && (updates > 1 || config.innerEpochs > 1)) {
     // Later groups and epochs see θ ≠ θ_old: take the rollout policy's per-element densities before any update.
-    for (let start = 0; start < B; start += config.minibatchSize) {
-      const idx = Array.from({ length: Math.min(config.minibatchSize, B - start) }, (_, r) => start + r);
+    const rows = [...rowOf.values()].sort((a, b) => a - b);
+    for (let start = 0; start < rows.length; start += config.minibatchSize) {
+      const idx = rows.slice(start, start + config.minibatchSize);
       torch.noGrad(() =>
         torch.scope(() => {
           const sub = selectSamples(batch, idx);
@@ -76,12 +93,13 @@ export function updateStage(
     const perUpdate = Math.ceil(B / updates);
     for (let u = 0; u < updates; u++) {
       const group = order.slice(u * perUpdate, (u + 1) * perUpdate);
-      const G = group.length;
+      const G = group.length; // over all ranks; this process replays the members it holds
       if (G === 0) continue;
+      const held = group.flatMap((k) => (rowOf.has(k) ? [rowOf.get(k)!] : []));
       optimizer.zeroGrad();
       let finite = true;
-      for (let start = 0; start < G; start += config.minibatchSize) {
-        const idx = group.slice(start, start + config.minibatchSize);
+      for (let start = 0; start < held.length; start += config.minibatchSize) {
+        const idx = held.slice(start, start + config.minibatchSize);
         torch.scope(() => {
           const sub = selectSamples(batch, idx);
           const adv = advantages.indexSelect(0, torch.tensor(idx, { dtype: 'int64' }));
@@ -131,15 +149,18 @@ export function updateStage(
             acc.skipped++;
             return;
           }
-          loss.mul(idx.length / G).backward(); // the update's gradient is that of the mean over its G samples
-          acc.loss += lossValue;
-          acc.policyLoss += surrogate.item();
-          acc.kl += kl.item();
-          acc.clipFraction += pl.clipFraction;
-          acc.approxKl += pl.approxKl;
-          acc.n++;
+          // the update's gradient is that of the mean over its G samples (× ranks: the all-reduce averages)
+          loss.mul((ranks * idx.length) / G).backward();
+          const n = idx.length; // the log's means are over samples, so partial sums add up across ranks
+          acc.loss += lossValue * n;
+          acc.policyLoss += surrogate.item() * n;
+          acc.kl += kl.item() * n;
+          acc.clipFraction += pl.clipFraction * n;
+          acc.approxKl += pl.approxKl * n;
+          acc.n += n;
         });
       }
+      // every rank reaches this, even holding none of the step's samples (the gradient average is a collective)
       const gn = clippedGradNorm(optimizer, policy.parameters(), config.gradClip, finite);
       if (Number.isFinite(gn)) {
         optimizer.step();
@@ -151,17 +172,22 @@ export function updateStage(
     }
   }
   for (const t of oldDensities.values()) t.dispose();
-  const n = Math.max(1, acc.n);
+  const dp = share?.dataParallel;
+  const [loss, policyLoss, kl, clipFraction, approxKl, n, skipped, ...ratios] = sumOverRanks(
+    [acc.loss, acc.policyLoss, acc.kl, acc.clipFraction, acc.approxKl, acc.n, acc.skipped, ...ratioSum],
+    dp,
+  );
+  const per = Math.max(1, n!);
   return {
-    loss: acc.loss / n,
-    policyLoss: acc.policyLoss / n,
-    kl: acc.kl / n,
-    clipFraction: acc.clipFraction / n,
-    approxKl: acc.approxKl / n,
+    loss: loss! / per,
+    policyLoss: policyLoss! / per,
+    kl: kl! / per,
+    clipFraction: clipFraction! / per,
+    approxKl: approxKl! / per,
     gradNorm: acc.gradNorm / Math.max(1, acc.steps),
-    firstEpochRatioMean: ratioSum.map((s) => s / Math.min(B, Math.ceil(B / updates))),
-    firstEpochRatioMaxDev: ratioMaxDev,
-    skippedMinibatches: acc.skipped,
+    firstEpochRatioMean: ratios.map((s) => s / Math.min(B, Math.ceil(B / updates))),
+    firstEpochRatioMaxDev: maxOverRanks([ratioMaxDev], dp)[0]!,
+    skippedMinibatches: skipped!,
   };
 }
 

@@ -3,10 +3,10 @@ import { UsageError } from '../../config/errors.js';
 import type { RunConfig } from '../config.js';
 
 /**
- * The algorithms whose iteration is sharded: the on-policy ones (src/algorithms/online-algorithm.ts) and reward
- * backprop (its batch of prompts). Diffusion-DPO is not: its pairs come from a preference file and online groups.
+ * The algorithms whose iteration is sharded: the on-policy ones (src/algorithms/online-algorithm.ts), reward
+ * backprop (its batch of prompts) and Diffusion-DPO (its pairs; online, its groups' samples too) — all of them.
  */
-export const DATA_PARALLEL_ALGORITHMS = ['grpo', 'ddpo', 'rwr', 'nft', 'awm', 'reward_backprop'] as const;
+export const DATA_PARALLEL_ALGORITHMS = ['grpo', 'ddpo', 'rwr', 'nft', 'awm', 'reward_backprop', 'dpo'] as const;
 
 export function checkDataParallel(config: Readonly<RunConfig>, worldSize: number): void {
   const fail = (what: string): never => {
@@ -24,7 +24,19 @@ export function checkDataParallel(config: Readonly<RunConfig>, worldSize: number
     if (b % worldSize !== 0) fail(`reward_backprop.batchSize must be a multiple of the ${worldSize} ranks, got ${b} — change it or --nproc`);
     return;
   }
-  const s = config[name as (typeof DATA_PARALLEL_ALGORITHMS)[number]] as { promptsPerIteration: number; groupSize?: number; samplesPerPrompt?: number };
+  if (name === 'dpo') {
+    // offline: every rank draws the same pairs and trains its share (any count); online: the groups' samples split
+    const o = config.dpo.online;
+    const samples = o.promptsPerIteration * o.groupSize;
+    if (config.dpo.mode === 'online' && samples % worldSize !== 0) {
+      fail(
+        `dpo.online.promptsPerIteration × dpo.online.groupSize must be a multiple of the ${worldSize} ranks, ` +
+          `got ${o.promptsPerIteration} × ${o.groupSize} = ${samples} — change them or --nproc`,
+      );
+    }
+    return;
+  }
+  const s = config[name as Exclude<(typeof DATA_PARALLEL_ALGORITHMS)[number], 'dpo' | 'reward_backprop'>] as { promptsPerIteration: number; groupSize?: number; samplesPerPrompt?: number };
   const perPrompt = s.groupSize ?? s.samplesPerPrompt ?? 1;
   const samples = s.promptsPerIteration * perPrompt;
   if (samples % worldSize !== 0) {
@@ -32,11 +44,5 @@ export function checkDataParallel(config: Readonly<RunConfig>, worldSize: number
       `${name}.promptsPerIteration × ${name}.${s.groupSize !== undefined ? 'groupSize' : 'samplesPerPrompt'} must be a multiple of the ${worldSize} ranks, ` +
         `got ${s.promptsPerIteration} × ${perPrompt} = ${samples} — change them or --nproc`,
     );
-  }
-  if (name === 'grpo') {
-    if (config.grpo.skipZeroVarianceGroups) {
-      fail('grpo.skipZeroVarianceGroups must be false with several ranks, got true — ranks would train on different sample counts; set it to false or run with --nproc 1');
-    }
-    if (config.grpo.dense) fail('grpo.dense must be absent with several ranks, got a dense-credit section — dense credit is aligned to the rank\'s own latents, not sharded yet; drop it or run with --nproc 1');
   }
 }
