@@ -66,6 +66,7 @@ function SampleCard(props: { s: Sample; folder: string; overlay: boolean }) {
         )}
         {dense && props.overlay && <DenseOverlay map={dense[1]} />}
       </div>
+      <div class="info">
       <div><b>{s.prompt}</b></div>
       <div>
         gold{' '}
@@ -75,8 +76,9 @@ function SampleCard(props: { s: Sample; folder: string; overlay: boolean }) {
       {r.components && Object.entries(r.components).map(([k, v]) => <div class="muted" key={k}>{k} {fmt(v)}</div>)}
       {dense && <div class="muted">map: {dense[0]} [{fmt(dense[1].min, 2)}, {fmt(dense[1].max, 2)}]</div>}
       {clip && <div class="muted">clip: {clip.meta.frames ?? '?'} frames{clip.meta.fps ? ` at ${clip.meta.fps} fps` : ''}</div>}
-      {trajectory && <Trajectory media={trajectory} folder={props.folder} />}
       <div class="muted">seed {s.seed}</div>
+      </div>
+      {trajectory && <Trajectory media={trajectory} folder={props.folder} />}
     </div>
   );
 }
