@@ -9,7 +9,7 @@ import type { LabelDb } from './label-db.js';
 import { checkLaunch } from './launch-check.js';
 
 export type JobSpec =
-  | { kind: 'reward-model'; name: string; members?: number; steps?: number; seed?: number; heldOutPairs?: number }
+  | { kind: 'reward-model'; name: string; members?: number; steps?: number; seed?: number; heldOutFraction?: number; splitSeed?: number }
   | { kind: 'train'; rewardModel: string; config: string; out: string; iterations?: number };
 
 export interface JobInfo {

@@ -13,7 +13,8 @@ const rmBody = {
     members: { type: 'integer', minimum: 1, maximum: 8 },
     steps: { type: 'integer', minimum: 1, maximum: 5000 },
     seed: { type: 'integer', minimum: 0, maximum: 2 ** 31 },
-    heldOutPairs: { type: 'integer', minimum: 10, maximum: 5000 },
+    heldOutFraction: { type: 'number', minimum: 0.05, maximum: 0.5 },
+    splitSeed: { type: 'integer', minimum: 0, maximum: 2147483647 },
   },
 } as const;
 
@@ -42,7 +43,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: Jobs): void {
     return { job };
   });
 
-  app.post<{ Body: { members?: number; steps?: number; seed?: number; heldOutPairs?: number } }>(
+  app.post<{ Body: { members?: number; steps?: number; seed?: number; heldOutFraction?: number; splitSeed?: number } }>(
     '/api/reward-models',
     { schema: { body: rmBody } },
     async (req, reply) => {

@@ -42,7 +42,7 @@ export function LoopPage() {
         <b>Reward model</b>{' '}
         <button onClick={act(async () => { const r = await api<{ job: Job }>('/api/reward-models', { method: 'POST', body: {} }); return `job ${r.job.id} started: ${r.job.spec.name}`; })}>train on the labels</button>
         {models.length > 0 && (
-          <ul>{models.map((m) => <li key={m.name}><b>{m.name}</b>: {m.labels} labelled pairs, held-out accuracy {(m.heldOut.accuracy * 100).toFixed(1)}% ± {(m.heldOut.se * 100).toFixed(1)} — <a href="/cards">card</a></li>)}</ul>
+          <ul>{models.map((m) => <li key={m.name}><b>{m.name}</b>: {m.labels} labelled pairs, held-out label agreement {(m.heldOut.accuracy * 100).toFixed(1)}% ± {(m.heldOut.se * 100).toFixed(1)} — <a href="/cards">card</a></li>)}</ul>
         )}
       </div>
       <div class="card">

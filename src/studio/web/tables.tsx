@@ -77,7 +77,7 @@ export function CardsPage() {
         <div class="card studio-card" key={folder}>
           <b>{c.name}</b> <span class="muted">{c.createdAt}</span>
           <p>Bradley–Terry ensemble of {c.members} ({c.steps} steps each) on <b>{c.labels}</b> labelled pairs.</p>
-          <p>held-out pairwise accuracy <b class="rm-accuracy">{pct(c.heldOut.accuracy)}</b> ± {pct(c.heldOut.se)} (n = {c.heldOut.n}, {c.heldOut.source}; 50% is chance)</p>
+          <p>agreement with held-out labels <b class="rm-accuracy">{pct(c.heldOut.accuracy)}</b> ± {pct(c.heldOut.se)} (n = {c.heldOut.n} pairs; {c.heldOut.source}; 50% is chance, and noisy labels cap it below 100%)</p>
           <Labelers rows={c.labelers} />
         </div>
       ))}
