@@ -121,6 +121,34 @@ export function registerStudio(program: Command): void {
       }
     });
   studio
+    .command('audit')
+    .description("the full reward audit (refract audit's card) of a Studio reward model on its held-out labels, gold beside it")
+    .argument('<reward-model>', 'a reward model trained in this Studio, e.g. rm-001')
+    .option('--runs <dir>', 'runs folder', 'runs')
+    .action(async (name: string, o: { runs: string }) => {
+      const [{ LabelDb }, { auditLabelReward }, { checkRewardModel, LaunchError }] = await Promise.all([
+        import('../studio/label-db.js'),
+        import('../studio/audit-card.js'),
+        import('../studio/launch-check.js'),
+      ]);
+      const db = LabelDb.open(path.join(o.runs, 'studio'));
+      try {
+        try {
+          checkRewardModel(db, name);
+        } catch (err) {
+          if (err instanceof LaunchError) throw new CliError('studio audit', err.message);
+          throw err;
+        }
+        const report = await auditLabelReward(db, name, (m) => process.stdout.write(`${m}\n`));
+        for (const c of report.cards) {
+          const failed = c.checks.filter((k) => !k.passed).map((k) => k.metric);
+          process.stdout.write(`${c.name}: ${c.passed ? 'PASS' : 'FAIL'} pairwise accuracy ${(c.pairwise.accuracy * 100).toFixed(1)}% on ${c.pairwise.pairs} held-out labels${failed.length ? `; failed: ${failed.join(', ')}` : ''}\n`);
+        }
+      } finally {
+        db.close();
+      }
+    });
+  studio
     .command('train')
     .description('post-train with a Studio reward model (the hacking monitor on), in the runs folder')
     .requiredOption('--reward-model <name>', 'a reward model of `refract studio reward-model`, e.g. rm-001')

@@ -115,14 +115,19 @@ export function prioritise(db: LabelDb, ensemble: RewardEnsemble, mode: Acquisit
   db.setPriorities(acquisitionPriorities(disagreement, mode, () => rng.uniform()));
 }
 
-/** Loads a saved Studio reward model (its members) as an ensemble. */
-export function loadLabelReward(db: LabelDb, name: string): RewardEnsemble {
-  const dir = rewardModelDir(db, name);
-  const card = path.join(dir, STUDIO_CARD_FILE);
+/** The card of a reward model trained in this Studio; refuses any other name. */
+export function readStudioCard(db: LabelDb, name: string): StudioRewardCard {
+  const card = path.join(rewardModelDir(db, name), STUDIO_CARD_FILE);
   if (!/^[A-Za-z0-9_-]+$/.test(name) || !existsSync(card)) {
     throw new Error(`refract studio: reward model must be one trained in this Studio, got ${JSON.stringify(name)} — train one first`);
   }
-  const members = (JSON.parse(readFileSync(card, 'utf8')) as StudioRewardCard).members;
+  return JSON.parse(readFileSync(card, 'utf8')) as StudioRewardCard;
+}
+
+/** Loads a saved Studio reward model (its members) as an ensemble. */
+export function loadLabelReward(db: LabelDb, name: string): RewardEnsemble {
+  const { members } = readStudioCard(db, name);
+  const dir = rewardModelDir(db, name);
   const loaded = loadCachedMembers(dir, members);
   if (loaded === null) throw new Error(`refract studio: reward model ${name} must hold ${members} members, got an incomplete folder — train it again`);
   mkdirSync(dir, { recursive: true });

@@ -1,5 +1,5 @@
-// The loop closed from the browser: train a reward model on the labels, launch a post-training run with it; both
-// admin-only jobs in a worker process (./jobs.ts). The run's folder lands under the runs folder, so its curves
+// The loop closed from the browser: train a reward model on the labels, audit it, launch a post-training run with it;
+// all admin-only jobs in a worker process (./jobs.ts). The run's folder lands under the runs folder, so its curves
 // appear on the runs and run pages like any other run.
 import type { FastifyInstance } from 'fastify';
 import { requireAdmin } from './auth.js';
@@ -19,6 +19,13 @@ const rmBody = {
 } as const;
 
 const safeName = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_./-]+$' } as const;
+
+const auditBody = {
+  type: 'object',
+  required: ['rewardModel'],
+  additionalProperties: false,
+  properties: { rewardModel: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } },
+} as const;
 
 const launchBody = {
   type: 'object',
@@ -52,6 +59,12 @@ export function registerJobRoutes(app: FastifyInstance, jobs: Jobs): void {
       return reply.code(202).send({ job });
     },
   );
+
+  app.post<{ Body: { rewardModel: string } }>('/api/audits', { schema: { body: auditBody } }, async (req, reply) => {
+    requireAdmin(req);
+    const job = jobs.start({ kind: 'audit', rewardModel: req.body.rewardModel });
+    return reply.code(202).send({ job });
+  });
 
   app.post<{ Body: { rewardModel: string; config: string; out?: string; iterations?: number } }>(
     '/api/launch',
