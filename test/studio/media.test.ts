@@ -94,6 +94,11 @@ test('a tiny moving-shapes pretraining run stores its evaluation clips as GIFs, 
     }
     assert.ok(seen.size >= 2, `the GIF animates (${seen.size} distinct pictures)`);
     await shot(page, 'video-tiny');
+    await page.goto(`${s.url}/run?folder=video`);
+    await page.waitForSelector('#chart-loss svg');
+    assert.equal(await page.locator('#chart-reward').count(), 0, 'a pretrain run charts its loss, not a reward');
+    const listed = await (await fetch(`${s.url}/api/runs`)).json() as { runs: { folder: string; iterations: number | null; progress: number | null }[] };
+    assert.deepEqual(listed.runs.map((r) => [r.folder, r.iterations, r.progress]), [['video', 2, 1]]);
   } finally {
     await b.close();
     await s.close();
