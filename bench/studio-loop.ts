@@ -68,7 +68,7 @@ try {
     await json(`${studio.url}/api/label`, token, { key: `loop-label-${labels}`, pair: pair.id, choice: best });
     labels++;
   }
-  const rmJob = await json<{ job: { id: number } }>(`${studio.url}/api/reward-models`, admin, { members: O.members, steps: O.steps, heldOutPairs: 500 });
+  const rmJob = await json<{ job: { id: number } }>(`${studio.url}/api/reward-models`, admin, { members: O.members, steps: O.steps, heldOutFraction: 0.2 });
   const rm = await waitJob(studio.url, admin, rmJob.job.id);
   if (rm.status !== 'finished') throw new Error(rm.log.join('\n'));
   const card = rm.result as { name: string; labels: number; heldOut: { accuracy: number; se: number; n: number } };

@@ -12,6 +12,7 @@ import { CliError } from './errors.js';
 import { saveCheckpoint, type JsonValue } from '../models/checkpoint.js';
 import { progressBar } from './progress.js';
 import { RunLock } from '../store/run-lock.js';
+import { PretrainRunLog } from '../pretrain/run-log.js';
 
 export function registerPretrain(program: Command): void {
   program
@@ -20,7 +21,10 @@ export function registerPretrain(program: Command): void {
     .argument('<config>', 'YAML config, e.g. configs/pretrain-shapes.yaml')
     .option('--resume', 'continue from the latest checkpoint in checkpoint.dir')
     .option('--export <dir>', 'write the EMA model (model.safetensors + config.json) here when done')
-    .option('--export-only', "export the latest checkpoint's EMA model to --export without training (a snapshot of a run)")
+    .option(
+      '--export-only',
+      "export the latest checkpoint's EMA model to --export without training (a snapshot of a run)",
+    )
     .action((file: string, opts: { resume?: boolean; export?: string; exportOnly?: boolean }) => {
       const config = loadPretrainConfig(file);
       if (opts.exportOnly) return exportLatest(config, opts.export);
@@ -46,28 +50,44 @@ function trainBase(config: Readonly<PretrainConfig>, opts: { resume?: boolean; e
       `batch ${config.training.batchSize}, ${torch.getNumThreads()} threads, checkpoints in ${config.checkpoint.dir}`,
   );
   const log: object[] = [];
+  const store = PretrainRunLog.open(config, opts.resume ?? false); // the run as the Studio sees it
   const started = performance.now();
   const bar = progressBar('pretrain', total, 'loss {loss} lr {lr}', run.startStep - 1);
   let ema = NaN;
-  runPretrain(run, config, {
-    onStep: (m) => {
-      ema = Number.isNaN(ema) ? m.loss : 0.98 * ema + 0.02 * m.loss;
-      const seconds = Math.round((performance.now() - started) / 100) / 10; // this process's wall time
-      if (m.step % 50 === 0) {
-        const row = { step: m.step, loss: ema, gradNorm: m.gradNorm, lr: m.lr, seconds };
-        log.push(m.grounding === undefined ? row : { ...row, grounding: m.grounding });
-      }
-      bar.update(m.step, { loss: ema.toFixed(4), lr: m.lr.toExponential(2) });
-    },
-    onEval: (step, model) => {
-      const r = run.testbed.evaluate(model, {
-        n: config.eval.perCategory,
-        sampling: { steps: config.eval.steps, guidance: config.eval.guidance, sde: 'ode', vocabulary: run.testbed.vocabulary },
-      });
-      log.push({ step, eval: r.metric, overall: r.overall, details: r.details });
-      process.stdout.write(`\nstep ${step}: ${r.metric} (n ${config.eval.perCategory}) overall ${r.overall.toFixed(3)} ${JSON.stringify(r.details)}\n`);
-    },
-  });
+  try {
+    runPretrain(run, config, {
+      onStep: (m) => {
+        store.step(m);
+        ema = Number.isNaN(ema) ? m.loss : 0.98 * ema + 0.02 * m.loss;
+        const seconds = Math.round((performance.now() - started) / 100) / 10; // this process's wall time
+        if (m.step % 50 === 0) {
+          const row = { step: m.step, loss: ema, gradNorm: m.gradNorm, lr: m.lr, seconds };
+          log.push(m.grounding === undefined ? row : { ...row, grounding: m.grounding });
+        }
+        bar.update(m.step, { loss: ema.toFixed(4), lr: m.lr.toExponential(2) });
+      },
+      onEval: (step, model) => {
+        const r = run.testbed.evaluate(model, {
+          n: config.eval.perCategory,
+          sampling: {
+            steps: config.eval.steps,
+            guidance: config.eval.guidance,
+            sde: 'ode',
+            vocabulary: run.testbed.vocabulary,
+          },
+        });
+        log.push({ step, eval: r.metric, overall: r.overall, details: r.details });
+        store.evaluation(step, r);
+        process.stdout.write(
+          `\nstep ${step}: ${r.metric} (n ${config.eval.perCategory}) overall ${r.overall.toFixed(3)} ${JSON.stringify(r.details)}\n`,
+        );
+      },
+    });
+  } catch (err) {
+    store.close('failed');
+    throw err;
+  }
+  store.close('finished');
   bar.stop();
   mkdirSync(config.checkpoint.dir, { recursive: true });
   writeFileSync(path.join(config.checkpoint.dir, 'log.json'), `${JSON.stringify(log, null, 1)}\n`);
@@ -87,10 +107,14 @@ function exportEma(run: PretrainRun, config: Readonly<PretrainConfig>, dir: stri
 
 /** --export-only: the latest checkpoint's EMA model, without a training step (the run may still be going). */
 function exportLatest(config: Readonly<PretrainConfig>, dir: string | undefined): void {
-  if (dir === undefined) throw new CliError('pretrain', '--export must name a folder with --export-only, got none — add --export DIR');
+  if (dir === undefined)
+    throw new CliError('pretrain', '--export must name a folder with --export-only, got none — add --export DIR');
   const step = latestCheckpointStep(config.checkpoint.dir);
   if (step === null) {
-    throw new CliError('pretrain', `checkpoint.dir must hold a checkpoint with --export-only, got none in ${config.checkpoint.dir} — train first`);
+    throw new CliError(
+      'pretrain',
+      `checkpoint.dir must hold a checkpoint with --export-only, got none in ${config.checkpoint.dir} — train first`,
+    );
   }
   const run = setupPretrain(config, true);
   exportEma(run, config, dir, step);

@@ -99,15 +99,51 @@ export function registerStudio(program: Command): void {
     .option('--runs <dir>', 'runs folder', 'runs')
     .option('--members <n>', 'ensemble members', '3')
     .option('--steps <n>', 'training steps per member', '300')
-    .action(async (o: { runs: string; members: string; steps: string }) => {
+    .option('--held-out <fraction>', 'fraction of the labelled prompts held out for the card (never trained on)', '0.2')
+    .option('--split-seed <n>', 'seed of the held-out split', '0')
+    .action(async (o: { runs: string; members: string; steps: string; heldOut: string; splitSeed: string }) => {
       const members = int('studio reward-model', '--members', o.members, 1, 8);
       const steps = int('studio reward-model', '--steps', o.steps, 1, 5000);
+      const splitSeed = int('studio reward-model', '--split-seed', o.splitSeed, 0, 2 ** 31 - 1);
+      const heldOutFraction = Number(o.heldOut);
+      if (!(heldOutFraction >= 0.05 && heldOutFraction <= 0.5)) {
+        throw new CliError('studio reward-model', `--held-out must be a fraction in [0.05, 0.5], got ${quoteValue(o.heldOut)} — e.g. --held-out 0.2`);
+      }
       const [{ LabelDb }, rm] = await Promise.all([import('../studio/label-db.js'), import('../studio/reward-model.js')]);
       const db = LabelDb.open(path.join(o.runs, 'studio'));
       try {
         const name = rm.nextRewardModelName(db);
-        const card = await rm.trainLabelReward(db, name, { members, steps }, (m) => process.stdout.write(`${m}\n`));
-        process.stdout.write(`reward model ${name}: ${card.labels} labelled pairs, held-out pairwise accuracy ${(card.heldOut.accuracy * 100).toFixed(1)}% ± ${(card.heldOut.se * 100).toFixed(1)} (n = ${card.heldOut.n}) — ${rm.rewardModelDir(db, name)}\n`);
+        const card = await rm.trainLabelReward(db, name, { members, steps, heldOutFraction, splitSeed }, (m) => process.stdout.write(`${m}\n`));
+        const h = card.heldOut;
+        process.stdout.write(`reward model ${name}: trained on ${card.labels} labelled pairs; agreement with ${h.n} held-out labels (${h.prompts} prompts) ${(h.accuracy * 100).toFixed(1)}% ± ${(h.se * 100).toFixed(1)} — ${rm.rewardModelDir(db, name)}\n`);
+      } finally {
+        db.close();
+      }
+    });
+  studio
+    .command('audit')
+    .description("the full reward audit (refract audit's card) of a Studio reward model on its held-out labels, gold beside it")
+    .argument('<reward-model>', 'a reward model trained in this Studio, e.g. rm-001')
+    .option('--runs <dir>', 'runs folder', 'runs')
+    .action(async (name: string, o: { runs: string }) => {
+      const [{ LabelDb }, { auditLabelReward }, { checkRewardModel, LaunchError }] = await Promise.all([
+        import('../studio/label-db.js'),
+        import('../studio/audit-card.js'),
+        import('../studio/launch-check.js'),
+      ]);
+      const db = LabelDb.open(path.join(o.runs, 'studio'));
+      try {
+        try {
+          checkRewardModel(db, name);
+        } catch (err) {
+          if (err instanceof LaunchError) throw new CliError('studio audit', err.message);
+          throw err;
+        }
+        const report = await auditLabelReward(db, name, (m) => process.stdout.write(`${m}\n`));
+        for (const c of report.cards) {
+          const failed = c.checks.filter((k) => !k.passed).map((k) => k.metric);
+          process.stdout.write(`${c.name}: ${c.passed ? 'PASS' : 'FAIL'} pairwise accuracy ${(c.pairwise.accuracy * 100).toFixed(1)}% on ${c.pairwise.pairs} held-out labels${failed.length ? `; failed: ${failed.join(', ')}` : ''}\n`);
+        }
       } finally {
         db.close();
       }

@@ -8,7 +8,9 @@ export type {
   PerSample,
   NoiseSource,
   StepResult,
+  PredictionObserver,
 } from './types.js';
+export { flowPredictedX0, ddimPredictedX0 } from './predicted-x0.js';
 export { sdeStepWithLogProb, type SdeStepInput } from './sde-step.js';
 export { cpsStepWithLogProb, type CpsStepInput } from './cps-step.js';
 export { odeEulerStep, type OdeStepInput } from './ode-step.js';

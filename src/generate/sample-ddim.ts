@@ -1,6 +1,7 @@
 // Rollout of a diffusion policy with DDIM(η) steps, recorded as a Trajectory (DDPO's sampler).
 import * as torch from '../torch/index.js';
-import type { EpsilonModel, PredictionType } from './types.js';
+import type { EpsilonModel, PredictionObserver, PredictionType } from './types.js';
+import { ddimPredictedX0 } from './predicted-x0.js';
 import type { ConditioningOps } from './conditioning.js';
 import { guidedModel } from './guidance.js';
 import { ddimSchedule, type DdimScheduleOptions } from './ddpm-schedule.js';
@@ -29,6 +30,8 @@ export interface SampleDdimOptions<C> extends DdimScheduleOptions {
   recordMeans?: boolean;
   dtype?: 'float32' | 'float64';
   conditioningOps?: ConditioningOps<C>;
+  /** Sees each step's x̂₀ = (x_t − √(1−ᾱ_t)·ε̂)/√ᾱ_t (a trajectory view); does not change the rollout. */
+  onPrediction?: PredictionObserver;
 }
 
 export function ddimSamplerConfig<C>(o: SampleDdimOptions<C>): DdimSamplerConfig {
@@ -70,6 +73,10 @@ export function sampleDdim<C>(opts: SampleDdimOptions<C>): Trajectory<C> {
     step: (i, x, gens) => {
       const modelOutput = model(x, torch.full([B], schedule.timesteps[i]!, { dtype }), opts.cond); // ε̂ or v̂
       const alphas = { alphaProdT: schedule.alphaProdT[i]!, alphaProdTPrev: schedule.alphaProdTPrev[i]! };
+      const observe = opts.onPrediction;
+      if (observe) {
+        torch.scope(() => observe(i, ddimPredictedX0(x, modelOutput, alphas.alphaProdT, config.prediction, config.clipSample)));
+      }
       return ddimTransition({ config, stochastic: stochastic[i]!, modelOutput, sample: x, ...alphas, generator: gens });
     },
   });

@@ -1,6 +1,7 @@
 // Rollout of a flow-matching policy: σ from 1 to 0 with SDE / CPS / ODE steps, recorded as a Trajectory.
 import * as torch from '../torch/index.js';
-import type { VelocityModel } from './types.js';
+import type { PredictionObserver, VelocityModel } from './types.js';
+import { flowPredictedX0 } from './predicted-x0.js';
 import type { ConditioningOps } from './conditioning.js';
 import { guidedModel } from './guidance.js';
 import { flowSigmas, sigmaMaxOf } from './flow-schedule.js';
@@ -38,6 +39,8 @@ export interface SampleFlowOptions<C> {
   cpsLogProbForm?: 'gaussian' | 'unnormalized';
   /** How to batch `cond` with `uncond`; default: Tensor leaves along dim 0. */
   conditioningOps?: ConditioningOps<C>;
+  /** Sees each step's x̂₀ = x − σ·v̂ (a trajectory view); does not change the rollout. */
+  onPrediction?: PredictionObserver;
 }
 
 /** The frozen sampler config of a flow rollout, validated (errors name the field). */
@@ -96,6 +99,8 @@ export function sampleFlow<C>(opts: SampleFlowOptions<C>): Trajectory<C> {
     fn: 'sampleFlow',
     step: (i, x, gens) => {
       const velocity = model(x, torch.full([B], sigmas[i]!, { dtype }), opts.cond); // v̂(x_σ, σ)
+      const observe = opts.onPrediction;
+      if (observe) torch.scope(() => observe(i, flowPredictedX0(x, velocity, sigmas[i]!)));
       const args = { config, stochastic: stochastic[i]!, velocity, sample: x, sigmaMax, generator: gens };
       return flowTransition({ ...args, sigma: sigmas[i]!, sigmaNext: sigmas[i + 1]! });
     },

@@ -45,3 +45,10 @@ export interface StepResult {
   stdDev: Tensor;
   transitionStd: Tensor;
 }
+
+/**
+ * Watches a rollout: called at each step i with the step's prediction of the clean sample x̂₀ [B, ...] (from x_i
+ * and the model output the step already computed — no extra network call, no noise drawn, so the rollout is bit
+ * for bit the same with or without an observer). The tensor is freed when the call returns: copy out what you keep.
+ */
+export type PredictionObserver = (step: number, predictedX0: Tensor) => void;

@@ -3,6 +3,7 @@
 import * as torch from '../torch/index.js';
 import { sampleFlow, type SampleFlowOptions } from '../generate/sample-flow.js';
 import type { Trajectory } from '../generate/trajectory.js';
+import type { PredictionObserver } from '../generate/types.js';
 import { TextToVideoModel } from '../models/text-to-video.js';
 import type { ImagePolicy, PolicyCondition } from '../models/index.js';
 import { SHAPES_VOCABULARY } from '../data/shapes/vocab.js';
@@ -38,13 +39,13 @@ export const DEFAULT_EVAL_SAMPLING: Readonly<FlowSamplingOptions> = Object.freez
 
 /**
  * Samples one image per (prompt, seed) pair and returns the trajectory (latents in [-1, 1]). Runs under noGrad;
- * the caller disposes the trajectory's tensors (or uses a scope).
+ * the caller disposes the trajectory's tensors (or uses a scope). `onPrediction` sees each step's x̂₀.
  */
 export function rolloutPrompts(
   model: PromptPolicy,
   prompts: readonly string[],
   seeds: readonly number[],
-  o: FlowSamplingOptions,
+  o: FlowSamplingOptions & { onPrediction?: PredictionObserver },
 ): Trajectory<PolicyCondition> {
   if (prompts.length !== seeds.length) {
     throw new Error(`refract rollout: seeds must hold one seed per prompt (${prompts.length}), got ${seeds.length}`);
@@ -67,25 +68,65 @@ export function rolloutPrompts(
         seeds,
         shape: sampleShape(model),
         recordLatents: o.sde !== undefined && o.sde !== 'ode',
+        ...(o.onPrediction ? { onPrediction: o.onPrediction } : {}),
       });
     }),
   );
 }
 
+export interface GenerateImagesOptions extends FlowSamplingOptions {
+  seed?: number;
+  batchSize?: number;
+  seeds?: readonly number[];
+}
+
 /** Prompts → images, in batches of `batchSize`. Seeds default to 0..n−1 offset by `seed`. */
-export function generateImages(
+export function generateImages(model: PromptModel, prompts: readonly string[], o: GenerateImagesOptions): RGBImage[] {
+  return generateImagesWithPredictions(model, prompts, { ...o, predictionSteps: [], predictionLimit: 0 }).images;
+}
+
+export interface PredictionCapture {
+  /** Denoising steps whose x̂₀ to keep (indices into 0..steps−1), e.g. evenlySpacedSteps(steps, 6). */
+  predictionSteps: readonly number[];
+  /** Keep them for the first this many images only (default all). */
+  predictionLimit?: number;
+}
+
+/**
+ * generateImages, plus each of the first `predictionLimit` images' x̂₀ at `predictionSteps` (the trajectory view):
+ * predictions[i][k] is image i at step predictionSteps[k]. Watching does not change the images (generate/ tests it).
+ */
+export function generateImagesWithPredictions(
   model: PromptModel,
   prompts: readonly string[],
-  o: FlowSamplingOptions & { seed?: number; batchSize?: number; seeds?: readonly number[] },
-): RGBImage[] {
+  o: GenerateImagesOptions & PredictionCapture,
+): { images: RGBImage[]; predictions: RGBImage[][] } {
   const seeds = o.seeds ?? prompts.map((_, i) => (o.seed ?? 0) * 100_003 + i);
   const bs = o.batchSize ?? 32;
-  const out: RGBImage[] = [];
+  const limit = Math.min(o.predictionLimit ?? prompts.length, prompts.length);
+  const keep = new Set(o.predictionSteps);
+  const images: RGBImage[] = [];
+  const predictions: RGBImage[][] = [];
   for (let s = 0; s < prompts.length; s += bs) {
+    const watched = keep.size > 0 ? Math.max(0, Math.min(bs, limit - s)) : 0; // images of this batch to watch
+    const strips: RGBImage[][] = Array.from({ length: watched }, () => []);
+    const onPrediction: PredictionObserver = (step, x0) => {
+      if (keep.has(step)) tensorToImages(x0.narrow(0, 0, watched)).forEach((img, i) => strips[i]!.push(img));
+    };
     torch.scope(() => {
-      const traj = rolloutPrompts(model, prompts.slice(s, s + bs), seeds.slice(s, s + bs), { ...o, sde: o.sde ?? 'ode' });
-      out.push(...tensorToImages(traj.finalSample));
+      const batch = { ...o, sde: o.sde ?? 'ode', ...(watched > 0 ? { onPrediction } : {}) };
+      const traj = rolloutPrompts(model, prompts.slice(s, s + bs), seeds.slice(s, s + bs), batch);
+      images.push(...tensorToImages(traj.finalSample));
     });
+    predictions.push(...strips);
   }
-  return out;
+  return { images, predictions };
+}
+
+/** `count` steps of 0..steps−1 spread evenly from the first to the last (all of them when count ≥ steps). */
+export function evenlySpacedSteps(steps: number, count: number): number[] {
+  if (count <= 0 || steps <= 0) return [];
+  if (count >= steps) return Array.from({ length: steps }, (_, i) => i);
+  if (count === 1) return [steps - 1];
+  return [...new Set(Array.from({ length: count }, (_, k) => Math.round((k * (steps - 1)) / (count - 1))))];
 }

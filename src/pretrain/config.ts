@@ -78,6 +78,11 @@ export const pretrainConfigSchema = z
         perCategory: z.number().int().min(1).max(120).default(10),
         steps: posInt.default(20),
         guidance: z.number().positive().default(3),
+        /**
+         * Evaluated samples of each evaluation kept in the run store (checkpoint.dir/runs.sqlite) for the Studio's
+         * gallery — clips as animated GIFs (testbeds whose evaluation returns its samples: moving_shapes).
+         */
+        storeSamples: nonNegInt.default(8),
       })
       .strict()
       .prefault({}),

@@ -19,21 +19,21 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
 }
 
 /**
- * Writes a sample's PNG to `<samplesDir>/run-<runId>/step-<step>-<sampleId>.png`; returns its path relative to
- * `baseDir` (the database's folder), so the database and its samples can move together.
+ * Writes a sample's file to `<samplesDir>/run-<runId>/step-<step>-<sampleId><suffix>` (suffix '.png' for its image,
+ * '-trajectory.png' or '-clip.gif' for its media); returns its path relative to `baseDir` (the database's folder),
+ * so the database and its samples can move together.
  */
-export function writeSamplePng(
+export function writeSampleFile(
   samplesDir: string,
   baseDir: string,
-  runId: number,
-  step: number,
-  id: number,
-  png: Uint8Array,
+  sample: { runId: number; step: number; id: number },
+  suffix: string,
+  bytes: Uint8Array,
 ): string {
-  const dir = path.join(samplesDir, `run-${runId}`);
+  const dir = path.join(samplesDir, `run-${sample.runId}`);
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `step-${String(step).padStart(6, '0')}-${id}.png`);
-  writeFileAtomic(file, png);
+  const file = path.join(dir, `step-${String(sample.step).padStart(6, '0')}-${sample.id}${suffix}`);
+  writeFileAtomic(file, bytes);
   return path.relative(baseDir, file);
 }
 

@@ -5,6 +5,8 @@ import type {
   JsonValue,
   RunRow,
   RunStatus,
+  SampleMedia,
+  SampleMediaKind,
   SampleRow,
   StepRow,
 } from './run-store-types.js';
@@ -48,7 +50,11 @@ export function evaluationRow(r: Raw): EvaluationRow {
   };
 }
 
-export function sampleRow(r: Raw): SampleRow {
+export function sampleMediaRow(r: Raw): SampleMedia {
+  return { kind: String(r['kind']) as SampleMediaKind, path: String(r['path']), meta: json(r['meta']) };
+}
+
+export function sampleRow(r: Raw, media: readonly SampleMedia[] = []): SampleRow {
   return {
     id: Number(r['id']),
     runId: Number(r['run_id']),
@@ -57,6 +63,7 @@ export function sampleRow(r: Raw): SampleRow {
     seed: Number(r['seed']),
     path: r['path'] === null ? null : String(r['path']),
     reward: json(r['reward']),
+    media,
   };
 }
 

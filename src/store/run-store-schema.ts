@@ -112,6 +112,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE runs_v2 RENAME TO runs;
     `,
   },
+  {
+    version: 3,
+    description: "sample media: files that belong to a sample beside its image (its x̂₀ 'trajectory' strip, its video 'clip')",
+    sql: `
+      CREATE TABLE sample_media (
+        sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('trajectory', 'clip')),
+        path TEXT NOT NULL,
+        meta TEXT NOT NULL,
+        PRIMARY KEY (sample_id, kind)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -72,6 +72,31 @@ export interface SampleInput {
   readonly path?: string;
   /** Reward total and components, or any JSON. */
   readonly reward: unknown;
+  /** Files that belong to the sample (at most one per kind), written beside its PNG. */
+  readonly media?: readonly SampleMediaInput[];
+}
+
+/**
+ * What a sample's media file shows: 'trajectory' — its x̂₀ predictions across denoising steps, one image per kept
+ * step left to right (meta: { steps, sigmas }); 'clip' — the sample itself when it is a video (meta: { frames, fps }).
+ */
+export const SAMPLE_MEDIA_KINDS = ['trajectory', 'clip'] as const;
+export type SampleMediaKind = (typeof SAMPLE_MEDIA_KINDS)[number];
+
+export interface SampleMediaInput {
+  readonly kind: SampleMediaKind;
+  /** File extension of `bytes`: 'png', 'gif' or 'webm'. */
+  readonly ext: 'png' | 'gif' | 'webm';
+  readonly bytes: Uint8Array;
+  /** Any JSON describing the file (e.g. the steps and noise levels of a trajectory strip). */
+  readonly meta?: unknown;
+}
+
+export interface SampleMedia {
+  readonly kind: SampleMediaKind;
+  /** Relative to the database's folder, like SampleRow.path. */
+  readonly path: string;
+  readonly meta: JsonValue;
 }
 
 export interface SampleRow {
@@ -83,6 +108,8 @@ export interface SampleRow {
   /** Relative to the database's folder when the store wrote the PNG; null when none. */
   readonly path: string | null;
   readonly reward: JsonValue;
+  /** Its media files (trajectory strip, video clip), in kind order; empty when none. */
+  readonly media: readonly SampleMedia[];
 }
 
 export interface CheckpointRow {

@@ -10,7 +10,7 @@
 //   store.close();
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { noRunError, withConstraintErrors, writeFileAtomic, writeSamplePng } from './run-store-files.js';
+import { noRunError, withConstraintErrors, writeFileAtomic, writeSampleFile } from './run-store-files.js';
 import path from 'node:path';
 import { applyPragmas, migrate } from './run-store-schema.js';
 import {
@@ -26,6 +26,7 @@ import {
   type RunRow,
   type RunStatus,
   type SampleInput,
+  type SampleMedia,
   type SampleRow,
   type StepRow,
 } from './run-store-types.js';
@@ -36,7 +37,7 @@ import {
   preferencesToJsonl,
   readPreferences,
 } from './run-store-preference-io.js';
-import { checkpointRow, evaluationRow, runRow, sampleRow, stepRow } from './run-store-rows.js';
+import { checkpointRow, evaluationRow, runRow, sampleMediaRow, sampleRow, stepRow } from './run-store-rows.js';
 
 type Raw = Record<string, unknown>;
 
@@ -194,31 +195,52 @@ export class RunStore {
     );
   }
 
-  /** Records a sample; PNG bytes are written to samplesDir/run-<id>/ and the path stored relative to the DB folder. */
+  /**
+   * Records a sample; PNG bytes (and its media files) are written to samplesDir/run-<id>/ and the paths stored
+   * relative to the DB folder, in the same transaction as the row.
+   */
   addSample(runId: number, s: SampleInput): number {
     const w = 'RunStore.addSample';
     if (s.png !== undefined && s.path !== undefined)
       throw new Error(`refract ${w}: png and path must not both be given — pass one`);
+    const kinds = (s.media ?? []).map((m) => m.kind);
+    if (new Set(kinds).size !== kinds.length)
+      throw new Error(`refract ${w}: media must hold at most one file per kind, got ${kinds.join(', ')} — pass one of each`);
     const reward = toJson(s.reward, w, 'reward');
+    const metas = (s.media ?? []).map((m) => toJson(m.meta ?? {}, w, `media ${m.kind} meta`));
     const ins = this.stmt('INSERT INTO samples (run_id, step, prompt, seed, path, reward) VALUES (?, ?, ?, ?, ?, ?)');
+    const baseDir = path.dirname(path.resolve(this.file));
     return withConstraintErrors(w, runId, `sample of step ${s.step}`, () =>
       this.db.transaction(() => {
         const id = Number(ins.run(runId, s.step, s.prompt, s.seed, s.path ?? null, reward).lastInsertRowid);
+        const at = { runId, step: s.step, id };
         if (s.png !== undefined) {
-          const rel = writeSamplePng(this.samplesDir, path.dirname(path.resolve(this.file)), runId, s.step, id, s.png);
+          const rel = writeSampleFile(this.samplesDir, baseDir, at, '.png', s.png);
           this.stmt('UPDATE samples SET path = ? WHERE id = ?').run(rel, id);
         }
+        (s.media ?? []).forEach((m, k) => {
+          const rel = writeSampleFile(this.samplesDir, baseDir, at, `-${m.kind}.${m.ext}`, m.bytes);
+          this.stmt('INSERT INTO sample_media (sample_id, kind, path, meta) VALUES (?, ?, ?, ?)').run(id, m.kind, rel, metas[k]);
+        });
         return id;
       })(),
     );
   }
 
   samples(runId: number): SampleRow[] {
-    return (this.stmt('SELECT * FROM samples WHERE run_id = ? ORDER BY step, id').all(runId) as Raw[]).map(sampleRow);
+    const media = new Map<number, SampleMedia[]>();
+    const sql = 'SELECT m.* FROM sample_media m JOIN samples s ON s.id = m.sample_id WHERE s.run_id = ? ORDER BY m.sample_id, m.kind';
+    for (const r of this.stmt(sql).all(runId) as Raw[]) {
+      const id = Number(r['sample_id']);
+      media.set(id, [...(media.get(id) ?? []), sampleMediaRow(r)]);
+    }
+    return (this.stmt('SELECT * FROM samples WHERE run_id = ? ORDER BY step, id').all(runId) as Raw[]).map((r) =>
+      sampleRow(r, media.get(Number(r['id'])) ?? []),
+    );
   }
 
-  /** A sample's path resolved against the database's folder (null when it has none). */
-  samplePath(row: SampleRow): string | null {
+  /** A sample's (or one of its media files') path resolved against the database's folder (null when it has none). */
+  samplePath(row: Pick<SampleRow, 'path'>): string | null {
     return row.path === null ? null : path.resolve(path.dirname(path.resolve(this.file)), row.path);
   }
 

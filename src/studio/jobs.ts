@@ -1,4 +1,4 @@
-// Long work the Studio starts — training a reward model on the labels, a post-training run with it — runs in a
+// Long work the Studio starts — training a reward model on the labels, its full audit, a post-training run with it — runs in a
 // worker process (./worker.ts), never in the server: libtorch work would stall every request. One job at a time (a
 // laptop's cores are the budget). The worker prints one JSON object per line ({ type: 'log' | 'progress' | 'result' });
 // a run's curves reach the run page from its store like any other run's.
@@ -6,10 +6,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LabelDb } from './label-db.js';
-import { checkLaunch } from './launch-check.js';
+import { checkLaunch, checkRewardModel } from './launch-check.js';
 
 export type JobSpec =
-  | { kind: 'reward-model'; name: string; members?: number; steps?: number; seed?: number; heldOutPairs?: number }
+  | { kind: 'reward-model'; name: string; members?: number; steps?: number; seed?: number; heldOutFraction?: number; splitSeed?: number }
+  | { kind: 'audit'; rewardModel: string }
   | { kind: 'train'; rewardModel: string; config: string; out: string; iterations?: number };
 
 export interface JobInfo {
@@ -48,6 +49,7 @@ export class Jobs {
       throw Object.assign(new Error('a job must finish before the next starts, got one still running — wait for it'), { statusCode: 409 });
     }
     if (spec.kind === 'train') checkLaunch(this.runsDir, this.db, spec);
+    if (spec.kind === 'audit') checkRewardModel(this.db, spec.rewardModel);
     const job: JobInfo = { id: this.#jobs.length + 1, spec, status: 'running', startedAt: new Date().toISOString(), log: [], progress: null, result: null };
     this.#jobs.push(job);
     const child = spawn(process.execPath, [WORKER, JSON.stringify({ ...spec, runsDir: this.runsDir })], {

@@ -29,7 +29,12 @@ export function launchConfigFile(runsDir: string, name: string): string {
 
 export function checkLaunch(runsDir: string, db: LabelDb, spec: { config: string; rewardModel: string }): void {
   launchConfigFile(runsDir, spec.config);
-  if (!/^[A-Za-z0-9_-]+$/.test(spec.rewardModel) || !existsSync(path.join(rewardModelDir(db, spec.rewardModel), STUDIO_CARD_FILE))) {
-    throw new LaunchError(404, `reward model must be one trained in this Studio, got ${JSON.stringify(spec.rewardModel)} — train one first (refract studio reward-model)`);
+  checkRewardModel(db, spec.rewardModel);
+}
+
+/** `name` is a reward model trained in this Studio (a launch or an audit names one). */
+export function checkRewardModel(db: LabelDb, name: string): void {
+  if (!/^[A-Za-z0-9_-]+$/.test(name) || !existsSync(path.join(rewardModelDir(db, name), STUDIO_CARD_FILE))) {
+    throw new LaunchError(404, `reward model must be one trained in this Studio, got ${JSON.stringify(name)} — train one first (refract studio reward-model)`);
   }
 }

@@ -23,6 +23,10 @@ export const PAGE_HTML = `<!doctype html>
   .sample { width: 150px; background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 6px; font-size: 12px; }
   .sample .img { position: relative; width: 136px; height: 136px; }
   .sample img, .sample canvas, .sample video { width: 136px; height: 136px; image-rendering: pixelated; position: absolute; left: 0; top: 0; }
+  .sample.wide { width: 412px; display: grid; grid-template-columns: 136px 1fr; column-gap: 10px; }
+  .sample.wide .trajectory { grid-column: 1 / span 2; }
+  .trajectory img { width: 398px; height: auto; position: static; image-rendering: pixelated; display: block; margin-top: 4px; }
+  .trajectory .sigmas { display: flex; justify-content: space-around; color: var(--muted); font-size: 11px; }
   .ok { color: var(--good); font-weight: 600; } .bad { color: var(--bad); font-weight: 600; }
   .alarm { color: var(--bad); }
   .bar { height: 6px; background: var(--line); border-radius: 3px; width: 120px; display: inline-block; vertical-align: middle; }

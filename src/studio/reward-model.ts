@@ -1,14 +1,14 @@
 // A reward model from the labels people gave in the Studio: a bootstrap ensemble of Bradley–Terry models
 // (rewards/preference/ensemble.ts) trained on the label database's preferences table, saved as member folders
-// (rewards/preference/rm-cache.ts format), with its reward card — held-out pairwise accuracy against the gold
-// evaluator on fresh synthetic Shapes pairs, with its binomial SE — and, for the queue, the ensemble's disagreement
-// on every comparison of the pool (active learning, ./active.ts).
+// (rewards/preference/rm-cache.ts format), with its reward card — pairwise accuracy on a fixed, seeded held-out part
+// of the labels themselves (split by prompt, ./label-split.ts; never trained on), with its cluster-robust SE — and,
+// for the queue, the ensemble's disagreement on every comparison of the pool (active learning, ./active.ts).
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadPreferencePairs, readPngImage } from '../store/preference-pairs.js';
 import { RewardEnsemble } from '../rewards/preference/ensemble.js';
-import { heldOutPairwiseAccuracy } from '../rewards/preference/accuracy.js';
-import { syntheticShapesPairs } from '../rewards/preference/pairs.js';
+import { pairwiseCorrect } from '../rewards/preference/accuracy.js';
+import { clusteredAccuracy, splitByPrompt } from './label-split.js';
 import { loadCachedMembers, saveCachedMembers } from '../rewards/preference/rm-cache.js';
 import type { LabelDb } from './label-db.js';
 import { acquisitionPriorities, memberScores, setDisagreement, type Acquisition } from './active.js';
@@ -26,11 +26,13 @@ export interface LabelRewardOptions {
   members: number;
   steps: number;
   seed: number;
-  /** Fresh gold-labelled pairs the card's accuracy is measured on. */
-  heldOutPairs: number;
+  /** Fraction of the labelled prompts held out for the card (their comparisons are never trained on). */
+  heldOutFraction: number;
+  /** Seed of the held-out split (fixed apart from `seed`, so retrained models are judged on the same labels). */
+  splitSeed: number;
 }
 
-export const DEFAULT_LABEL_REWARD: Readonly<LabelRewardOptions> = Object.freeze({ members: 3, steps: 300, seed: 0, heldOutPairs: 300 });
+export const DEFAULT_LABEL_REWARD: Readonly<LabelRewardOptions> = Object.freeze({ members: 3, steps: 300, seed: 0, heldOutFraction: 0.2, splitSeed: 0 });
 
 export interface StudioRewardCard {
   kind: 'studio-bradley-terry';
@@ -40,7 +42,11 @@ export interface StudioRewardCard {
   labels: number;
   members: number;
   steps: number;
-  heldOut: { accuracy: number; se: number; n: number; source: string };
+  /**
+   * Agreement with the held-out labels (noisy human answers, so a perfect model scores the labelers' own
+   * consistency, not 1): n pairs over `prompts` prompts, SE cluster-robust by prompt.
+   */
+  heldOut: { accuracy: number; se: number; n: number; prompts: number; fraction: number; splitSeed: number; source: string };
   labelers: ReturnType<LabelDb['agreement']>;
 }
 
@@ -58,13 +64,17 @@ export function nextRewardModelName(db: LabelDb): string {
 /** Trains the ensemble on every labelled pair, writes it and its card; returns the card. */
 export async function trainLabelReward(db: LabelDb, name: string, opts: Partial<LabelRewardOptions> = {}, log: (m: string) => void = () => {}): Promise<StudioRewardCard> {
   const o = { ...DEFAULT_LABEL_REWARD, ...opts };
-  const pairs = loadPreferencePairs(db.file);
-  if (pairs.length < 2) throw new Error(`refract studio: labels must be at least 2 non-tie pairs to train a reward model, got ${pairs.length} — label more`);
-  log(`training ${o.members} Bradley–Terry members on ${pairs.length} labelled pairs`);
+  const { train: pairs, heldOut: held } = splitByPrompt(loadPreferencePairs(db.file), o.heldOutFraction, o.splitSeed);
+  if (pairs.length < 2 || held.length < 1) {
+    throw new Error(
+      `refract studio: labels must give at least 2 training pairs and 1 held-out pair (split ${o.heldOutFraction} by prompt), got ${pairs.length} and ${held.length} — label more`,
+    );
+  }
+  log(`training ${o.members} Bradley–Terry members on ${pairs.length} labelled pairs (${held.length} held out)`);
   const ensemble = RewardEnsemble.train(pairs, { members: o.members, steps: o.steps, seed: o.seed });
   try {
-    const held = syntheticShapesPairs({ count: o.heldOutPairs, seed: 1_000_003 + o.seed, labelNoise: 0 });
-    const accuracy = await heldOutPairwiseAccuracy(ensemble, held);
+    const scored = clusteredAccuracy(await pairwiseCorrect(ensemble, held), held.map((p) => p.prompt.text));
+    const accuracy = scored.accuracy;
     const dir = rewardModelDir(db, name);
     saveCachedMembers(dir, ensemble.members);
     const card: StudioRewardCard = {
@@ -74,7 +84,15 @@ export async function trainLabelReward(db: LabelDb, name: string, opts: Partial<
       labels: pairs.length,
       members: o.members,
       steps: o.steps,
-      heldOut: { accuracy, se: Math.sqrt((accuracy * (1 - accuracy)) / held.length), n: held.length, source: 'fresh gold-labelled synthetic Shapes pairs' },
+      heldOut: {
+        accuracy,
+        se: scored.se,
+        n: held.length,
+        prompts: scored.clusters,
+        fraction: o.heldOutFraction,
+        splitSeed: o.splitSeed,
+        source: `held-out labels: the comparisons of ${scored.clusters} prompts (a seeded ${Math.round(o.heldOutFraction * 100)}% split by prompt, never trained on)`,
+      },
       labelers: db.agreement(),
     };
     writeFileSync(path.join(dir, STUDIO_CARD_FILE), `${JSON.stringify(card, null, 2)}\n`);
@@ -97,14 +115,19 @@ export function prioritise(db: LabelDb, ensemble: RewardEnsemble, mode: Acquisit
   db.setPriorities(acquisitionPriorities(disagreement, mode, () => rng.uniform()));
 }
 
-/** Loads a saved Studio reward model (its members) as an ensemble. */
-export function loadLabelReward(db: LabelDb, name: string): RewardEnsemble {
-  const dir = rewardModelDir(db, name);
-  const card = path.join(dir, STUDIO_CARD_FILE);
+/** The card of a reward model trained in this Studio; refuses any other name. */
+export function readStudioCard(db: LabelDb, name: string): StudioRewardCard {
+  const card = path.join(rewardModelDir(db, name), STUDIO_CARD_FILE);
   if (!/^[A-Za-z0-9_-]+$/.test(name) || !existsSync(card)) {
     throw new Error(`refract studio: reward model must be one trained in this Studio, got ${JSON.stringify(name)} — train one first`);
   }
-  const members = (JSON.parse(readFileSync(card, 'utf8')) as StudioRewardCard).members;
+  return JSON.parse(readFileSync(card, 'utf8')) as StudioRewardCard;
+}
+
+/** Loads a saved Studio reward model (its members) as an ensemble. */
+export function loadLabelReward(db: LabelDb, name: string): RewardEnsemble {
+  const { members } = readStudioCard(db, name);
+  const dir = rewardModelDir(db, name);
   const loaded = loadCachedMembers(dir, members);
   if (loaded === null) throw new Error(`refract studio: reward model ${name} must hold ${members} members, got an incomplete folder — train it again`);
   mkdirSync(dir, { recursive: true });

@@ -1,5 +1,5 @@
-// The loop closed from the browser: train a reward model on the labels, launch a post-training run with it; both
-// admin-only jobs in a worker process (./jobs.ts). The run's folder lands under the runs folder, so its curves
+// The loop closed from the browser: train a reward model on the labels, audit it, launch a post-training run with it;
+// all admin-only jobs in a worker process (./jobs.ts). The run's folder lands under the runs folder, so its curves
 // appear on the runs and run pages like any other run.
 import type { FastifyInstance } from 'fastify';
 import { requireAdmin } from './auth.js';
@@ -13,11 +13,19 @@ const rmBody = {
     members: { type: 'integer', minimum: 1, maximum: 8 },
     steps: { type: 'integer', minimum: 1, maximum: 5000 },
     seed: { type: 'integer', minimum: 0, maximum: 2 ** 31 },
-    heldOutPairs: { type: 'integer', minimum: 10, maximum: 5000 },
+    heldOutFraction: { type: 'number', minimum: 0.05, maximum: 0.5 },
+    splitSeed: { type: 'integer', minimum: 0, maximum: 2147483647 },
   },
 } as const;
 
 const safeName = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_./-]+$' } as const;
+
+const auditBody = {
+  type: 'object',
+  required: ['rewardModel'],
+  additionalProperties: false,
+  properties: { rewardModel: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } },
+} as const;
 
 const launchBody = {
   type: 'object',
@@ -42,7 +50,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: Jobs): void {
     return { job };
   });
 
-  app.post<{ Body: { members?: number; steps?: number; seed?: number; heldOutPairs?: number } }>(
+  app.post<{ Body: { members?: number; steps?: number; seed?: number; heldOutFraction?: number; splitSeed?: number } }>(
     '/api/reward-models',
     { schema: { body: rmBody } },
     async (req, reply) => {
@@ -51,6 +59,12 @@ export function registerJobRoutes(app: FastifyInstance, jobs: Jobs): void {
       return reply.code(202).send({ job });
     },
   );
+
+  app.post<{ Body: { rewardModel: string } }>('/api/audits', { schema: { body: auditBody } }, async (req, reply) => {
+    requireAdmin(req);
+    const job = jobs.start({ kind: 'audit', rewardModel: req.body.rewardModel });
+    return reply.code(202).send({ job });
+  });
 
   app.post<{ Body: { rewardModel: string; config: string; out?: string; iterations?: number } }>(
     '/api/launch',

@@ -61,7 +61,8 @@ export function summariseStore(root: string, folder: string): RunSummary[] {
       const steps = store.metrics(run.id);
       const last = steps[steps.length - 1];
       const gold = store.evaluations(run.id).filter((e) => e.suite === 'shapes_eval');
-      const config = (run.config ?? {}) as { iterations?: unknown; maxSamples?: unknown; rewards?: { kind?: unknown }[] };
+      const config = (run.config ?? {}) as { iterations?: unknown; maxSamples?: unknown; rewards?: { kind?: unknown }[]; training?: { steps?: unknown } };
+      const total = typeof config.iterations === 'number' ? config.iterations : config.training?.steps; // a pretrain run counts steps
       const used = last?.metrics['samplesUsed'] ?? null;
       return {
         folder,
@@ -71,8 +72,8 @@ export function summariseStore(root: string, folder: string): RunSummary[] {
         status: run.status,
         rewards: Array.isArray(config.rewards) ? config.rewards.map((r) => String(r.kind)).join(' + ') : '',
         lastStep: last?.step ?? null,
-        iterations: typeof config.iterations === 'number' ? config.iterations : null,
-        progress: progressOf(run.status, last?.step ?? null, used, config.iterations, config.maxSamples),
+        iterations: typeof total === 'number' ? total : null,
+        progress: progressOf(run.status, last?.step ?? null, used, total, config.maxSamples),
         reward: last?.metrics['reward'] ?? null,
         gold: gold[gold.length - 1]?.overall ?? null,
         kl: last?.metrics['klToReference'] ?? null,

@@ -12,6 +12,7 @@ import type { JobSpec } from './jobs.js';
 import { resolveInside } from './paths.js';
 import { loadLabelReward, trainLabelReward } from './reward-model.js';
 import { launchConfigFile } from './launch-check.js';
+import { auditLabelReward } from './audit-card.js';
 
 const say = (o: Record<string, unknown>): void => {
   process.stdout.write(`${JSON.stringify(o)}\n`);
@@ -38,6 +39,11 @@ async function main(spec: JobSpec & { runsDir: string }): Promise<void> {
       const { kind: _k, name, runsDir: _r, ...opts } = spec;
       const card = await trainLabelReward(db, name, opts, (message) => say({ type: 'log', message }));
       say({ type: 'result', result: card });
+      return;
+    }
+    if (spec.kind === 'audit') {
+      const report = await auditLabelReward(db, spec.rewardModel, (message) => say({ type: 'log', message }));
+      say({ type: 'result', result: { ranking: report.ranking, passed: report.cards.map((c) => [c.name, c.passed]) } });
       return;
     }
     const raw = YAML.parse(readFileSync(launchConfigFile(spec.runsDir, spec.config), 'utf8')) as Record<string, unknown>;

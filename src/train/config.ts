@@ -67,6 +67,11 @@ export const sharedRunShape = {
       samplingSteps: posInt.default(20),
       /** Images of each evaluation stored as PNG samples beside the database. */
       storeSamples: nonNegInt.default(8),
+      /**
+       * For each stored sample, its x̂₀ at this many denoising steps (evenly spaced, first to last) as a strip PNG
+       * beside it — the Studio's trajectory view; 0 stores none. Watching the sampler does not change the images.
+       */
+      trajectorySteps: nonNegInt.default(6),
     })
     .strict()
     .prefault({}),

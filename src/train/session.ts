@@ -3,7 +3,6 @@
 // ./trainer.ts drives it.
 import * as torch from '../torch/index.js';
 import path from 'node:path';
-import { encodeGridPng } from '../eval/report/png.js';
 import { writeLabelledGridPng } from '../eval/report/labelled-grid.js';
 import { GRID_AFTER, GRID_BEFORE } from '../eval/report/training-report.js';
 import type { RunStore } from '../store/run-store.js';
@@ -11,8 +10,8 @@ import type { Algorithm, AlgorithmContext, AlgorithmStepLog } from '../algorithm
 import type { RunConfig } from './config.js';
 import type { EvalSnapshot } from './monitor.js';
 import type { TrainingHooks, TrainingResult } from './trainer.js';
-import { emptySince, evaluatePolicy } from './evaluation.js';
-import { sampleReward } from './sample-reward.js';
+import { emptySince, evaluatePolicy, type EvalTrajectories } from './evaluation.js';
+import { storedSample } from './sample-reward.js';
 import { applyMonitorActions } from './monitor-actions.js';
 import {
   checkpointDir,
@@ -223,7 +222,7 @@ export class TrainingSession {
     return applyMonitorActions(this, it, snapshot, diagnostics);
   }
 
-  #logEvaluation(s: EvalSnapshot & { seeds?: number[] }): void {
+  #logEvaluation(s: EvalSnapshot & { seeds?: number[]; trajectories?: EvalTrajectories }): void {
     if (this.#loggedEvals.has(s.iteration)) return;
     this.#loggedEvals.add(s.iteration);
     if (s.gold) {
@@ -237,15 +236,7 @@ export class TrainingSession {
       details: { components: s.proxyComponents, klToReference: nullIfNaN(s.klToReference), trainReward: nullIfNaN(s.trainReward) },
     });
     const n = Math.min(this.config.eval.storeSamples, s.images.length);
-    for (let i = 0; i < n; i++) {
-      this.store.addSample(this.runId, {
-        step: s.iteration,
-        prompt: s.prompts[i]!.text,
-        seed: s.seeds?.[i] ?? i,
-        png: encodeGridPng([s.images[i]!], { cols: 1, gap: 0 }),
-        reward: sampleReward(s, i),
-      });
-    }
+    for (let i = 0; i < n; i++) this.store.addSample(this.runId, storedSample(s, i));
   }
 
   /**

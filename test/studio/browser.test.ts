@@ -14,22 +14,10 @@ import { renderScene } from '../../src/data/shapes/render.js';
 import type { Scene } from '../../src/data/shapes/types.js';
 import { tinyBase, tinyRunConfig } from '../train/fixtures.js';
 import { studioOn, tempRuns, withPool } from './helpers.js';
+import { browser, shot, skipWithoutChromium } from './browser-helpers.js';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p)) ?? process.env['CHROMIUM_PATH'];
-const skip = CHROMIUM === undefined ? 'no chromium found (apt-get install chromium, or set CHROMIUM_PATH)' : false;
+const skip = skipWithoutChromium;
 const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.js');
-const SHOTS = process.env['REFRACT_STUDIO_SHOTS'];
-
-async function browser() {
-  const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath: CHROMIUM!, args: ['--no-sandbox'] });
-}
-
-async function shot(page: import('playwright-core').Page, name: string): Promise<void> {
-  if (SHOTS === undefined) return;
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-}
 
 test('labeling by keyboard: ← → t s, and u undoes the last answer', { skip, timeout: 60_000 }, async () => {
   const t = tempRuns();

@@ -62,14 +62,17 @@ test('scripted labeler → reward model → GRPO run, all through the HTTP API',
     assert.deepEqual([script.labels, script.checks], [144, 16]);
     assert.equal(who.body.preferences.n, 144);
 
-    const rmJob = await call<{ job: { id: number } }>(`${s.url}/api/reward-models`, { method: 'POST', token: admin, body: { members: 2, steps: 150, heldOutPairs: 200 } });
+    const rmJob = await call<{ job: { id: number } }>(`${s.url}/api/reward-models`, { method: 'POST', token: admin, body: { members: 2, steps: 150, heldOutFraction: 0.25 } });
     assert.equal(rmJob.status, 202);
     const rm = await waitJob(s.url, admin, rmJob.body.job.id);
     assert.equal(rm.status, 'finished', rm.log.join('\n'));
     const card = rm.result as { name: string; labels: number; heldOut: { accuracy: number; se: number; n: number } };
-    assert.equal(card.labels, 144);
-    t0.diagnostic(`held-out pairwise accuracy ${card.heldOut.accuracy.toFixed(3)} ± ${card.heldOut.se.toFixed(3)} (n = ${card.heldOut.n})`);
-    assert.ok(card.heldOut.accuracy > 0.5 + 2 * card.heldOut.se, `held-out accuracy ${card.heldOut.accuracy} ± ${card.heldOut.se} must beat chance`);
+    assert.equal(card.labels + card.heldOut.n, 144, 'every labelled pair trains or is held out');
+    assert.ok(card.heldOut.n >= 20, `a quarter of the prompts held out, got ${card.heldOut.n} pairs`);
+    t0.diagnostic(`agreement with held-out labels ${card.heldOut.accuracy.toFixed(3)} ± ${card.heldOut.se.toFixed(3)} (n = ${card.heldOut.n})`);
+    // ~32 held-out labels cannot show a gain over chance here (0.53 ± 0.09 on this draw); test/studio/label-split.test.ts
+    // checks that claim on 240 gold-noised labels. Here: the card is measured on the held-out labels at all.
+    assert.ok(card.heldOut.accuracy >= 0 && card.heldOut.accuracy <= 1 && card.heldOut.se > 0, `held-out accuracy ${card.heldOut.accuracy} ± ${card.heldOut.se}`);
     const cards = await call<{ studio: { data: { name: string } }[] }>(`${s.url}/api/cards`);
     assert.deepEqual(cards.body.studio.map((c) => c.data.name), [card.name]);
 

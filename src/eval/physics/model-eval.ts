@@ -44,6 +44,10 @@ export interface MovingEvalResult {
   n: number;
   prompts: string[];
   clips: RGBImage[][];
+  /** passed[i]: the physics evaluator's verdict on clip i. */
+  passed: boolean[];
+  /** seeds[i]: the sampling seed of clip i. */
+  seeds: number[];
 }
 
 export function evaluateMovingShapesModel(
@@ -84,5 +88,7 @@ export function evaluateMovingShapesModel(
     n: verdicts.length,
     prompts,
     clips,
+    passed: verdicts.map((v) => v.pass),
+    seeds,
   };
 }

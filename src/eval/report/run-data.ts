@@ -9,6 +9,7 @@ import type {
   DiagnosticRow,
   EvaluationRow,
   RunRow,
+  SampleMedia,
   SampleRow,
   StepRow,
 } from '../../store/run-store-types.js';
@@ -27,6 +28,8 @@ export class ReportInputError extends Error {
 /** A sample row with its PNG path made relative to the run folder (where report.html lives); null when absent. */
 export interface ReportSample extends SampleRow {
   readonly href: string | null;
+  /** Its media files, each with `href` relative to the run folder like the PNG's. */
+  readonly media: readonly (SampleMedia & { readonly href: string })[];
 }
 
 export interface RunData {
@@ -79,7 +82,11 @@ export function loadRunData(runDir: string, runId?: number): RunData {
       steps: store.metrics(id),
       diagnostics: store.diagnostics(id),
       evaluations: store.evaluations(id),
-      samples: store.samples(id).map((s) => ({ ...s, href: sampleHref(store.samplePath(s), dir) })),
+      samples: store.samples(id).map((s) => ({
+        ...s,
+        href: sampleHref(store.samplePath(s), dir),
+        media: s.media.map((m) => ({ ...m, href: sampleHref(store.samplePath(m), dir)! })),
+      })),
       latestCheckpoint: store.latestCheckpoint(id),
     };
   } finally {

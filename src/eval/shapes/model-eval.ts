@@ -1,7 +1,12 @@
 // ShapesEval of a model: generate images for the (sub)set's prompts, score them with the gold evaluator.
 import { shapesEvalPrompts, scoreShapesEval, type ShapesEvalScore, type ShapesEvalSet, SHAPES_EVAL_SEED } from './shapes-eval.js';
 import type { Category } from '../../data/shapes/types.js';
-import { generateImages, DEFAULT_EVAL_SAMPLING, type FlowSamplingOptions, type PromptModel } from '../../pipeline/text-to-image.js';
+import {
+  generateImagesWithPredictions,
+  DEFAULT_EVAL_SAMPLING,
+  type FlowSamplingOptions,
+  type PromptModel,
+} from '../../pipeline/text-to-image.js';
 import type { RGBImage } from '../../data/image.js';
 
 export interface ModelEvalOptions {
@@ -18,6 +23,9 @@ export interface ModelEvalOptions {
   batchSize: number;
   /** Called after each batch with (done, total) images. */
   onProgress?: (done: number, total: number) => void;
+  /** Keep the x̂₀ of the first `predictionLimit` images (in set order) at these denoising steps (default none). */
+  predictionSteps?: readonly number[];
+  predictionLimit?: number;
 }
 
 export const DEFAULT_MODEL_EVAL: Readonly<ModelEvalOptions> = Object.freeze({
@@ -36,6 +44,8 @@ export interface ModelEvalResult {
   /** images[i][j]: the j-th image of prompt i (for sample grids). */
   images: RGBImage[][];
   prompts: string[];
+  /** predictions[i][k]: image i's (flat order: prompt-major) x̂₀ at predictionSteps[k], for the first predictionLimit. */
+  predictions: RGBImage[][];
 }
 
 export function evaluateShapesModel(model: PromptModel, opts: Partial<ModelEvalOptions> = {}): ModelEvalResult {
@@ -49,16 +59,20 @@ export function evaluateShapesModel(model: PromptModel, opts: Partial<ModelEvalO
     Array.from({ length: o.samplesPerPrompt }, (_, j) => o.samplingSeed * 1_000_003 + p.index * 16 + j),
   );
   const flat: RGBImage[] = [];
+  const predictions: RGBImage[][] = [];
+  const limit = o.predictionLimit ?? texts.length;
   for (let s = 0; s < texts.length; s += o.batchSize) {
-    flat.push(
-      ...generateImages(model, texts.slice(s, s + o.batchSize), {
-        ...o.sampling,
-        seeds: seeds.slice(s, s + o.batchSize),
-        batchSize: o.batchSize,
-      }),
-    );
+    const batch = generateImagesWithPredictions(model, texts.slice(s, s + o.batchSize), {
+      ...o.sampling,
+      seeds: seeds.slice(s, s + o.batchSize),
+      batchSize: o.batchSize,
+      predictionSteps: o.predictionSteps ?? [],
+      predictionLimit: Math.max(0, limit - s),
+    });
+    flat.push(...batch.images);
+    predictions.push(...batch.predictions);
     o.onProgress?.(flat.length, texts.length);
   }
   const images = set.prompts.map((_, i) => flat.slice(i * o.samplesPerPrompt, (i + 1) * o.samplesPerPrompt));
-  return { score: scoreShapesEval(set, images), set, images, prompts: set.prompts.map((p) => p.text) };
+  return { score: scoreShapesEval(set, images), set, images, prompts: set.prompts.map((p) => p.text), predictions };
 }

@@ -38,6 +38,7 @@ export const MOVING_SHAPES_TESTBED: TrainingTestbed = {
       metric: 'physics pass rate',
       overall: r.passRate,
       details: { score: r.score, oneObject: r.byObjects.one, twoObjects: r.byObjects.two },
+      samples: r.clips.map((frames, i) => ({ prompt: r.prompts[i]!, seed: r.seeds[i]!, pass: r.passed[i]!, frames })),
     };
   },
   writePreview(model, dir) {

@@ -9,6 +9,7 @@ import type { TextToVideoConfig, TextToVideoModel } from '../../models/text-to-v
 import type { FlowSamplingOptions } from '../../pipeline/text-to-image.js';
 import type { PretrainConfig } from '../config.js';
 import type { GroundingArrays } from '../../data/shapes/grounding.js';
+import type { RGBImage } from '../../data/image.js';
 
 export const TESTBED_NAMES = ['shapes', 'fashion_mnist', 'mnist', 'moving_shapes', 'glyphs'] as const;
 export type TestbedName = (typeof TESTBED_NAMES)[number];
@@ -37,6 +38,16 @@ export interface TestbedEvalResult {
   /** In [0, 1]. */
   overall: number;
   details: Record<string, number>;
+  /** The evaluated samples with their verdicts, for the run store (testbeds that return them). */
+  samples?: TestbedSample[];
+}
+
+/** One evaluated sample: an image (one frame) or a clip (its frames), its prompt, seed and gold verdict. */
+export interface TestbedSample {
+  prompt: string;
+  seed: number;
+  pass: boolean;
+  frames: RGBImage[];
 }
 
 export interface TrainingTestbed {

@@ -48,7 +48,18 @@ export interface AuditOptions {
   pairs?: readonly AuditPair[];
   /** Describes `pairs` in the report (e.g. the file path). */
   pairsSource?: string;
+  /**
+   * Rewards built by the caller (e.g. the Studio's label-trained ensembles, which this layer cannot load), audited
+   * after the config's own under the same pairs, probes and thresholds. Each is closed after its audit.
+   */
+  extraRewards?: readonly ExtraAuditReward[];
   onStatus?: (message: string) => void;
+}
+
+export interface ExtraAuditReward {
+  name: string;
+  description?: string;
+  build: () => RewardModel | Promise<RewardModel>;
 }
 
 /** The held-out pairs the config names; synthetic ones are drawn here, file ones must be passed in. */
@@ -78,16 +89,19 @@ export function evaluationPairs(
   return { pairs: opts.pairs, source: opts.pairsSource ?? p.path };
 }
 
-function thresholdsFor(config: Readonly<AuditConfig>, entry: AuditRewardEntry): AuditThresholds {
+function thresholdsFor(config: Readonly<AuditConfig>, entry: AuditedEntry): AuditThresholds {
   const t: AuditThresholds = { ...config.thresholds };
   for (const [k, v] of Object.entries(entry.thresholds ?? {}))
     if (v !== undefined) (t as unknown as Record<string, number>)[k] = v;
   return t;
 }
 
+/** What a card needs of an entry: its name, description, planted flaw and threshold overrides. */
+type AuditedEntry = Pick<AuditRewardEntry, 'name' | 'description' | 'demoFlaw' | 'thresholds'>;
+
 async function auditOne(
   reward: RewardModel,
-  entry: AuditRewardEntry,
+  entry: AuditedEntry,
   config: Readonly<AuditConfig>,
   pairs: readonly AuditPair[],
   source: string,
@@ -125,11 +139,21 @@ export async function runAudit(config: Readonly<AuditConfig>, opts: AuditOptions
   const totals: Record<string, Float64Array> = {};
   const seconds: Record<string, number> = {};
   const cpuSeconds: Record<string, number> = {};
-  for (const entry of config.rewards) {
+  const extra = opts.extraRewards ?? [];
+  const taken = new Set(config.rewards.map((e) => e.name));
+  for (const x of extra) {
+    if (taken.has(x.name)) throw new Error(`refract audit: extra reward names must differ from the config's, got ${x.name} twice — rename one`);
+    taken.add(x.name);
+  }
+  const entries: { entry: AuditedEntry; build: () => RewardModel | Promise<RewardModel> }[] = [
+    ...config.rewards.map((entry) => ({ entry, build: () => buildAuditedReward(entry, { out: config.out, onStatus: status }) })),
+    ...extra.map((x) => ({ entry: { name: x.name, ...(x.description !== undefined ? { description: x.description } : {}) }, build: x.build })),
+  ];
+  for (const { entry, build } of entries) {
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     status(`auditing ${entry.name}`);
-    const reward = await buildAuditedReward(entry, { out: config.out, onStatus: status });
+    const reward = await build();
     try {
       const r = await auditOne(reward, entry, config, pairs, source, probeCases);
       cards.push(r.card);

@@ -1,6 +1,6 @@
 // The reward audit (before training, a reward earns trust): held-out pairwise accuracy, calibration, ensemble
 // disagreement, component conflict and perturbation probes, summarised as reward cards with a training gate.
-export { runAudit, evaluationPairs, type AuditReport, type AuditRun, type AuditOptions } from './audit.js';
+export { runAudit, evaluationPairs, type AuditReport, type AuditRun, type AuditOptions, type ExtraAuditReward } from './audit.js';
 export {
   auditConfigSchema,
   parseAuditConfig,

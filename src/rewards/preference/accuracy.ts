@@ -10,8 +10,14 @@ export async function heldOutPairwiseAccuracy(
   pairs: readonly PreferencePair[],
   batchSize = 256,
 ): Promise<number> {
+  const correct = await pairwiseCorrect(rm, pairs, batchSize);
+  return correct.reduce((a, b) => a + b, 0) / pairs.length;
+}
+
+/** Per pair: 1 when the model scores the chosen image above the rejected one, ½ on a tie, else 0. */
+export async function pairwiseCorrect(rm: RewardModel, pairs: readonly PreferencePair[], batchSize = 256): Promise<number[]> {
   if (pairs.length === 0) throw new Error('refract preference accuracy: pairs must be non-empty, got none');
-  let correct = 0;
+  const correct: number[] = [];
   for (let start = 0; start < pairs.length; start += batchSize) {
     const chunk = pairs.slice(start, start + batchSize);
     const rgb: RGBImage[] = [...chunk.map((p) => p.chosen), ...chunk.map((p) => p.rejected)];
@@ -19,8 +25,8 @@ export async function heldOutPairwiseAccuracy(
     const { total } = await rm.score({ rgb, prompts });
     chunk.forEach((_, i) => {
       const d = total[i]! - total[i + chunk.length]!;
-      correct += d > 0 ? 1 : d === 0 ? 0.5 : 0;
+      correct.push(d > 0 ? 1 : d === 0 ? 0.5 : 0);
     });
   }
-  return correct / pairs.length;
+  return correct;
 }

@@ -1,5 +1,5 @@
 // The loop page (admin): labelers and their tokens, the labeling pool, training a reward model on the labels (its
-// card appears on the cards page) and launching a post-training run with it, whose progress streams to its run page.
+// card appears on the cards page), its full audit, and launching a post-training run with it, whose progress streams to its run page.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from './api.js';
 
@@ -42,7 +42,8 @@ export function LoopPage() {
         <b>Reward model</b>{' '}
         <button onClick={act(async () => { const r = await api<{ job: Job }>('/api/reward-models', { method: 'POST', body: {} }); return `job ${r.job.id} started: ${r.job.spec.name}`; })}>train on the labels</button>
         {models.length > 0 && (
-          <ul>{models.map((m) => <li key={m.name}><b>{m.name}</b>: {m.labels} labelled pairs, held-out accuracy {(m.heldOut.accuracy * 100).toFixed(1)}% ± {(m.heldOut.se * 100).toFixed(1)} — <a href="/cards">card</a></li>)}</ul>
+          <ul>{models.map((m) => <li key={m.name}><b>{m.name}</b>: {m.labels} labelled pairs, held-out label agreement {(m.heldOut.accuracy * 100).toFixed(1)}% ± {(m.heldOut.se * 100).toFixed(1)} — <a href="/cards">card</a>{' '}
+            <button onClick={act(async () => { const r = await api<{ job: Job }>('/api/audits', { method: 'POST', body: { rewardModel: m.name } }); return `job ${r.job.id} started: full audit of ${m.name}`; })}>audit</button></li>)}</ul>
         )}
       </div>
       <div class="card">

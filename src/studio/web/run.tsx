@@ -42,6 +42,7 @@ export function RunPage(props: { folder: string; id: number | null }) {
   }, [props.folder, props.id]);
   const rewardPoints = useMemo<Point[]>(() => (data ? curve(data.steps, ['reward']) : []), [data?.steps]);
   const klPoints = useMemo<Point[]>(() => (data ? curve(data.steps, ['klToReference']) : []), [data?.steps]);
+  const lossPoints = useMemo<Point[]>(() => (data ? curve(data.steps, ['loss']) : []), [data?.steps]);
   const evalPoints = useMemo<Point[]>(
     () => (data ? data.evaluations.map((e) => ({ x: e.step, y: e.overall, series: e.suite === 'shapes_eval' ? 'gold (ShapesEval)' : e.suite })) : []),
     [data?.evaluations],
@@ -64,8 +65,14 @@ export function RunPage(props: { folder: string; id: number | null }) {
         )}
       </div>
       <div class="grid">
-        <LineChart id="chart-reward" points={rewardPoints} x="iteration" y="reward" title="training reward (proxy)" />
-        <LineChart id="chart-kl" points={klPoints} x="iteration" y="KL" title="KL to the reference" />
+        {data.run.kind === 'pretrain' ? (
+          <LineChart id="chart-loss" points={lossPoints} x="step" y="loss" title="training loss (refract pretrain)" />
+        ) : (
+          <>
+            <LineChart id="chart-reward" points={rewardPoints} x="iteration" y="reward" title="training reward (proxy)" />
+            <LineChart id="chart-kl" points={klPoints} x="iteration" y="KL" title="KL to the reference" />
+          </>
+        )}
         <LineChart id="chart-eval" points={evalPoints} x="iteration" y="score" title="evaluations: gold and proxy" />
       </div>
     </div>

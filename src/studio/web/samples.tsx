@@ -1,14 +1,16 @@
 // The samples page: each stored sample with its prompt, reward components, gold verdict, the dense reward map as an
-// overlay (when the run stored one, store/dense-map.ts format), the x̂₀ trajectory (when stored) — and clips play.
+// overlay (when the run stored one, store/dense-map.ts format), its x̂₀ trajectory strip and its video clip (the
+// sample's 'trajectory' and 'clip' media files, store/run-store-types.ts) — clips play.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, fileUrl, fmt } from './api.js';
 
 interface DenseMap { width: number; height: number; min: number; max: number; data: string }
 interface Reward {
   proxy?: number | null; gold?: number | null; components?: Record<string, number | null>;
-  dense?: Record<string, DenseMap>; trajectory?: string[];
+  dense?: Record<string, DenseMap>;
 }
-interface Sample { id: number; step: number; prompt: string; seed: number; href: string | null; reward: Reward }
+interface Media { kind: 'trajectory' | 'clip'; href: string; meta: { steps?: number[]; sigmas?: number[]; frames?: number; fps?: number } }
+interface Sample { id: number; step: number; prompt: string; seed: number; href: string | null; reward: Reward; media?: Media[] }
 
 export function SamplesPage(props: { folder: string; id: number | null }) {
   const [samples, setSamples] = useState<Sample[] | null>(null);
@@ -50,17 +52,21 @@ function SampleCard(props: { s: Sample; folder: string; overlay: boolean }) {
   const { s } = props;
   const r = s.reward ?? {};
   const dense = r.dense ? Object.entries(r.dense)[0] : undefined;
-  const isVideo = s.href !== null && /\.(webm|mp4)$/.test(s.href);
+  const trajectory = s.media?.find((m) => m.kind === 'trajectory');
+  const clip = s.media?.find((m) => m.kind === 'clip');
+  const shown = clip?.href ?? s.href; // a video sample shows its clip; its PNG is a still
+  const isVideo = shown !== null && /\.(webm|mp4)$/.test(shown);
   return (
-    <div class="sample" data-sample={s.id}>
+    <div class={trajectory ? 'sample wide' : 'sample'} data-sample={s.id}>
       <div class="img">
-        {s.href === null ? <span class="muted">no image</span> : isVideo ? (
-          <video src={fileUrl(props.folder, s.href)} autoplay loop muted playsInline />
+        {shown === null ? <span class="muted">no image</span> : isVideo ? (
+          <video src={fileUrl(props.folder, shown)} autoplay loop muted playsInline />
         ) : (
-          <img src={fileUrl(props.folder, s.href)} alt={s.prompt} />
+          <img class={clip ? 'clip' : undefined} src={fileUrl(props.folder, shown)} alt={s.prompt} />
         )}
         {dense && props.overlay && <DenseOverlay map={dense[1]} />}
       </div>
+      <div class="info">
       <div><b>{s.prompt}</b></div>
       <div>
         gold{' '}
@@ -69,10 +75,22 @@ function SampleCard(props: { s: Sample; folder: string; overlay: boolean }) {
       <div>proxy {fmt(r.proxy ?? null)}</div>
       {r.components && Object.entries(r.components).map(([k, v]) => <div class="muted" key={k}>{k} {fmt(v)}</div>)}
       {dense && <div class="muted">map: {dense[0]} [{fmt(dense[1].min, 2)}, {fmt(dense[1].max, 2)}]</div>}
-      {r.trajectory && (
-        <div class="trajectory">x̂₀: {r.trajectory.map((p, i) => <img key={i} style={{ width: '24px', height: '24px', position: 'static' }} src={fileUrl(props.folder, p)} />)}</div>
-      )}
+      {clip && <div class="muted">clip: {clip.meta.frames ?? '?'} frames{clip.meta.fps ? ` at ${clip.meta.fps} fps` : ''}</div>}
       <div class="muted">seed {s.seed}</div>
+      </div>
+      {trajectory && <Trajectory media={trajectory} folder={props.folder} />}
+    </div>
+  );
+}
+
+/** The x̂₀ strip: the model's guess of the finished image at evenly spaced denoising steps, noise level below each. */
+function Trajectory(props: { media: Media; folder: string }) {
+  const sigmas = props.media.meta.sigmas ?? [];
+  return (
+    <div class="trajectory">
+      <div class="muted">x̂₀ across denoising steps (σ from 1 → 0)</div>
+      <img src={fileUrl(props.folder, props.media.href)} alt="x̂₀ trajectory" />
+      <div class="sigmas">{sigmas.map((x, i) => <span key={i}>σ {x.toFixed(2)}</span>)}</div>
     </div>
   );
 }

@@ -69,6 +69,8 @@ export function CardsPage() {
   useEffect(() => void api<NonNullable<typeof data>>('/api/cards').then(setData, (e: Error) => setError(e.message)), []);
   if (error) return <p class="error">{error}</p>;
   if (!data) return <p class="muted">loading…</p>;
+  const studioFolders = new Set(data.studio.map((x) => x.folder));
+  const audits = data.audits.filter((a) => !studioFolders.has(a.folder)); // a Studio model's audit shows in its card
   return (
     <div>
       <h2>Reward models trained on Studio labels</h2>
@@ -77,26 +79,40 @@ export function CardsPage() {
         <div class="card studio-card" key={folder}>
           <b>{c.name}</b> <span class="muted">{c.createdAt}</span>
           <p>Bradley–Terry ensemble of {c.members} ({c.steps} steps each) on <b>{c.labels}</b> labelled pairs.</p>
-          <p>held-out pairwise accuracy <b class="rm-accuracy">{pct(c.heldOut.accuracy)}</b> ± {pct(c.heldOut.se)} (n = {c.heldOut.n}, {c.heldOut.source}; 50% is chance)</p>
+          <p>agreement with held-out labels <b class="rm-accuracy">{pct(c.heldOut.accuracy)}</b> ± {pct(c.heldOut.se)} (n = {c.heldOut.n} pairs; {c.heldOut.source}; 50% is chance, and noisy labels cap it below 100%)</p>
+          {(() => {
+            const full = data.audits.find((a) => a.folder === folder);
+            return full ? (
+              <div class="studio-audit"><p>full audit (<code>refract audit</code>'s card and thresholds, on the same held-out labels; the gold evaluator's row shows how far the labels themselves agree with gold):</p><AuditTable audit={full.data} /></div>
+            ) : (
+              <p class="muted">no full audit yet — <code>refract studio audit {c.name}</code>, or “audit” on the loop page</p>
+            );
+          })()}
           <Labelers rows={c.labelers} />
         </div>
       ))}
       <h2>Audits (refract audit)</h2>
-      {data.audits.length === 0 && <p class="muted">no reward-cards.json under the runs folder — run <code>refract audit</code></p>}
-      {data.audits.map(({ folder, data: a }) => (
+      {audits.length === 0 && <p class="muted">no reward-cards.json under the runs folder — run <code>refract audit</code></p>}
+      {audits.map(({ folder, data: a }) => (
         <div class="card" key={folder}>
           <h3>{folder}</h3>
-          <table>
-            <thead><tr><th>reward</th><th>verdict</th><th class="num">pairwise accuracy</th><th>failed checks</th></tr></thead>
-            <tbody>{a.cards.map((c) => (
-              <tr key={c.name}><td>{c.name}</td><td class={c.passed ? 'ok' : 'bad'}>{c.passed ? 'pass' : 'fail'}</td>
-                <td class="num">{pct(c.pairwise.accuracy)} (n = {c.pairwise.pairs})</td>
-                <td>{c.checks.filter((k) => !k.passed).map((k) => `${k.metric} ${fmt(k.value)} (limit ${fmt(k.limit)})`).join('; ') || '—'}</td></tr>
-            ))}</tbody>
-          </table>
+          <AuditTable audit={a} />
         </div>
       ))}
     </div>
+  );
+}
+
+function AuditTable(props: { audit: { cards: AuditCard[] } }) {
+  return (
+    <table class="audit">
+      <thead><tr><th>reward</th><th>verdict</th><th class="num">pairwise accuracy</th><th>failed checks</th></tr></thead>
+      <tbody>{props.audit.cards.map((c) => (
+        <tr key={c.name}><td>{c.name}</td><td class={c.passed ? 'ok' : 'bad'}>{c.passed ? 'pass' : 'fail'}</td>
+          <td class="num">{pct(c.pairwise.accuracy)} (n = {c.pairwise.pairs})</td>
+          <td>{c.checks.filter((k) => !k.passed).map((k) => `${k.metric} ${fmt(k.value)} (limit ${fmt(k.limit)})`).join('; ') || '—'}</td></tr>
+      ))}</tbody>
+    </table>
   );
 }
 
