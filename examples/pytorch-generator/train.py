@@ -1,4 +1,4 @@
-"""Trains model.FlowDiT on Shapes-world pairs exported by Refract, on one CPU thread, and exports it with
+"""Trains unet.FlowUNet (default) or model.FlowDiT on Shapes-world pairs exported by Refract, on one CPU thread, and exports it with
 torch.jit.script (issue #15). Plain PyTorch; Refract is needed only to render the data:
 
     node examples/pytorch-generator/export-data.mjs /tmp/shapes-pairs 40000 0
@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from model import FlowDiT
+from unet import FlowUNet
 
 
 def load_pairs(stem):
@@ -42,13 +43,18 @@ def main():
     ap.add_argument("--warmup", type=int, default=300)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-minutes", type=float, default=28.0)
+    ap.add_argument("--arch", choices=["unet", "dit"], default="unet",
+                    help="unet: the small cross-attention U-Net (unet.py); dit: the flow transformer (model.py)")
     ap.add_argument("--init", default=None, help="continue from an exported module (its state_dict names match FlowDiT's)")
     args = ap.parse_args()
 
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
     header, images, tokens = load_pairs(args.pairs)
-    model = FlowDiT(vocab_size=len(header["vocabulary"]), max_tokens=header["maxTokens"])
+    if args.arch == "unet":
+        model = FlowUNet(vocab_size=len(header["vocabulary"]), max_tokens=header["maxTokens"], base=24, text_dim=96)
+    else:
+        model = FlowDiT(vocab_size=len(header["vocabulary"]), max_tokens=header["maxTokens"])
     if args.init:
         model.load_state_dict(torch.jit.load(args.init).state_dict())
     ema = copy.deepcopy(model).requires_grad_(False)
@@ -96,7 +102,8 @@ def main():
     with open(args.out + ".train.json", "w") as f:
         json.dump({"steps": step, "seconds": round(time.time() - start, 1),
                    "cpuSeconds": round(time.process_time() - cpu_start, 1), "init": args.init, "batch": args.batch, "lr": args.lr,
-                   "seed": args.seed, "pairs": header["count"], "finalLoss": run, "threads": 1,
+                   "seed": args.seed, "pairs": header["count"], "finalLoss": run, "threads": 1, "arch": args.arch,
+                   "parameters": sum(p.numel() for p in model.parameters()),
                    "torch": torch.__version__}, f, indent=1)
     print(f"done: {step} steps in {(time.time() - start) / 60:.1f} min -> {args.out}", flush=True)
 
