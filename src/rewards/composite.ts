@@ -108,16 +108,13 @@ export function compositeReward(opts: CompositeRewardOptions): CompositeReward {
  * pass/fail and its partial credit, weighted separately). Scores, components and gradients are the model's own.
  */
 export function renamedReward(model: RewardModel, name: string): RewardModel {
-  const renamed: RewardModel = {
+  return {
     name,
     version: model.version,
     components: model.components,
     differentiable: model.differentiable,
     score: (batch) => model.score(batch),
+    ...(model.scoreDifferentiable ? { scoreDifferentiable: model.scoreDifferentiable.bind(model) } : {}),
+    ...(model.close ? { close: model.close.bind(model) } : {}),
   };
-  if (model.scoreDifferentiable !== undefined) {
-    const f = model.scoreDifferentiable.bind(model);
-    return { ...renamed, scoreDifferentiable: f, ...(model.close ? { close: () => model.close!() } : {}) };
-  }
-  return model.close ? { ...renamed, close: () => model.close!() } : renamed;
 }
