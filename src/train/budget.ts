@@ -14,10 +14,20 @@ export interface BudgetUsed {
   readonly seconds: number;
 }
 
-/** The fraction in [0, 1] of the binding budget used so far. */
-export function budgetFraction(budget: Readonly<RunBudget>, used: Readonly<BudgetUsed>): number {
-  const parts = [used.iterations / budget.iterations];
+/** Fractions of the sample and wall-time caps used (the caps a run sets; iterations are the loop's own bound). */
+function capFractions(budget: Readonly<RunBudget>, used: Readonly<Omit<BudgetUsed, 'iterations'>>): number[] {
+  const parts: number[] = [];
   if (budget.maxSamples !== undefined) parts.push(used.samples / budget.maxSamples);
   if (budget.maxSeconds !== undefined) parts.push(used.seconds / budget.maxSeconds);
-  return Math.min(1, Math.max(0, ...parts));
+  return parts;
+}
+
+/** The sample or the wall-time cap is used up: the session stops before another iteration. */
+export function capSpent(budget: Readonly<RunBudget>, used: Readonly<Omit<BudgetUsed, 'iterations'>>): boolean {
+  return capFractions(budget, used).some((f) => f >= 1);
+}
+
+/** The fraction in [0, 1] of the binding budget used so far. */
+export function budgetFraction(budget: Readonly<RunBudget>, used: Readonly<BudgetUsed>): number {
+  return Math.min(1, Math.max(0, used.iterations / budget.iterations, ...capFractions(budget, used)));
 }

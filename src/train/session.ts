@@ -1,6 +1,7 @@
 // One training run's state between iterations and the per-iteration work around `algorithm.step`: logging to the
 // run store, evaluation, the monitor's actions, the NaN/Inf stop policy, the divergence rule and checkpoints.
 // ./trainer.ts drives it.
+import { capSpent } from './budget.js';
 import * as torch from '../torch/index.js';
 import path from 'node:path';
 import { writeLabelledGridPng } from '../eval/report/labelled-grid.js';
@@ -69,11 +70,7 @@ export class TrainingSession {
 
   /** The sample budget (maxSamples) or the wall-time budget (maxSeconds) is used up. */
   budgetSpent(): boolean {
-    const { maxSamples, maxSeconds } = this.config;
-    return (
-      (maxSamples !== undefined && this.#loop.samplesUsed >= maxSamples) ||
-      (maxSeconds !== undefined && this.secondsUsed >= maxSeconds)
-    );
+    return capSpent(this.config, { samples: this.#loop.samplesUsed, seconds: this.secondsUsed });
   }
 
   /** Adds the wall time since `since` (ms, performance.now) to the run's secondsUsed; returns now. */
