@@ -4,7 +4,8 @@
 //            needs no likelihoods, so any solver works);
 //   credit — group-relative advantages (credit/group-relative.ts), clipped to [−c, c] and mapped to the
 //            optimality probability r (loss.ts);
-//   update — the negative-aware flow-matching loss at forward-noised points (update-stage.ts, loss.ts);
+//   update — the negative-aware flow-matching loss at forward-noised points (update-stage.ts, loss.ts), on the
+//            conditional velocity or, with guidedVelocity, on the sampler's CFG-guided one;
 //   then   — the old policy moves toward the policy: θ_old ← d·θ_old + (1 − d)·θ, d ramping with the optimizer
 //            steps (the authors' return_decay, NVlabs/DiffusionNFT scripts/train_nft_sd3.py).
 // Exact resume: the optimizer, the old policy's weights, the optimizer-step count and the KL weight are saved.
@@ -87,6 +88,7 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
       optimizer: this.optimizer,
       x0: trajectory.finalSample,
       cond: trajectory.cond,
+      ...(trajectory.uncond === undefined ? {} : { uncond: trajectory.uncond }),
       sigmas: schedule.sigmas,
       r: credit.r,
       settings: this.#settings,
