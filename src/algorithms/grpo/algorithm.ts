@@ -4,7 +4,7 @@
 import { optimizerFromState, optimizerToState } from '../optimizer-state.js';
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
-import { groupRelativeAdvantages } from '../../credit/group-relative.js';
+import { groupRelativeAdvantages, informativeSamples } from '../../credit/group-relative.js';
 import { selectSteps } from '../../credit/step-selection.js';
 import { advantageStats, type AdvantageStats } from '../../credit/advantages.js';
 import { alignDense, denseAdvantages, denseMapTensor } from '../../credit/dense.js';
@@ -134,17 +134,6 @@ export class GrpoAlgorithm extends OnlineAlgorithm<RolloutBatch, GrpoCredit, Upd
   }
 }
 
-/** Indices of the samples whose group's rewards are not all equal (the groups that carry a learning signal). */
-export function informativeSamples(rewards: Float32Array, groupIds: readonly number[]): number[] {
-  const first = new Map<number, number>();
-  const varied = new Set<number>();
-  groupIds.forEach((g, i) => {
-    const r0 = first.get(g);
-    if (r0 === undefined) first.set(g, rewards[i]!);
-    else if (r0 !== rewards[i]) varied.add(g);
-  });
-  return groupIds.flatMap((g, i) => (varied.has(g) ? [i] : []));
-}
 
 /** The rollout batch restricted to samples `idx` (a new trajectory of slices; disposed with the caller's scope). */
 function selectBatch(batch: RolloutBatch, idx: readonly number[]): RolloutBatch {

@@ -29,6 +29,12 @@ export const nftSectionSchema = z
      * one (update-stage.ts): use it when the model will be sampled with CFG, so the loss improves that sampler.
      */
     guidedVelocity: z.boolean().default(false),
+    /**
+     * Train only on groups whose rewards differ (DAPO's dynamic-sampling filter, arXiv 2503.14476 §3.2): a solved or
+     * hopeless group has A = 0, r = ½, and its points only pull v_θ back toward v_old at the cost of a full update.
+     * Pair it with more promptsPerIteration to keep the trained batch. One process only (ranks would differ).
+     */
+    skipZeroVarianceGroups: z.boolean().default(false),
     /** Where x_t is taken: t per point (training-points.ts). */
     timesteps: trainingTimesSchema({ perSample: 4, gridStart: 0 }),
     /** β: how far the implicit positive/negative policies step from the old one (theirs 1; 0.1 for OCR). */
