@@ -72,3 +72,15 @@ export function clipAdvantages(a: Tensor, max: number): Tensor {
   }
   return a.clamp(-max, max);
 }
+
+/** Indices of the samples whose group's rewards are not all equal (the groups that carry a learning signal: DAPO's dynamic-sampling filter, arXiv 2503.14476 §3.2). */
+export function informativeSamples(rewards: Float32Array, groupIds: readonly number[]): number[] {
+  const first = new Map<number, number>();
+  const varied = new Set<number>();
+  groupIds.forEach((g, i) => {
+    const r0 = first.get(g);
+    if (r0 === undefined) first.set(g, rewards[i]!);
+    else if (r0 !== rewards[i]) varied.add(g);
+  });
+  return groupIds.flatMap((g, i) => (varied.has(g) ? [i] : []));
+}

@@ -3,6 +3,7 @@
 // the reward it optimised, final gold ShapesEval, final proxy reward, KL to the reference, same-prompt diversity,
 // samples used, wall time. Every arm optimises `rewards` unless `rewardOverrides` gives it its own list (reward
 // backprop needs a differentiable one, e.g. a learned `preference` reward); gold is ShapesEval for every arm.
+import { UsageError } from '../config/errors.js';
 import path from 'node:path';
 import { z } from 'zod';
 import { loadConfigFile, parseConfig } from '../config/load.js';
@@ -93,6 +94,17 @@ export interface CompareRow {
   out: string;
 }
 
+/** The arms of `--arms a,b`: each must be one of the config's algorithms. */
+export function parseArms(c: Readonly<CompareConfig>, list: string): AlgorithmName[] {
+  const arms = list.split(',').map((a) => a.trim());
+  for (const a of arms) {
+    if (!(c.algorithms as readonly string[]).includes(a)) {
+      throw new UsageError(`refract compare: --arms must list algorithms of the config (${c.algorithms.join(', ')}), got "${a}" — check the spelling or add it to algorithms:`);
+    }
+  }
+  return arms as AlgorithmName[];
+}
+
 /** The run config of one arm: the shared fields, its algorithm and rewards (override or shared), its own out folder, the budget. */
 export function armConfig(c: Readonly<CompareConfig>, algorithm: AlgorithmName): Readonly<RunConfig> {
   const { algorithms: _a, budget, diversity: _d, rewardOverrides, gainTarget: _g, efficiencyReference: _e, ...shared } = c;
@@ -101,16 +113,26 @@ export function armConfig(c: Readonly<CompareConfig>, algorithm: AlgorithmName):
   return runConfigSchema.parse({ ...shared, algorithm, rewards, out: path.join(c.out, algorithm), maxSamples: budget.samples, ...maxSeconds });
 }
 
-/** Runs every arm in turn (fresh, or resumed when `resume`), returning one row per algorithm. */
-export async function runCompare(c: Readonly<CompareConfig>, hooksFor: (a: AlgorithmName) => TrainingHooks = () => ({}), resume = false): Promise<CompareRow[]> {
+/**
+ * Runs every arm in turn (fresh, or resumed when `resume`), returning one row per algorithm. `arms` runs a subset
+ * (one process per core: each arm has its own out folder and store; a later `--resume` over all arms builds the
+ * whole table without rerunning finished ones).
+ */
+export async function runCompare(
+  c: Readonly<CompareConfig>,
+  hooksFor: (a: AlgorithmName) => TrainingHooks = () => ({}),
+  resume = false,
+  arms: readonly AlgorithmName[] = c.algorithms,
+): Promise<CompareRow[]> {
   const rows: CompareRow[] = [];
-  for (const algorithm of c.algorithms) {
+  for (const algorithm of arms) {
     const config = armConfig(c, algorithm);
     const r = await runTraining(config, hooksFor(algorithm), { resume });
-    const e = r.lastEval;
-    const curve = goldCurve(r);
+    // read from the store, not r.lastEval: a finished arm met again under --resume evaluates nothing new
+    const { curve, proxy, kl, secondsUsed } = storedResults(r);
     const before = curve[0];
-    const gold = e?.gold ? e.gold.overall : null;
+    const after = curve.length > 0 ? curve[curve.length - 1] : undefined;
+    const gold = after?.gold ?? null;
     const gain = gold !== null && before !== undefined ? gold - before.gold : null;
     rows.push({
       algorithm,
@@ -120,15 +142,15 @@ export async function runCompare(c: Readonly<CompareConfig>, hooksFor: (a: Algor
       gold,
       baseGold: before?.gold ?? null,
       goldGain: gain,
-      goldGainStdError: gain !== null && e?.gold && before ? gainError(before, e.gold, c.eval.perCategory) : null,
+      goldGainStdError: gain !== null && after && before ? gainError(before, after, c.eval.perCategory) : null,
       samplesToTarget: samplesToGain(curve, c.gainTarget),
       efficiency: null,
-      proxy: e && Number.isFinite(e.proxy) ? e.proxy : null,
-      kl: e && Number.isFinite(e.klToReference) ? e.klToReference : null,
+      proxy,
+      kl,
       diversity: finalDiversity(c, r.status === 'failed' ? config.base : r.finalModel),
       samples: r.samplesUsed,
       iterations: r.lastIteration,
-      seconds: r.seconds,
+      seconds: secondsUsed ?? r.seconds,
       out: config.out,
     });
   }
@@ -144,20 +166,34 @@ interface CurvePoint extends GoldPoint {
   perPrompt?: readonly number[];
 }
 
-/** The run's ShapesEval evaluations in order (iteration 0 = the base), each with the samples generated before it. */
-function goldCurve(r: TrainingResult): CurvePoint[] {
+/** What the run's store holds about its results: the gold curve, the last proxy evaluation, the counted wall time. */
+interface StoredResults {
+  /** ShapesEval evaluations in order (iteration 0 = the base), each with the samples generated before it. */
+  curve: CurvePoint[];
+  /** The last evaluation's mean proxy reward and the mean KL-to-reference before it (null when not finite). */
+  proxy: number | null;
+  kl: number | null;
+  /** The wall time the run counted against its budget (training and evaluations, over every resume). */
+  secondsUsed: number | null;
+}
+
+function storedResults(r: TrainingResult): StoredResults {
   const store = RunStore.open(r.storeFile);
   try {
-    const used = new Map(store.metrics(r.runId).map((m) => [m.step, m.metrics['samplesUsed'] ?? null]));
-    return store
-      .evaluations(r.runId)
+    const metrics = store.metrics(r.runId);
+    const used = new Map(metrics.map((m) => [m.step, m.metrics['samplesUsed'] ?? null]));
+    const evaluations = store.evaluations(r.runId).sort((a, b) => a.step - b.step);
+    const curve = evaluations
       .filter((e) => e.suite === 'shapes_eval')
-      .sort((a, b) => a.step - b.step)
       .map((e) => {
         const d = e.details as { categories?: Record<string, number>; perPrompt?: number[] };
         const samples = e.step === 0 ? 0 : (used.get(e.step) ?? NaN);
         return { step: e.step, samples, gold: e.overall, categories: d.categories ?? {}, ...(d.perPrompt ? { perPrompt: d.perPrompt } : {}) };
       });
+    const last = evaluations.filter((e) => e.suite === 'proxy').at(-1);
+    const kl = last ? (last.details as { klToReference?: number | null }).klToReference : null;
+    const finite = (x: number | null | undefined): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+    return { curve, proxy: finite(last?.overall), kl: finite(kl), secondsUsed: finite(metrics.at(-1)?.metrics['secondsUsed']) };
   } finally {
     store.close();
   }

@@ -195,6 +195,7 @@ export class TrainingSession {
         klToReference: log.klToReference,
         samples: log.samples,
         samplesUsed: this.#loop.samplesUsed,
+        secondsUsed: this.secondsUsed, // the wall time counted against maxSeconds (training and evaluations)
         skippedUpdate: log.skippedUpdate ? 1 : 0,
       },
       { ...log.diagnostics, ...extra },

@@ -4,12 +4,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/torch/index.js';
-import { nftLoss, optimalityProbability, parseNftSection, DEFAULT_NFT_SECTION, NftAlgorithm } from '../../src/algorithms/nft/index.js';
+import { nftLoss, optimalityProbability, parseNftSection, DEFAULT_NFT_SECTION, NftAlgorithm, nftUpdateStage } from '../../src/algorithms/nft/index.js';
+import { EmaPolicy } from '../../src/algorithms/ema-policy.js';
+import { drawTrainingPoints } from '../../src/algorithms/training-points.js';
+import { AdamW } from '../../src/torch/optim/index.js';
+import { defaultConditioningOps } from '../../src/generate/conditioning.js';
+import { SHAPES_VOCABULARY } from '../../src/data/shapes/vocab.js';
+import type { RewardModel } from '../../src/rewards/types.js';
 import { rolloutPrompts } from '../../src/pipeline/text-to-image.js';
 import type { AlgorithmState } from '../../src/algorithms/algorithm.js';
 import { Rng } from '../../src/data/rng.js';
 import { assertClose } from '../helpers.js';
-import { tinyContext, cloneModel, flatParameters, maxAbsDifference, disposeContext } from './ddpo-fixtures.js';
+import { tinyContext, tinyModel, brightnessReward, cloneModel, flatParameters, maxAbsDifference, disposeContext } from './ddpo-fixtures.js';
 
 /** N = 3 points of 4 pixels ([3, 1, 2, 2]), seeded. */
 const N = 3;
@@ -174,6 +180,100 @@ test('nft raises a reward that favours bright images on a toy problem, leaking n
     assert.ok(after > before + 0.05, `brightness ${before.toFixed(4)} → ${after.toFixed(4)}`);
   } finally {
     alg.dispose();
+    disposeContext(ctx);
+  }
+});
+
+test('nft guidedVelocity: the stage trains v_∅ + w·(v_c − v_∅) — loss and KL equal the closed form on hand-guided velocities', () => {
+  torch.setNumThreads(1);
+  const policy = tinyModel(4);
+  const reference = tinyModel(5); // a different anchor, so the KL term is not zero
+  reference.requiresGrad_(false);
+  const old = new EmaPolicy(policy);
+  const optimizer = new AdamW(policy.parameters(), { lr: 0 });
+  const w = 3;
+  const section = parseNftSection({ ...SMALL, sampler: { steps: 3, guidance: w }, guidedVelocity: true, klCoefficient: 0.5 });
+  const settings = { ...section, seed: 7 };
+  const sigmas = [1, 2 / 3, 1 / 3, 0];
+  try {
+    torch.scope(() => {
+      const texts = ['a red circle', 'two blue squares', 'a green triangle'];
+      const cond = torch.noGrad(() => policy.encode(SHAPES_VOCABULARY.tokenizeBatch(texts)));
+      const uncond = torch.noGrad(() => policy.encodeNull(3, SHAPES_VOCABULARY.maxTokens));
+      const x0 = torch.randn([3, ...policy.sampleShape], { generator: new torch.Generator(1) }).clamp(-1, 1);
+      const r = torch.tensor([1, 0.5, 0]);
+      const u = nftUpdateStage({ policy, old, reference, optimizer, x0, cond, uncond, sigmas, r, settings, iteration: 2 });
+      // the same points, by hand: v^w = v_∅ + w·(v_c − v_∅), per point, in float64 arrays
+      const p = drawTrainingPoints(x0, cond, settings.timesteps, sigmas, 7, 2);
+      const nullK = defaultConditioningOps<typeof uncond>().cat([uncond, uncond]); // K = 2 copies, as the points' cond
+      const guided = (m: typeof policy): number[] =>
+        torch.noGrad(() => {
+          const vc = m.predict(p.xt, p.t, p.cond).toArray();
+          const vu = m.predict(p.xt, p.t, nullK).toArray();
+          return vc.map((c, i) => vu[i]! + w * (c - vu[i]!));
+        });
+      const [vTheta, vRef] = [guided(policy), guided(reference)];
+      const [xt, x0K, t] = [p.xt.toArray(), p.x0.toArray(), p.t.toArray()];
+      const per = xt.length / p.count;
+      let positive = 0;
+      let kl = 0;
+      for (let q = 0; q < p.count; q++) {
+        let sq = 0;
+        let abs = 0;
+        let d2 = 0;
+        for (let j = q * per; j < (q + 1) * per; j++) {
+          const e = xt[j]! - t[q]! * vTheta[j]! - x0K[j]!; // x̂₀ − x₀ with v⁺ = v_old = v_θ at the first epoch
+          sq += e * e;
+          abs += Math.abs(e);
+          d2 += (vTheta[j]! - vRef[j]!) ** 2;
+        }
+        positive += sq / per / Math.max(abs / per, 1e-5);
+        kl += d2 / per;
+      }
+      assertClose([u.positiveLoss, u.negativeLoss, u.kl], [positive / p.count, positive / p.count, kl / p.count], 1e-5, 1e-5, 'guided loss terms');
+      const unguided = nftUpdateStage({ policy, old, reference, optimizer, x0, cond, sigmas, r, settings: { ...settings, guidedVelocity: false }, iteration: 2 });
+      assert.ok(Math.abs(unguided.kl - u.kl) > 1e-4, `the conditional velocity gives another KL (${unguided.kl} vs ${u.kl})`);
+      assert.throws(
+        () => nftUpdateStage({ policy, old, reference, optimizer, x0, cond, sigmas, r, settings, iteration: 2 }),
+        /nft\.guidedVelocity needs the null prompt's condition/,
+      );
+    });
+  } finally {
+    optimizer.dispose();
+    old.dispose();
+    policy.dispose();
+    reference.dispose();
+  }
+  assert.throws(() => parseNftSection({ guidedVelocity: true }), /field "guidedVelocity" needs sampler\.guidance ≠ 1/);
+});
+
+test('nft skipZeroVarianceGroups: only groups whose rewards differ are trained; an all-equal iteration updates nothing', async () => {
+  torch.setNumThreads(1);
+  // group 0 (samples 0–2) scores a constant, group 1 its brightness: only group 1 carries a signal
+  const partly: RewardModel = {
+    ...brightnessReward,
+    async score(batch) {
+      const b = (await brightnessReward.score(batch)).total;
+      const total = b.map((v, i) => (i < 3 ? 0.5 : v));
+      return { total, components: { brightness: total }, meta: { name: 'partly', version: '1' } };
+    },
+  };
+  const constant: RewardModel = { ...partly, async score(batch) { const total = new Float32Array(batch.rgb!.length).fill(0.5); return { total, components: { brightness: total }, meta: { name: 'constant', version: '1' } }; } };
+  const ctx = { ...tinyContext(3), reward: partly };
+  const alg = new NftAlgorithm(ctx, parseNftSection({ ...SMALL, skipZeroVarianceGroups: true }));
+  const quiet = new NftAlgorithm({ ...ctx, reward: constant }, parseNftSection({ ...SMALL, skipZeroVarianceGroups: true }));
+  try {
+    const log = await alg.step(1);
+    assert.equal(log.diagnostics['trained_samples'], 3, 'group 1 only (3 samples of 6)');
+    assert.equal(log.samples, 6, 'every generated sample counts against the budget');
+    assert.ok(Number.isFinite(log.metrics['loss']) && log.metrics['optimizerSteps']! > 0, 'it trained');
+    const before = flatParameters(ctx.policy);
+    const none = await quiet.step(2);
+    assert.equal(none.diagnostics['trained_samples'], 0);
+    assert.equal(maxAbsDifference(before, flatParameters(ctx.policy)), 0, 'no update without a signal');
+  } finally {
+    alg.dispose();
+    quiet.dispose();
     disposeContext(ctx);
   }
 });

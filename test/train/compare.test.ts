@@ -7,7 +7,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { ConfigError } from '../../src/config/load.js';
-import { armConfig, formatCompareTable, gainStdError, loadCompareConfig, parseCompareConfig, runCompare } from '../../src/train/compare.js';
+import { armConfig, formatCompareTable, gainStdError, loadCompareConfig, parseArms, parseCompareConfig, runCompare } from '../../src/train/compare.js';
 import { tinyBase } from './fixtures.js';
 
 torch.setNumThreads(1);
@@ -114,6 +114,10 @@ test('a tiny-budget compare: GRPO on gold, reward backprop on a learned reward; 
     assert.match(table[2]!, /^grpo\s+shapes_gold\s+finished/);
     assert.match(table[3]!, /^reward_backprop\s+preference\s+finished/);
     assert.match(JSON.stringify(rows), /"rewards":\[\{"kind":"preference","weight":1,"options":\{"pairs":32/);
+    // --arms: a subset, resumed, is tabled from its finished run without training again
+    const again = await runCompare(c, undefined, true, parseArms(c, 'reward_backprop'));
+    assert.deepEqual(again.map((r) => [r.algorithm, r.runId, r.samples, r.gold]), [['reward_backprop', rows[1]!.runId, rows[1]!.samples, rows[1]!.gold]]);
+    assert.throws(() => parseArms(c, 'grpo,nft'), /refract compare: --arms must list algorithms of the config \(grpo, reward_backprop\), got "nft"/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

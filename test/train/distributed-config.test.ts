@@ -38,6 +38,10 @@ test('a data-parallel config: samples divisible by the ranks (online), any pair 
     /^UsageError: refract train: dpo.online.promptsPerIteration × dpo.online.groupSize must be a multiple of the 2 ranks, got 3 × 3 = 9 — change them or --nproc$/,
   );
   checkDataParallel(parseRunConfig({ algorithm: 'rwr', rwr: { promptsPerIteration: 3, samplesPerPrompt: 2 } }), 2);
+  assert.throws(
+    () => checkDataParallel(parseRunConfig({ algorithm: 'nft', nft: { promptsPerIteration: 2, skipZeroVarianceGroups: true } }), 2),
+    /nft.skipZeroVarianceGroups must be false with several ranks, got true/,
+  );
   checkDataParallel(parseRunConfig({ algorithm: 'reward_backprop', reward_backprop: { batchSize: 4 } }), 4);
   assert.throws(() => checkDataParallel(parseRunConfig({ algorithm: 'reward_backprop', reward_backprop: { batchSize: 6 } }), 4), /reward_backprop.batchSize must be a multiple of the 4 ranks, got 6/);
 });

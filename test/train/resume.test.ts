@@ -20,7 +20,7 @@ function record(out: string): { steps: unknown[]; evals: unknown[]; status: stri
   try {
     const run = store.runs().at(-1)!;
     const steps = store.metrics(run.id).map((s) => {
-      const { seconds: _seconds, ...m } = s.metrics;
+      const { seconds: _seconds, secondsUsed: _secondsUsed, ...m } = s.metrics; // wall times differ
       return { step: s.step, ...m };
     });
     const evals = store.evaluations(run.id).map((e) => ({ step: e.step, suite: e.suite, overall: e.overall, details: e.details }));

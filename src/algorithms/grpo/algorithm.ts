@@ -3,7 +3,7 @@
 // update with KL to the reference (update-stage). The shared iteration and loop do the rest.
 import { optimizerFromState, optimizerToState } from '../optimizer-state.js';
 import type { Tensor } from '../../torch/index.js';
-import { groupRelativeAdvantages } from '../../credit/group-relative.js';
+import { groupRelativeAdvantages, informativeSamples } from '../../credit/group-relative.js';
 import { selectSteps } from '../../credit/step-selection.js';
 import { advantageStats, type AdvantageStats } from '../../credit/advantages.js';
 import { alignDenseToShape, denseAdvantages, denseMapTensor } from '../../credit/dense.js';
@@ -142,16 +142,4 @@ export class GrpoAlgorithm extends OnlineAlgorithm<RolloutBatch, GrpoCredit, Upd
     optimizerFromState(this.optimizer, state, 'grpo.loadStateDict');
     this.#settings = Object.freeze({ ...this.#settings, klCoefficient: kl });
   }
-}
-
-/** Indices of the samples whose group's rewards are not all equal (the groups that carry a learning signal). */
-export function informativeSamples(rewards: Float32Array, groupIds: readonly number[]): number[] {
-  const first = new Map<number, number>();
-  const varied = new Set<number>();
-  groupIds.forEach((g, i) => {
-    const r0 = first.get(g);
-    if (r0 === undefined) first.set(g, rewards[i]!);
-    else if (r0 !== rewards[i]) varied.add(g);
-  });
-  return groupIds.flatMap((g, i) => (varied.has(g) ? [i] : []));
 }

@@ -4,7 +4,7 @@ import type { GrpoSection } from './config.js';
 import { GrpoAlgorithm } from './algorithm.js';
 
 export { grpoSectionSchema, DEFAULT_GRPO_SECTION, parseGrpoSection, type GrpoSection, type GrpoSettings } from './config.js';
-export { GrpoAlgorithm, informativeSamples } from './algorithm.js';
+export { GrpoAlgorithm } from './algorithm.js';
 
 /** GRPO over the context's policy (the package's public entry point; the registry builds the class directly). */
 export function createGrpo(ctx: AlgorithmContext, config: Readonly<GrpoSection>): Algorithm {

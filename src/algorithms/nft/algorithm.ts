@@ -4,17 +4,18 @@
 //            needs no likelihoods, so any solver works);
 //   credit — group-relative advantages (credit/group-relative.ts), clipped to [−c, c] and mapped to the
 //            optimality probability r (loss.ts);
-//   update — the negative-aware flow-matching loss at forward-noised points (update-stage.ts, loss.ts);
+//   update — the negative-aware flow-matching loss at forward-noised points (update-stage.ts, loss.ts), on the
+//            conditional velocity or, with guidedVelocity, on the sampler's CFG-guided one;
 //   then   — the old policy moves toward the policy: θ_old ← d·θ_old + (1 − d)·θ, d ramping with the optimizer
 //            steps (the authors' return_decay, NVlabs/DiffusionNFT scripts/train_nft_sd3.py).
 // Exact resume: the optimizer, the old policy's weights, the optimizer-step count and the KL weight are saved.
 import { optimizerFromState, optimizerToState } from '../optimizer-state.js';
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
-import { groupRelativeAdvantages } from '../../credit/group-relative.js';
+import { groupRelativeAdvantages, informativeSamples } from '../../credit/group-relative.js';
 import { advantageStats, type AdvantageStats } from '../../credit/advantages.js';
 import { rolloutPrompts } from '../../pipeline/text-to-image.js';
-import type { Trajectory } from '../../generate/trajectory.js';
+import { catTrajectories, sliceTrajectory, type Trajectory } from '../../generate/trajectory.js';
 import type { PolicyCondition } from '../../models/index.js';
 import type { RewardResult } from '../../rewards/types.js';
 import type { AlgorithmContext, AlgorithmState } from '../algorithm.js';
@@ -28,9 +29,11 @@ import { nftUpdateStage, type NftUpdateDiagnostics } from './update-stage.js';
 import type { NftSection, NftSettings } from './config.js';
 
 interface NftCredit {
-  /** r per sample, [B]. */
+  /** r per trained sample, [B] (or [|keep|]). */
   r: Tensor;
   stats: AdvantageStats;
+  /** With skipZeroVarianceGroups: the samples trained on (the groups whose rewards differ); absent: all. */
+  keep?: readonly number[];
 }
 
 /** The update's diagnostics and the old policy's decay applied after it. */
@@ -70,13 +73,25 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
     );
   }
 
+  /** With skipZeroVarianceGroups, an iteration where every group's rewards were equal has nothing to learn. */
+  protected override noSignal(scored: RewardResult, groups: PromptGroups): StepLogTail | null {
+    if (!this.#settings.skipZeroVarianceGroups || informativeSamples(scored.total, groups.groupIds).length > 0) return null;
+    return { metrics: {}, diagnostics: { trained_samples: 0 }, skippedUpdate: false, klToReference: NaN };
+  }
+
   protected advantage(scored: RewardResult, groups: PromptGroups): NftCredit {
     const s = this.#settings;
     const a = groupRelativeAdvantages(scored.total, groups.groupIds, { std: s.advantageStd }); // (r − μ_g)/(σ + 1e−4)
-    return { r: optimalityProbability(a, s.advantageClip), stats: advantageStats(a, s.advantageClip) };
+    const r = optimalityProbability(a, s.advantageClip);
+    const stats = advantageStats(a, s.advantageClip);
+    if (!s.skipZeroVarianceGroups) return { r, stats };
+    const keep = informativeSamples(scored.total, groups.groupIds);
+    return { r: r.indexSelect(0, torch.tensor(keep, { dtype: 'int64' })), stats, keep };
   }
 
-  protected update(trajectory: Trajectory<PolicyCondition>, credit: NftCredit, groups: PromptGroups, iteration: number): NftUpdate {
+  protected update(rollout: Trajectory<PolicyCondition>, credit: NftCredit, groups: PromptGroups, iteration: number): NftUpdate {
+    // the trained samples only (slices of the rollout, freed with the iteration's scope)
+    const trajectory = credit.keep === undefined ? rollout : catTrajectories(credit.keep.map((i) => sliceTrajectory(rollout, i, i + 1)));
     const schedule = trajectory.schedule;
     if (schedule.kind !== 'flow') throw new Error(`refract train: nft rollouts must use a flow schedule, got "${schedule.kind}"`);
     const { policy, reference } = this.ctx;
@@ -87,6 +102,7 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
       optimizer: this.optimizer,
       x0: trajectory.finalSample,
       cond: trajectory.cond,
+      ...(trajectory.uncond === undefined ? {} : { uncond: trajectory.uncond }),
       sigmas: schedule.sigmas,
       r: credit.r,
       settings: this.#settings,
@@ -117,6 +133,7 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
         r_mean: torch.scope(() => credit.r.mean().item()),
         ...advantageDiagnostics(adv, { clipped: true }),
         skipped_optimizer_steps: u.skippedSteps,
+        trained_samples: credit.r.shape[0]!,
       },
       skippedUpdate: u.skippedSteps > 0,
       klToReference: u.kl / 2, // ½·mean‖v_θ − v_ref‖², as RWR reports it (the path-KL integrand up to the schedule)

@@ -24,6 +24,17 @@ export const nftSectionSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Train the sampler's guided velocity v_∅ + w·(v_c − v_∅) (w = sampler.guidance ≠ 1) instead of the conditional
+     * one (update-stage.ts): use it when the model will be sampled with CFG, so the loss improves that sampler.
+     */
+    guidedVelocity: z.boolean().default(false),
+    /**
+     * Train only on groups whose rewards differ (DAPO's dynamic-sampling filter, arXiv 2503.14476 §3.2): a solved or
+     * hopeless group has A = 0, r = ½, and its points only pull v_θ back toward v_old at the cost of a full update.
+     * Pair it with more promptsPerIteration to keep the trained batch. One process only (ranks would differ).
+     */
+    skipZeroVarianceGroups: z.boolean().default(false),
     /** Where x_t is taken: t per point (training-points.ts). */
     timesteps: trainingTimesSchema({ perSample: 4, gridStart: 0 }),
     /** β: how far the implicit positive/negative policies step from the old one (theirs 1; 0.1 for OCR). */
@@ -39,7 +50,12 @@ export const nftSectionSchema = z
     ...pointTrainingFields,
   })
   .strict()
-  .superRefine(checkTrainingTimes);
+  .superRefine(checkTrainingTimes)
+  .superRefine((s, ctx) => {
+    if (s.guidedVelocity && s.sampler.guidance === 1) {
+      ctx.addIssue({ code: 'custom', path: ['guidedVelocity'], message: 'needs sampler.guidance ≠ 1 (the guided velocity of w = 1 is the conditional one) — set sampler.guidance, e.g. 3' });
+    }
+  });
 
 export type NftSection = z.infer<typeof nftSectionSchema>;
 

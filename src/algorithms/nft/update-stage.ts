@@ -3,11 +3,19 @@
 // `innerEpochs` optimizer steps on mean_p ℓ_p (loss.ts) over all points, gradients accumulated over minibatches
 // (accumulated-step.ts). The old policy's EMA update happens after this stage (algorithm.ts), as the authors
 // update their "old" adapter after each epoch's optimizer steps (NVlabs/DiffusionNFT scripts/train_nft_sd3.py).
+//
+// Which velocity is trained: the conditional one v(x, t, c) by default (the paper's CFG-free policy), or with
+// `guidedVelocity` the sampler's guided one v^w = v(x, t, ∅) + w·(v(x, t, c) − v(x, t, ∅)) (CFG, Ho & Salimans
+// arXiv 2207.12598 Eq. 6) for v_θ, v_old and v_ref alike — the policy whose samples are scored is then the one the
+// loss improves, as Flow-GRPO's log-probabilities are those of the guided mean. One batched forward on
+// [x; x] with [∅; c] per point (generate/guidance.ts), so the null prompt's branch is trained too.
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
 import type { AdamW } from '../../torch/optim/index.js';
 import type { PolicyCondition, ImagePolicy } from '../../models/index.js';
 import { meanOverNonBatch } from '../../generate/per-sample.js';
+import { guidedModel } from '../../generate/guidance.js';
+import type { VelocityModel } from '../../generate/types.js';
 import type { ReferenceModel } from '../algorithm.js';
 import { accumulatedStep, runEpochs, type MinibatchLoss } from '../accumulated-step.js';
 import type { EmaPolicy } from '../ema-policy.js';
@@ -23,6 +31,8 @@ export interface NftUpdateInput {
   /** The old policy's clean samples x₀ [B, …] and the conditioning they were sampled with. */
   x0: Tensor;
   cond: PolicyCondition;
+  /** The null prompt's condition of the same B samples; required with settings.guidedVelocity. */
+  uncond?: PolicyCondition;
   /** The rollout sampler's σ grid (for timesteps.distribution 'grid'). */
   sigmas: readonly number[];
   /** r per sample, [B]. */
@@ -48,9 +58,25 @@ export interface NftUpdateDiagnostics {
   skippedSteps: number;
 }
 
+/** A training point's condition: the prompt's, and the null prompt's when the guided velocity is trained. */
+interface PointCondition {
+  c: PolicyCondition;
+  u: PolicyCondition | undefined;
+}
+
+/** The velocity the loss trains, of the policy as it is when called (the old policy's weights inside old.run). */
+function trainedVelocity(policy: ImagePolicy, guidance: number | null): VelocityModel<PointCondition> {
+  return (x, t, cond) => {
+    const denoiser = policy.denoiser();
+    if (guidance === null || cond.u === undefined) return denoiser(x, t, cond.c);
+    return guidedModel(denoiser, { uncond: cond.u, scale: guidance })(x, t, cond.c); // v_∅ + w·(v_c − v_∅)
+  };
+}
+
 /** The tensors every minibatch reads. */
 interface Fixed {
-  points: TrainingPoints<PolicyCondition>;
+  points: TrainingPoints<PointCondition>;
+  velocity: VelocityModel<PointCondition>;
   vOld: Tensor;
   vRef: Tensor | null;
   /** r per point, [K·B]. */
@@ -59,12 +85,21 @@ interface Fixed {
 
 export function nftUpdateStage(input: NftUpdateInput): NftUpdateDiagnostics {
   const s = input.settings;
-  const points = drawTrainingPoints(input.x0, input.cond, s.timesteps, input.sigmas, s.seed, input.iteration, input.firstSample ?? 0);
-  const denoiser = input.policy.denoiser();
+  const guidance = s.guidedVelocity ? s.sampler.guidance : null;
+  if (guidance !== null && input.uncond === undefined) {
+    throw new Error('refract train: nft.guidedVelocity needs the null prompt\'s condition — set nft.sampler.guidance ≠ 1');
+  }
+  const cond: PointCondition = { c: input.cond, u: guidance === null ? undefined : input.uncond };
+  const points = drawTrainingPoints(input.x0, cond, s.timesteps, input.sigmas, s.seed, input.iteration, input.firstSample ?? 0);
+  const velocity = trainedVelocity(input.policy, guidance);
+  const reference = input.reference.denoiser();
+  const referenceVelocity: VelocityModel<PointCondition> =
+    guidance === null ? (x, t, c) => reference(x, t, c.c) : (x, t, c) => guidedModel(reference, { uncond: c.u!, scale: guidance })(x, t, c.c);
   const fixed: Fixed = {
     points,
-    vOld: input.old.run(() => velocitiesAt(denoiser, points, s.minibatchSize)), // v_old(x_t, t, c)
-    vRef: s.klCoefficient > 0 || s.monitorKl ? velocitiesAt(input.reference.denoiser(), points, s.minibatchSize) : null,
+    velocity,
+    vOld: input.old.run(() => velocitiesAt(velocity, points, s.minibatchSize)), // v_old(x_t, t, c)
+    vRef: s.klCoefficient > 0 || s.monitorKl ? velocitiesAt(referenceVelocity, points, s.minibatchSize) : null,
     r: torch.cat(Array<Tensor>(s.timesteps.perSample).fill(input.r), 0),
   };
   const e = runEpochs(s.innerEpochs, () => accumulatedStep(input.optimizer, points.count, s.minibatchSize, s.gradClip, (a, b) => minibatchLoss(input, fixed, a, b)));
@@ -86,7 +121,7 @@ function minibatchLoss(input: NftUpdateInput, f: Fixed, start: number, end: numb
   const s = input.settings;
   const mb = slicePoints(f.points, start, end);
   const cut = (x: Tensor): Tensor => x.narrow(0, start, end - start);
-  const vTheta = input.policy.denoiser()(mb.xt, mb.t, mb.cond); // v_θ(x_t, t, c)
+  const vTheta = f.velocity(mb.xt, mb.t, mb.cond); // v_θ(x_t, t, c)
   const vOld = cut(f.vOld);
   const terms = nftLoss({
     x0: mb.x0,
