@@ -78,7 +78,9 @@ function maxAbs(xs: readonly number[]): number {
 
 async function oneIteration(algorithm: string, section: Record<string, unknown>, base: string, out: string, n: number, extra: Record<string, string> = {}): Promise<Seen[]> {
   const env = { ...extra, REFRACT_TEST_ALGORITHM: algorithm, REFRACT_TEST_SECTION: JSON.stringify(section), REFRACT_TEST_BASE: base, REFRACT_TEST_OUT: out, MASTER_PORT: String(await freePort()) };
-  const exits = n === 1 ? await runRanks(worker, [], 1, { ...env, WORLD_SIZE: '1' }) : await runRanks(worker, [], n, env);
+  // a hang guard, not a timing: a niced rank on a loaded 2-core machine can take over a minute
+  const limitMs = 180_000;
+  const exits = n === 1 ? await runRanks(worker, [], 1, { ...env, WORLD_SIZE: '1' }, limitMs) : await runRanks(worker, [], n, env, limitMs);
   for (const e of exits) assert.equal(e.code, 0, `rank ${e.rank}: ${e.stderr.slice(-2000)}`);
   return exits.map((e) => JSON.parse(readFileSync(path.join(out, `rank-${e.rank}-of-${n}.json`), 'utf8')) as Seen);
 }
@@ -105,8 +107,8 @@ const CASES: [string, string, Record<string, unknown>, Record<string, string>?][
   // DDPO's optimizer steps are cut from a shuffle of all B samples (train-share.ts): 4 steps of 2 in one epoch; then
   // steps of 3, 3, 2 single-sample minibatches over 2 epochs, whose members fall 2 + 1, 3 + 0, … on the ranks
   // (test/algorithms/train-share.test.ts checks the split). Per-rank shuffles took 2 steps per epoch here, not 4.
-  ['ddpo 4 steps per epoch', 'ddpo', { promptsPerIteration: 2, samplesPerPrompt: 4, minibatchSize: 2, innerEpochs: 1, sampler: { steps: 4 }, lr: 1e-3 }],
-  ['ddpo accumulation, 2 epochs', 'ddpo', { promptsPerIteration: 2, samplesPerPrompt: 4, minibatchSize: 1, gradientAccumulation: 3, innerEpochs: 2, trainSteps: 2, sampler: { steps: 4 }, lr: 1e-3 }],
+  ['ddpo 4 steps per epoch', 'ddpo', { promptsPerIteration: 2, samplesPerPrompt: 4, minibatchSize: 2, innerEpochs: 1, trainSteps: 1, sampler: { steps: 4 }, lr: 1e-3 }],
+  ['ddpo accumulation, 2 epochs', 'ddpo', { promptsPerIteration: 2, samplesPerPrompt: 4, minibatchSize: 1, gradientAccumulation: 3, innerEpochs: 2, trainSteps: 1, sampler: { steps: 4 }, lr: 1e-3 }],
   ['dpo online', 'dpo', { mode: 'online', innerEpochs: 1, minibatchSize: 2, lr: 1e-3, online: { promptsPerIteration: 2, groupSize: 4, pairing: 'all', sampler: { steps: 4 } } }],
   ['dpo offline', 'dpo', { mode: 'offline', innerEpochs: 1, minibatchSize: 2, lr: 1e-3, offline: { pairsPerIteration: 5, source: { kind: 'synthetic', count: 8 } } }],
 ];
