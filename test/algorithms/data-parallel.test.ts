@@ -3,7 +3,8 @@
 // B rewards), the same loss, the same averaged gradients and the same updated weights, within float tolerance.
 // GRPO covers the replay-and-clip update, NFT the accumulated step over seeded training points, RWR the
 // reward-weighted sum (whose per-rank part is scaled by the rank count), reward backprop (DRaFT-LV with the
-// reference anchor: its noise is drawn for the whole batch and narrowed to each rank's rows), Diffusion-DPO online
+// reference anchor: its noise is drawn for the whole batch and narrowed to each rank's rows), DDPO with several
+// optimizer steps per epoch (cut from one shuffle of all B samples, train-share.ts), Diffusion-DPO online
 // (images and rewards all-gathered, every rank forms the same pairs, an equal split) and offline (5 pairs: 3 + 2,
 // each pair noised by its global index and weighted 1/5 whichever rank holds it).
 import { test } from 'node:test';
@@ -77,7 +78,9 @@ function maxAbs(xs: readonly number[]): number {
 
 async function oneIteration(algorithm: string, section: Record<string, unknown>, base: string, out: string, n: number, extra: Record<string, string> = {}): Promise<Seen[]> {
   const env = { ...extra, REFRACT_TEST_ALGORITHM: algorithm, REFRACT_TEST_SECTION: JSON.stringify(section), REFRACT_TEST_BASE: base, REFRACT_TEST_OUT: out, MASTER_PORT: String(await freePort()) };
-  const exits = n === 1 ? await runRanks(worker, [], 1, { ...env, WORLD_SIZE: '1' }) : await runRanks(worker, [], n, env);
+  // a hang guard, not a timing: a niced rank on a loaded 2-core machine can take over a minute
+  const limitMs = 180_000;
+  const exits = n === 1 ? await runRanks(worker, [], 1, { ...env, WORLD_SIZE: '1' }, limitMs) : await runRanks(worker, [], n, env, limitMs);
   for (const e of exits) assert.equal(e.code, 0, `rank ${e.rank}: ${e.stderr.slice(-2000)}`);
   return exits.map((e) => JSON.parse(readFileSync(path.join(out, `rank-${e.rank}-of-${n}.json`), 'utf8')) as Seen);
 }
@@ -101,6 +104,11 @@ const CASES: [string, string, Record<string, unknown>, Record<string, string>?][
     { promptsPerIteration: 2, groupSize: 4, minibatchSize: 4, innerEpochs: 1, sampler: { steps: 4 }, lr: 1e-3, klCoefficient: 0.01, dense: { map: 'red' } },
     { REFRACT_TEST_DENSE: '1' },
   ],
+  // DDPO's optimizer steps are cut from a shuffle of all B samples (train-share.ts): 4 steps of 2 in one epoch; then
+  // steps of 3, 3, 2 single-sample minibatches over 2 epochs, whose members fall 2 + 1, 3 + 0, … on the ranks
+  // (test/algorithms/train-share.test.ts checks the split). Per-rank shuffles took 2 steps per epoch here, not 4.
+  ['ddpo 4 steps per epoch', 'ddpo', { promptsPerIteration: 2, samplesPerPrompt: 4, minibatchSize: 2, innerEpochs: 1, trainSteps: 1, sampler: { steps: 4 }, lr: 1e-3 }],
+  ['ddpo accumulation, 2 epochs', 'ddpo', { promptsPerIteration: 2, samplesPerPrompt: 4, minibatchSize: 1, gradientAccumulation: 3, innerEpochs: 2, trainSteps: 1, sampler: { steps: 4 }, lr: 1e-3 }],
   ['dpo online', 'dpo', { mode: 'online', innerEpochs: 1, minibatchSize: 2, lr: 1e-3, online: { promptsPerIteration: 2, groupSize: 4, pairing: 'all', sampler: { steps: 4 } } }],
   ['dpo offline', 'dpo', { mode: 'offline', innerEpochs: 1, minibatchSize: 2, lr: 1e-3, offline: { pairsPerIteration: 5, source: { kind: 'synthetic', count: 8 } } }],
 ];
@@ -119,6 +127,13 @@ for (const [label, algorithm, section, extra] of CASES) {
         const what = `${label} rank ${r}`;
         assert.equal(seen.log.samples, s.log.samples, `${what}: samples of the iteration`);
         assert.equal(seen.log.diagnostics['trained_samples'], s.log.diagnostics['trained_samples'], `${what}: trained samples`);
+        if (label.startsWith('ddpo')) {
+          assert.equal(s.stepped.length, label.includes('2 epochs') ? 6 : 4, 'optimizer steps of the whole batch');
+          assert.ok(s.log.metrics['kl']! > 0, 'the reference is off the policy: a KL to compare');
+          assertClose([seen.log.metrics['kl']!], [s.log.metrics['kl']!], 1e-9, 1e-4, `${what}: KL to the reference`);
+          for (const k of ['clipFraction', 'approxKl']) assertClose([seen.log.metrics[k]!], [s.log.metrics[k]!], 1e-6, 1e-4, `${what}: ${k}`);
+          assertClose([seen.log.diagnostics['ratio_mean_step_0']!], [s.log.diagnostics['ratio_mean_step_0']!], 1e-6, 0, `${what}: first-epoch ratio`);
+        }
         if (label.includes('skipZeroVariance')) {
           assert.equal(s.log.diagnostics['trained_samples'], 8, 'group 0 is skipped, 2 of 3 groups train');
           assert.equal(s.stepped.length, 2, 'two optimizer steps (updatesPerEpoch 2)');

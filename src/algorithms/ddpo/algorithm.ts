@@ -12,15 +12,22 @@ import { advantageStats, type AdvantageStats } from '../../credit/advantages.js'
 import type { RewardResult } from '../../rewards/types.js';
 import type { AlgorithmContext, AlgorithmState } from '../algorithm.js';
 import { OnlineAlgorithm, type GroupShape } from '../online-algorithm.js';
+import { allTrained, trainShare } from '../train-share.js';
 import type { PromptGroups } from '../prompt-groups.js';
 import { advantageDiagnostics, type StepLogTail } from '../step-log.js';
 import { ddpoRollout } from './rollout-stage.js';
 import { ddpoUpdateStage, type DdpoUpdateDiagnostics } from './update-stage.js';
 import type { DdpoSection, DdpoSettings } from './config.js';
 
-/** DDPO's credit: the clipped advantages the update uses and stats over the raw ones. */
+/**
+ * DDPO's credit: the clipped advantages the update uses, each sample's index among the trained samples (all of
+ * them, in order: DDPO skips none), how many are trained over all ranks, and stats over the raw advantages. Data
+ * parallelism narrows the per-sample rows to the rank's (data-parallel.ts shardCredit).
+ */
 interface DdpoCredit {
   advantages: Tensor;
+  trainIndex: number[];
+  trained: number;
   stats: AdvantageStats;
 }
 
@@ -46,7 +53,8 @@ export class DdpoAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, 
   protected advantage(scored: RewardResult, groups: PromptGroups): DdpoCredit {
     const raw = this.#tracker.update(groups.prompts.map((p) => p.text), scored.total); // (r − μ_prompt)/(σ + ε)
     const clip = this.#settings.advantageClip;
-    return { advantages: clipAdvantages(raw, clip), stats: advantageStats(raw, clip) };
+    const B = groups.prompts.length;
+    return { advantages: clipAdvantages(raw, clip), trainIndex: allTrained(B), trained: B, stats: advantageStats(raw, clip) };
   }
 
   protected update(trajectory: Trajectory<PolicyCondition>, credit: DdpoCredit, _groups: PromptGroups, iteration: number): DdpoUpdateDiagnostics {
@@ -55,8 +63,9 @@ export class DdpoAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, 
       s.trainSteps ? { kind: 'random', count: s.trainSteps, seed: s.seed } : { kind: 'all' },
       { numSteps: trajectory.stochastic.length, iteration, stochastic: trajectory.stochastic },
     );
-    const { policy, reference } = this.ctx;
-    return ddpoUpdateStage({ policy, reference, optimizer: this.optimizer, trajectory, advantages: credit.advantages, steps, settings: s, iteration });
+    const { policy, reference, dataParallel } = this.ctx;
+    const share = trainShare(credit.trainIndex, credit.trained, dataParallel); // the rank's rows of the global steps
+    return ddpoUpdateStage({ policy, reference, optimizer: this.optimizer, trajectory, advantages: credit.advantages, steps, settings: s, iteration, share });
   }
 
   protected log(u: DdpoUpdateDiagnostics, credit: DdpoCredit): StepLogTail {

@@ -4,11 +4,14 @@
 // minibatches, after clipping the gradient norm. Differences from ddpo-pytorch: all trained steps of a minibatch
 // are replayed in one graph (it back-propagates step by step), and the per-step importance ratios are kept as
 // diagnostics: every ratio computed before the iteration's first optimizer step must be 1 ± 1e-5, since replay
-// reproduces the rollout's log-probs (DESIGN §2).
+// reproduces the rollout's log-probs (DESIGN §2). Data parallel: the shuffle and the optimizer steps are over all
+// ranks' samples by global index (train-share.ts), so 2 ranks × B/2 take the steps 1 rank × B takes; the log's
+// means are over samples (partial sums added over the ranks).
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
 import type { AdamW } from '../../torch/optim/index.js';
-import { clippedGradNorm } from '../data-parallel.js';
+import { maxOverRanks, sumOverRanks } from '../data-parallel.js';
+import { allTrained, epochSteps, shareWeight, stepOnShare, trainShare, type TrainShare } from '../train-share.js';
 import { replayLogProbs } from '../../generate/replay.js';
 import { sliceTrajectory, catTrajectories, type Trajectory } from '../../generate/trajectory.js';
 import { stepKl } from '../../generate/step-kl.js';
@@ -32,10 +35,12 @@ export interface DdpoUpdateInput {
   steps: readonly number[];
   settings: Readonly<DdpoSettings>;
   iteration: number;
+  /** Which of the iteration's samples this process holds (train-share.ts); absent: all of `trajectory`, in order. */
+  share?: TrainShare;
 }
 
 export interface DdpoUpdateDiagnostics {
-  /** Mean surrogate loss over the minibatches that were applied. */
+  /** Mean surrogate loss over the samples of the finite minibatches (clipFraction, approxKl likewise). */
   loss: number;
   clipFraction: number;
   approxKl: number;
@@ -50,68 +55,76 @@ export interface DdpoUpdateDiagnostics {
   firstEpochRatioMaxDev: number;
   /** max |ratio − 1| over the minibatches scored before the iteration's first optimizer step: must be ≤ 1e-5. */
   ratioMaxDevBeforeUpdate: number;
-  /** Mean per-step KL to the reference on the first minibatch, before any update (NaN when monitorKl is off). */
+  /** Mean per-step KL to the reference on the first minibatch (over all ranks), before any update (NaN when monitorKl is off). */
   klToReference: number;
 }
 
 export function ddpoUpdateStage(input: DdpoUpdateInput): DdpoUpdateDiagnostics {
-  const { optimizer, trajectory, settings: s, steps } = input;
-  const B = trajectory.seeds.length;
+  const { optimizer, settings: s, steps } = input;
+  const count = input.trajectory.seeds.length;
+  const share = input.share ?? trainShare(allTrained(count), count);
   const rng = new Rng(deriveSeed(s.seed, input.iteration, 3));
   const model = ddpoEpsilonModel(input.policy, s.sampler);
   const params = optimizer.paramGroups.flatMap((g) => g.params);
-  const acc = { loss: 0, clipFraction: 0, approxKl: 0, minibatches: 0, gradNorm: 0, steps: 0, skipped: 0 };
+  // sums over this rank's samples (the log's means are over all samples, so the ranks' sums add up)
+  const acc = { loss: 0, clipFraction: 0, approxKl: 0, n: 0, klSum: 0, klCount: 0, gradNorm: 0, steps: 0, skipped: 0 };
   const ratioSum = steps.map(() => 0);
   const dev = { firstEpoch: 0, beforeUpdate: 0 };
-  let kl = NaN;
   for (let epoch = 0; epoch < s.innerEpochs; epoch++) {
-    const order = rng.shuffle(Array.from({ length: B }, (_, i) => i));
-    for (const group of chunk(chunk(order, s.minibatchSize), s.gradientAccumulation)) {
-      const n = group.reduce((k, mb) => k + mb.length, 0);
-      optimizer.zeroGrad();
-      let finite = true;
-      for (const idx of group) {
-        const wantKl = epoch === 0 && s.monitorKl && Number.isNaN(kl);
-        const r = minibatchStep(input, model, idx, finite ? idx.length / n : 0, wantKl);
-        if (acc.steps + acc.skipped === 0) dev.beforeUpdate = Math.max(dev.beforeUpdate, r.maxDev);
+    // ddpo-pytorch's minibatches of `minibatchSize`, `gradientAccumulation` of them per optimizer step, over all ranks
+    const plan = epochSteps(share, rng, s.minibatchSize * s.gradientAccumulation);
+    plan.forEach((step, u) => {
+      // the KL monitor reads the epoch's first minibatch, before any update: its held members lead this rank's rows
+      const klRows = epoch === 0 && u === 0 && s.monitorKl ? heldCount(share, step.members.slice(0, s.minibatchSize)) : 0;
+      const gn = stepOnShare(optimizer, params, s.gradClip, step.rows, s.minibatchSize, (idx, stillFinite) => {
+        const weight = stillFinite ? shareWeight(share, step, idx.length) : 0;
+        const r = minibatchStep(input, model, idx, weight, idx[0] === step.rows[0] ? klRows : 0);
+        if (epoch === 0 && u === 0) dev.beforeUpdate = Math.max(dev.beforeUpdate, r.maxDev);
         if (epoch === 0) {
           r.ratioSums.forEach((v, k) => (ratioSum[k]! += v));
           dev.firstEpoch = Math.max(dev.firstEpoch, r.maxDev);
-          if (wantKl) kl = r.kl;
+          acc.klSum += r.klSum;
+          acc.klCount += r.klCount;
         }
-        if (!Number.isFinite(r.loss)) {
-          finite = false;
-          continue;
-        }
-        acc.loss += r.loss;
-        acc.clipFraction += r.clipFraction;
-        acc.approxKl += r.approxKl;
-        acc.minibatches++;
-      }
-      const gn = clippedGradNorm(optimizer, params, s.gradClip, finite);
+        if (!Number.isFinite(r.loss)) return false;
+        acc.loss += r.loss * idx.length;
+        acc.clipFraction += r.clipFraction * idx.length;
+        acc.approxKl += r.approxKl * idx.length;
+        acc.n += idx.length;
+        return true;
+      });
       if (Number.isFinite(gn)) {
-        optimizer.step();
         acc.gradNorm += gn;
         acc.steps++;
       } else {
-        acc.skipped++; // a non-finite loss or gradient skips this group's update
+        acc.skipped++; // a non-finite loss or gradient skips this step's update (on every rank alike)
       }
-      optimizer.zeroGrad();
-    }
+    });
   }
-  const m = Math.max(1, acc.minibatches);
+  const dp = share.dataParallel;
+  const [loss, clipFraction, approxKl, n, klSum, klCount, ...ratios] = sumOverRanks(
+    [acc.loss, acc.clipFraction, acc.approxKl, acc.n, acc.klSum, acc.klCount, ...ratioSum],
+    dp,
+  );
+  const [firstEpochMaxDev, beforeUpdateMaxDev] = maxOverRanks([dev.firstEpoch, dev.beforeUpdate], dp);
+  const per = Math.max(1, n!);
   return {
-    loss: acc.loss / m,
-    clipFraction: acc.clipFraction / m,
-    approxKl: acc.approxKl / m,
+    loss: loss! / per,
+    clipFraction: clipFraction! / per,
+    approxKl: approxKl! / per,
     gradNorm: acc.steps > 0 ? acc.gradNorm / acc.steps : NaN,
     optimizerSteps: acc.steps,
     skippedSteps: acc.skipped,
-    firstEpochRatioMean: ratioSum.map((x) => x / B),
-    firstEpochRatioMaxDev: dev.firstEpoch,
-    ratioMaxDevBeforeUpdate: dev.beforeUpdate,
-    klToReference: kl,
+    firstEpochRatioMean: ratios.map((x) => x / share.total),
+    firstEpochRatioMaxDev: firstEpochMaxDev!,
+    ratioMaxDevBeforeUpdate: beforeUpdateMaxDev!,
+    klToReference: s.monitorKl ? klSum! / klCount! : NaN,
   };
+}
+
+/** How many of `members` (global indices) this process holds. */
+function heldCount(share: TrainShare, members: readonly number[]): number {
+  return members.filter((k) => share.rowOf.has(k)).length;
 }
 
 interface MinibatchResult {
@@ -122,15 +135,17 @@ interface MinibatchResult {
   ratioSums: number[];
   /** max |ratio − 1| over the minibatch. */
   maxDev: number;
-  /** The reference KL of this minibatch when asked for, else NaN. */
-  kl: number;
+  /** Σ of the per-sample reference KL over the minibatch's first `klRows` samples, and that count (0 when not asked). */
+  klSum: number;
+  klCount: number;
 }
 
 /**
  * Replays the samples `idx` under θ, forms the clipped surrogate and back-propagates `weight`·loss (the minibatch's
- * share of its accumulation group's mean; 0 skips the backward). A non-finite loss is reported, not applied.
+ * share of its optimizer step's mean; 0 skips the backward). A non-finite loss is reported, not applied. The
+ * reference KL is taken over the first `klRows` samples.
  */
-function minibatchStep(input: DdpoUpdateInput, model: EpsilonModel<PolicyCondition>, idx: number[], weight: number, wantKl: boolean): MinibatchResult {
+function minibatchStep(input: DdpoUpdateInput, model: EpsilonModel<PolicyCondition>, idx: number[], weight: number, klRows: number): MinibatchResult {
   const { settings: s, steps } = input;
   return torch.scope(() => {
     const sub = selectSamples(input.trajectory, idx);
@@ -146,27 +161,22 @@ function minibatchStep(input: DdpoUpdateInput, model: EpsilonModel<PolicyConditi
       approxKl: pl.approxKl,
       ratioSums: pl.ratio.sum(0).toArray(),
       maxDev: pl.ratio.sub(1).abs().max().item(),
-      kl: wantKl ? referenceKl(input, sub, replay.means, replay.stdDevs) : NaN,
+      klSum: klRows > 0 ? referenceKl(input, sub, replay.means, replay.stdDevs).narrow(0, 0, klRows).sum().item() : 0,
+      klCount: klRows,
     };
   });
 }
 
-/** Mean over samples and trained steps of stepKl(μ_θ, μ_ref, σ_t) — the exact per-element Gaussian KL for DDIM. */
-function referenceKl(input: DdpoUpdateInput, sub: Trajectory<PolicyCondition>, means: Tensor, stdDevs: Tensor): number {
+/** Per sample, the mean over trained steps of stepKl(μ_θ, μ_ref, σ_t) — the exact per-element Gaussian KL for DDIM, [n]. */
+function referenceKl(input: DdpoUpdateInput, sub: Trajectory<PolicyCondition>, means: Tensor, stdDevs: Tensor): Tensor {
   return torch.scope(() => {
     const refModel = ddpoEpsilonModel(input.reference, input.settings.sampler);
     const ref = torch.noGrad(() => replayLogProbs(refModel, sub, input.steps));
     const perStep = input.steps.map((_, k) =>
       stepKl(means.select(1, k).detach(), ref.means.select(1, k), stdDevs.select(1, k).detach()),
     );
-    return torch.stack(perStep, 1).mean().item();
+    return torch.stack(perStep, 1).mean([1]);
   });
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 /** The trajectory of the samples `idx` (any order), as one batch. */

@@ -10,6 +10,7 @@ import { alignDenseToShape, denseAdvantages, denseMapTensor } from '../../credit
 import type { RewardResult } from '../../rewards/types.js';
 import type { AlgorithmContext, AlgorithmState } from '../algorithm.js';
 import { withScaledKl } from '../own-rollout.js';
+import { allTrained, trainShare } from '../train-share.js';
 import { OnlineAlgorithm, type GroupShape } from '../online-algorithm.js';
 import type { PromptGroups } from '../prompt-groups.js';
 import { advantageDiagnostics, type StepLogTail } from '../step-log.js';
@@ -62,7 +63,7 @@ export class GrpoAlgorithm extends OnlineAlgorithm<RolloutBatch, GrpoCredit, Upd
     const all = this.#advantages(scored, groups.groupIds, batch);
     const B = groups.groupIds.length;
     const keep = this.#settings.skipZeroVarianceGroups ? informativeSamples(scored.total, groups.groupIds) : undefined;
-    const trainIndex = keep ? new Array<number>(B).fill(-1) : Array.from({ length: B }, (_, i) => i);
+    const trainIndex = keep ? new Array<number>(B).fill(-1) : allTrained(B);
     keep?.forEach((i, k) => (trainIndex[i] = k));
     return { advantages: all, trainIndex, trained: keep?.length ?? B, stats: advantageStats(all) };
   }
@@ -76,9 +77,7 @@ export class GrpoAlgorithm extends OnlineAlgorithm<RolloutBatch, GrpoCredit, Upd
       { numSteps: stochastic.length, iteration, stochastic },
     );
     const { policy, reference } = this.ctx;
-    const rowOf = new Map(credit.trainIndex.flatMap((k, row) => (k >= 0 ? [[k, row] as const] : [])));
-    const dataParallel = this.ctx.dataParallel;
-    const share = { rowOf, total: credit.trained, ...(dataParallel ? { dataParallel } : {}) };
+    const share = trainShare(credit.trainIndex, credit.trained, this.ctx.dataParallel);
     return updateStage(policy, reference, this.optimizer, batch, credit.advantages, steps, s, iteration, share);
   }
 

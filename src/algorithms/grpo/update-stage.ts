@@ -4,13 +4,14 @@
 // of the first epoch is scored by the rollout's own weights. Diagnostics include the per-step importance ratio of the first inner epoch, which must be
 // 1 ± 1e-5 (replay reproduces the rollout's log-probs; peers report ratios ≠ 1 from batching and precision).
 // The shuffle, the split into optimizer steps and the weights are over the iteration's trained samples by global
-// index (TrainShare): under data parallelism each rank replays the members of each step it holds, weighted
+// index (train-share.ts): under data parallelism each rank replays the members of each step it holds, weighted
 // ranks·1/G, so the averaged gradient of every step is the single process's — whatever the ranks hold (GRPO's
 // skipped zero-variance groups leave unequal shares) and however many steps an epoch takes.
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
 import type { AdamW } from '../../torch/optim/index.js';
-import { clippedGradNorm, maxOverRanks, sumOverRanks, type DataParallel } from '../data-parallel.js';
+import { maxOverRanks, sumOverRanks } from '../data-parallel.js';
+import { allTrained, epochSteps, shareWeight, stepOnShare, trainShare, type TrainShare } from '../train-share.js';
 import { replayLogProbs } from '../../generate/replay.js';
 import { sliceTrajectory, catTrajectories } from '../../generate/trajectory.js';
 import { stepKl } from '../../generate/step-kl.js';
@@ -23,6 +24,8 @@ import { clippedPolicyLoss, denseClippedPolicyLoss } from '../policy-loss.js';
 import type { RolloutBatch } from './rollout-stage.js';
 import type { GrpoSettings } from './config.js';
 
+export type { TrainShare } from '../train-share.js';
+
 export interface UpdateDiagnostics {
   loss: number;
   policyLoss: number;
@@ -34,15 +37,6 @@ export interface UpdateDiagnostics {
   firstEpochRatioMean: number[];
   firstEpochRatioMaxDev: number;
   skippedMinibatches: number;
-}
-
-/** Which of the iteration's trained samples this process holds (absent: all of `batch`, in order). */
-export interface TrainShare {
-  /** Trained samples, by index 0..total−1 over all ranks, → this process's row of `batch` and `advantages`. */
-  readonly rowOf: ReadonlyMap<number, number>;
-  /** The iteration's trained samples over all ranks. */
-  readonly total: number;
-  readonly dataParallel?: DataParallel;
 }
 
 /**
@@ -62,9 +56,8 @@ export function updateStage(
   iteration: number,
   share?: TrainShare,
 ): UpdateDiagnostics {
-  const B = share?.total ?? batch.prompts.length; // the trained samples, over all ranks
-  const rowOf = share?.rowOf ?? new Map(Array.from({ length: B }, (_, i) => [i, i]));
-  const ranks = share?.dataParallel?.worldSize ?? 1;
+  const own = share ?? trainShare(allTrained(batch.prompts.length), batch.prompts.length);
+  const B = own.total; // the trained samples, over all ranks
   const rng = new Rng(deriveSeed(config.seed, iteration, 3));
   const acc = { loss: 0, policyLoss: 0, kl: 0, clipFraction: 0, approxKl: 0, gradNorm: 0, n: 0, steps: 0, skipped: 0 };
   let ratioSum: number[] = steps.map(() => 0);
@@ -74,7 +67,7 @@ export function updateStage(
   const updates = Math.max(1, Math.min(config.updatesPerEpoch, Math.ceil(B / config.minibatchSize)));
   if (dense && (updates > 1 || config.innerEpochs > 1)) {
     // Later groups and epochs see θ ≠ θ_old: take the rollout policy's per-element densities before any update.
-    const rows = [...rowOf.values()].sort((a, b) => a - b);
+    const rows = [...own.rowOf.values()].sort((a, b) => a - b);
     for (let start = 0; start < rows.length; start += config.minibatchSize) {
       const idx = rows.slice(start, start + config.minibatchSize);
       torch.noGrad(() =>
@@ -87,19 +80,10 @@ export function updateStage(
     }
   }
   for (let epoch = 0; epoch < config.innerEpochs; epoch++) {
-    const order = rng.shuffle(Array.from({ length: B }, (_, i) => i));
     // The epoch's samples are split into `updates` accumulation groups, one optimizer step each (flow_grpo takes
     // two per epoch); only the first group of the first epoch sees θ = θ_old, so only it checks the ratio.
-    const perUpdate = Math.ceil(B / updates);
-    for (let u = 0; u < updates; u++) {
-      const group = order.slice(u * perUpdate, (u + 1) * perUpdate);
-      const G = group.length; // over all ranks; this process replays the members it holds
-      if (G === 0) continue;
-      const held = group.flatMap((k) => (rowOf.has(k) ? [rowOf.get(k)!] : []));
-      optimizer.zeroGrad();
-      let finite = true;
-      for (let start = 0; start < held.length; start += config.minibatchSize) {
-        const idx = held.slice(start, start + config.minibatchSize);
+    epochSteps(own, rng, Math.ceil(B / updates)).forEach((step, u) => {
+      const gn = stepOnShare(optimizer, policy.parameters(), config.gradClip, step.rows, config.minibatchSize, (idx) =>
         torch.scope(() => {
           const sub = selectSamples(batch, idx);
           const adv = advantages.indexSelect(0, torch.tensor(idx, { dtype: 'int64' }));
@@ -145,12 +129,11 @@ export function updateStage(
           }
           const lossValue = loss.item();
           if (!Number.isFinite(lossValue)) {
-            finite = false;
             acc.skipped++;
-            return;
+            return false;
           }
-          // the update's gradient is that of the mean over its G samples (× ranks: the all-reduce averages)
-          loss.mul((ranks * idx.length) / G).backward();
+          // the update's gradient is that of the mean over the step's samples (train-share.ts)
+          loss.mul(shareWeight(own, step, idx.length)).backward();
           const n = idx.length; // the log's means are over samples, so partial sums add up across ranks
           acc.loss += lossValue * n;
           acc.policyLoss += surrogate.item() * n;
@@ -158,21 +141,17 @@ export function updateStage(
           acc.clipFraction += pl.clipFraction * n;
           acc.approxKl += pl.approxKl * n;
           acc.n += n;
-        });
-      }
-      // every rank reaches this, even holding none of the step's samples (the gradient average is a collective)
-      const gn = clippedGradNorm(optimizer, policy.parameters(), config.gradClip, finite);
+          return true;
+        }),
+      );
       if (Number.isFinite(gn)) {
-        optimizer.step();
         acc.gradNorm += gn;
         acc.steps++;
-      } else {
-        optimizer.zeroGrad(); // a non-finite loss or gradient skips this update (counted)
-      }
-    }
+      } // else a non-finite loss or gradient skipped this update (counted)
+    });
   }
   for (const t of oldDensities.values()) t.dispose();
-  const dp = share?.dataParallel;
+  const dp = own.dataParallel;
   const [loss, policyLoss, kl, clipFraction, approxKl, n, skipped, ...ratios] = sumOverRanks(
     [acc.loss, acc.policyLoss, acc.kl, acc.clipFraction, acc.approxKl, acc.n, acc.skipped, ...ratioSum],
     dp,
