@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import os from 'node:os';
+import { waitPolicyEnv } from './wait-policy.js';
 
 /** An error raised by libtorch or by the binding: `op` names the operator, the message is libtorch's. */
 export class TorchError extends Error {
@@ -96,10 +98,9 @@ function addonPath(): string {
 function load(): NativeBinding {
   const require = createRequire(import.meta.url);
   const file = addonPath();
-  // libgomp reads OMP_WAIT_POLICY once, when libtorch loads it. Its default spin-waits between parallel regions,
-  // which collapses throughput whenever another process shares the cores (measured here: a 2-thread U-Net step
-  // took 5–8 s instead of 0.33 s beside one busy process). Passive waiting costs little on an idle machine.
-  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  // libgomp reads its wait policy once, when libtorch loads it: a short spin on an idle machine, passive waiting
+  // when the cores are shared (wait-policy.ts has the measurements).
+  Object.assign(process.env, waitPolicyEnv(process.env, os.loadavg()[0]!, os.cpus().length));
   let binding: NativeBinding;
   try {
     binding = require(file) as NativeBinding;
