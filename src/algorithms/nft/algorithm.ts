@@ -34,6 +34,8 @@ interface NftCredit {
   stats: AdvantageStats;
   /** With skipZeroVarianceGroups: the samples trained on (the groups whose rewards differ); absent: all. */
   keep?: readonly number[];
+  /** How many samples of the whole batch are trained (over all ranks: a number is not sharded). */
+  trained: number;
 }
 
 /** The update's diagnostics and the old policy's decay applied after it. */
@@ -84,9 +86,9 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
     const a = groupRelativeAdvantages(scored.total, groups.groupIds, { std: s.advantageStd }); // (r − μ_g)/(σ + 1e−4)
     const r = optimalityProbability(a, s.advantageClip);
     const stats = advantageStats(a, s.advantageClip);
-    if (!s.skipZeroVarianceGroups) return { r, stats };
+    if (!s.skipZeroVarianceGroups) return { r, stats, trained: groups.groupIds.length };
     const keep = informativeSamples(scored.total, groups.groupIds);
-    return { r: r.indexSelect(0, torch.tensor(keep, { dtype: 'int64' })), stats, keep };
+    return { r: r.indexSelect(0, torch.tensor(keep, { dtype: 'int64' })), stats, keep, trained: keep.length };
   }
 
   protected update(rollout: Trajectory<PolicyCondition>, credit: NftCredit, groups: PromptGroups, iteration: number): NftUpdate {
@@ -133,7 +135,7 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
         r_mean: torch.scope(() => credit.r.mean().item()),
         ...advantageDiagnostics(adv, { clipped: true }),
         skipped_optimizer_steps: u.skippedSteps,
-        trained_samples: credit.r.shape[0]!,
+        trained_samples: credit.trained,
       },
       skippedUpdate: u.skippedSteps > 0,
       klToReference: u.kl / 2, // ½·mean‖v_θ − v_ref‖², as RWR reports it (the path-KL integrand up to the schedule)
