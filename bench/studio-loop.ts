@@ -2,7 +2,9 @@
 // comparison of a gold-known pool from the gold evaluator with 10% noise → the admin trains a Bradley–Terry ensemble
 // on the labels → a GRPO run of assets/base/shapes with that ensemble as its only reward (worker process, hacking
 // monitor on) → ShapesEval before and after on the same prompts and seeds (paired SE over prompts).
-// Run: npx tsc && REFRACT_THREADS=1 node dist/bench/studio-loop.js [iterations] [synthetic|model] > bench/studio-loop[-model].json
+// Run: npx tsc && REFRACT_THREADS=1 node dist/bench/studio-loop.js [iterations] [synthetic|model] [grpo|nft]
+//        > bench/studio-loop[-model][-nft].json
+// `nft` post-trains with DiffusionNFT instead (the demo's settings: 8 prompts × 16, CFG-free 10-step rollouts, κ 1).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,7 +19,9 @@ import { RunStore } from '../src/store/run-store.js';
 const ITERATIONS = Number(process.argv[2] ?? 30);
 /** 'synthetic': clean renders vs perturbed ones (pool.ts); 'model': the base's own samples, gold-scored (model-pool.ts). */
 const POOL = (process.argv[3] ?? 'synthetic') as 'synthetic' | 'model';
-const O = { poolKind: POOL, pool: 600, modelPrompts: 200, noise: 0.1, members: 3, steps: 400, perCategory: 40, iterations: ITERATIONS };
+/** The post-training algorithm the launched run uses. */
+const ALGORITHM = (process.argv[4] ?? 'grpo') as 'grpo' | 'nft';
+const O = { algorithm: ALGORITHM, poolKind: POOL, pool: 600, modelPrompts: 200, noise: 0.1, members: 3, steps: 400, perCategory: 40, iterations: ITERATIONS };
 
 async function json<T>(url: string, token: string, body?: unknown): Promise<T> {
   const res = await fetch(url, {
@@ -44,13 +48,17 @@ if (POOL === 'model') process.stderr.write(`model pool: ${JSON.stringify(await b
 else buildPool(db, { pairs: O.pool, bestOf4: 0, checkEvery: 10, seed: 21 });
 const gold = new Map(db.items().map((it) => [it.id, it.gold ?? 0]));
 db.close();
-writeFileSync(path.join(runs, 'grpo.yaml'), YAML.stringify({
-  algorithm: 'grpo', seed: 0, base: path.resolve('assets/base/shapes'), iterations: O.iterations, threads: 1,
+const SECTIONS = {
+  grpo: { promptsPerIteration: 8, groupSize: 8, minibatchSize: 16, sampler: { steps: 10, guidance: 3, noiseLevel: 0.7, sdeWindow: [0, 5] }, trainSteps: 3, clipRange: 0.001, klCoefficient: 0.01, lr: 0.00005, gradClip: 1 },
+  nft: { promptsPerIteration: 8, groupSize: 16, sampler: { steps: 10, guidance: 1 }, timesteps: { distribution: 'grid', perSample: 4 }, advantageStd: 'global', klCoefficient: 1, lr: 0.0001, minibatchSize: 32, gradClip: 1 },
+};
+writeFileSync(path.join(runs, `${ALGORITHM}.yaml`), YAML.stringify({
+  algorithm: ALGORITHM, seed: 0, base: path.resolve('assets/base/shapes'), iterations: O.iterations, threads: 1,
   prompts: { source: 'shapes' },
   rewards: [{ kind: 'shapes_gold' }], // replaced by the Studio's reward model (TrainingHooks.reward)
   eval: { every: O.iterations, perCategory: O.perCategory, samplingSteps: 10, storeSamples: 8 },
   checkpoint: { every: O.iterations, keep: 1 },
-  grpo: { promptsPerIteration: 8, groupSize: 8, minibatchSize: 16, sampler: { steps: 10, guidance: 3, noiseLevel: 0.7, sdeWindow: [0, 5] }, trainSteps: 3, clipRange: 0.001, klCoefficient: 0.01, lr: 0.00005, gradClip: 1 },
+  [ALGORITHM]: SECTIONS[ALGORITHM],
 }));
 const t0 = performance.now();
 const studio = await startStudio({ runsDir: runs, port: 0, rateLimit: 1_000_000 }); // one scripted labeler, faster than a person
@@ -73,10 +81,10 @@ try {
   if (rm.status !== 'finished') throw new Error(rm.log.join('\n'));
   const card = rm.result as { name: string; labels: number; heldOut: { accuracy: number; se: number; n: number } };
   process.stderr.write(`reward model ${card.name}: ${card.labels} pairs, held-out ${card.heldOut.accuracy.toFixed(3)} ± ${card.heldOut.se.toFixed(3)}\n`);
-  const launch = await json<{ job: { id: number } }>(`${studio.url}/api/launch`, admin, { rewardModel: card.name, config: 'grpo.yaml', out: 'grpo-rm' });
+  const launch = await json<{ job: { id: number } }>(`${studio.url}/api/launch`, admin, { rewardModel: card.name, config: `${ALGORITHM}.yaml`, out: `${ALGORITHM}-rm` });
   const run = await waitJob(studio.url, admin, launch.job.id);
   if (run.status !== 'finished') throw new Error(run.log.join('\n'));
-  const store = RunStore.open(path.join(runs, 'grpo-rm', 'runs.sqlite'));
+  const store = RunStore.open(path.join(runs, `${ALGORITHM}-rm`, 'runs.sqlite'));
   const id = store.runs()[0]!.id;
   const evals = store.evaluations(id).filter((e) => e.suite === 'shapes_eval');
   const proxy = store.evaluations(id).filter((e) => e.suite === 'proxy');
