@@ -2,8 +2,9 @@
 // comparison of a gold-known pool from the gold evaluator with 10% noise → the admin trains a Bradley–Terry ensemble
 // on the labels → a GRPO run of assets/base/shapes with that ensemble as its only reward (worker process, hacking
 // monitor on) → ShapesEval before and after on the same prompts and seeds (paired SE over prompts).
-// Run: npx tsc && REFRACT_THREADS=1 node dist/bench/studio-loop.js [iterations] [synthetic|model] [grpo|nft]
+// Run: npx tsc && REFRACT_THREADS=1 node dist/bench/studio-loop.js [iterations] [synthetic|model] [grpo|nft] [replicate]
 //        > bench/studio-loop[-model][-nft].json
+// [replicate] (default 0) changes the pool's seed, the labeler's noise and the run's seed.
 // `nft` post-trains with DiffusionNFT instead (the demo's settings: 8 prompts × 16, CFG-free 10-step rollouts, κ 1).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,9 @@ const ITERATIONS = Number(process.argv[2] ?? 30);
 const POOL = (process.argv[3] ?? 'synthetic') as 'synthetic' | 'model';
 /** The post-training algorithm the launched run uses. */
 const ALGORITHM = (process.argv[4] ?? 'grpo') as 'grpo' | 'nft';
-const O = { algorithm: ALGORITHM, poolKind: POOL, pool: 600, modelPrompts: 200, noise: 0.1, members: 3, steps: 400, perCategory: 40, iterations: ITERATIONS };
+/** A replicate: another pool (its prompts and seeds), other labeler noise and another training seed. */
+const REPLICATE = Number(process.argv[5] ?? 0);
+const O = { algorithm: ALGORITHM, replicate: REPLICATE, poolKind: POOL, pool: 600, modelPrompts: 200, noise: 0.1, members: 3, steps: 400, perCategory: 40, iterations: ITERATIONS };
 
 async function json<T>(url: string, token: string, body?: unknown): Promise<T> {
   const res = await fetch(url, {
@@ -44,8 +47,8 @@ async function waitJob(url: string, token: string, id: number): Promise<{ status
 
 const runs = mkdtempSync(path.join(tmpdir(), 'refract-studio-loop-'));
 const db = LabelDb.open(path.join(runs, 'studio'));
-if (POOL === 'model') process.stderr.write(`model pool: ${JSON.stringify(await buildModelPool(db, { checkpoint: 'assets/base/shapes', prompts: O.modelPrompts, perPrompt: 4, seed: 21 }))}\n`);
-else buildPool(db, { pairs: O.pool, bestOf4: 0, checkEvery: 10, seed: 21 });
+if (POOL === 'model') process.stderr.write(`model pool: ${JSON.stringify(await buildModelPool(db, { checkpoint: 'assets/base/shapes', prompts: O.modelPrompts, perPrompt: 4, seed: 21 + REPLICATE }))}\n`);
+else buildPool(db, { pairs: O.pool, bestOf4: 0, checkEvery: 10, seed: 21 + REPLICATE });
 const gold = new Map(db.items().map((it) => [it.id, it.gold ?? 0]));
 db.close();
 const SECTIONS = {
@@ -53,7 +56,7 @@ const SECTIONS = {
   nft: { promptsPerIteration: 8, groupSize: 16, sampler: { steps: 10, guidance: 1 }, timesteps: { distribution: 'grid', perSample: 4 }, advantageStd: 'global', klCoefficient: 1, lr: 0.0001, minibatchSize: 32, gradClip: 1 },
 };
 writeFileSync(path.join(runs, `${ALGORITHM}.yaml`), YAML.stringify({
-  algorithm: ALGORITHM, seed: 0, base: path.resolve('assets/base/shapes'), iterations: O.iterations, threads: 1,
+  algorithm: ALGORITHM, seed: REPLICATE, base: path.resolve('assets/base/shapes'), iterations: O.iterations, threads: 1,
   prompts: { source: 'shapes' },
   rewards: [{ kind: 'shapes_gold' }], // replaced by the Studio's reward model (TrainingHooks.reward)
   eval: { every: O.iterations, perCategory: O.perCategory, samplingSteps: 10, storeSamples: 8 },
@@ -65,7 +68,7 @@ const studio = await startStudio({ runsDir: runs, port: 0, rateLimit: 1_000_000 
 try {
   const admin = studio.adminToken;
   const { token } = await json<{ token: string }>(`${studio.url}/api/labelers`, admin, { name: 'script' });
-  const rng = new Rng(9);
+  const rng = new Rng(9 + REPLICATE);
   let labels = 0;
   for (;;) {
     const { pair } = await json<{ pair: { id: number; items: { id: number }[] } | null }>(`${studio.url}/api/label/next`, token);
