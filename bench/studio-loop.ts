@@ -2,7 +2,7 @@
 // comparison of a gold-known pool from the gold evaluator with 10% noise → the admin trains a Bradley–Terry ensemble
 // on the labels → a GRPO run of assets/base/shapes with that ensemble as its only reward (worker process, hacking
 // monitor on) → ShapesEval before and after on the same prompts and seeds (paired SE over prompts).
-// Run: npx tsc && REFRACT_THREADS=1 node dist/bench/studio-loop.js [iterations] [synthetic|model] [grpo|nft] [replicate]
+// Run: npx tsc && REFRACT_THREADS=1 node dist/bench/studio-loop.js [iterations] [synthetic|model] [grpo|grpo-anchored|nft] [replicate]
 //        > bench/studio-loop[-model][-nft].json
 // [replicate] (default 0) changes the pool's seed, the labeler's noise and the run's seed.
 // `nft` post-trains with DiffusionNFT instead (the demo's settings: 8 prompts × 16, CFG-free 10-step rollouts, κ 1).
@@ -21,10 +21,11 @@ const ITERATIONS = Number(process.argv[2] ?? 30);
 /** 'synthetic': clean renders vs perturbed ones (pool.ts); 'model': the base's own samples, gold-scored (model-pool.ts). */
 const POOL = (process.argv[3] ?? 'synthetic') as 'synthetic' | 'model';
 /** The post-training algorithm the launched run uses. */
-const ALGORITHM = (process.argv[4] ?? 'grpo') as 'grpo' | 'nft';
+const ARM = (process.argv[4] ?? 'grpo') as 'grpo' | 'grpo-anchored' | 'nft';
+const ALGORITHM = ARM === 'grpo-anchored' ? 'grpo' : ARM;
 /** A replicate: another pool (its prompts and seeds), other labeler noise and another training seed. */
 const REPLICATE = Number(process.argv[5] ?? 0);
-const O = { algorithm: ALGORITHM, replicate: REPLICATE, poolKind: POOL, pool: 600, modelPrompts: 200, noise: 0.1, members: 3, steps: 400, perCategory: 40, iterations: ITERATIONS };
+const O = { algorithm: ARM, replicate: REPLICATE, poolKind: POOL, pool: 600, modelPrompts: 200, noise: 0.1, members: 3, steps: 400, perCategory: 40, iterations: ITERATIONS };
 
 async function json<T>(url: string, token: string, body?: unknown): Promise<T> {
   const res = await fetch(url, {
@@ -53,6 +54,8 @@ const gold = new Map(db.items().map((it) => [it.id, it.gold ?? 0]));
 db.close();
 const SECTIONS = {
   grpo: { promptsPerIteration: 8, groupSize: 8, minibatchSize: 16, sampler: { steps: 10, guidance: 3, noiseLevel: 0.7, sdeWindow: [0, 5] }, trainSteps: 3, clipRange: 0.001, klCoefficient: 0.01, lr: 0.00005, gradClip: 1 },
+  // GRPO anchored as the shipped BYO-generator recipe (examples/pytorch-generator/grpo.yaml): κ 0.1, lr 3e-5
+  'grpo-anchored': { promptsPerIteration: 8, groupSize: 8, minibatchSize: 16, sampler: { steps: 10, guidance: 3, noiseLevel: 0.7, sdeWindow: [0, 5] }, trainSteps: 3, clipRange: 0.001, klCoefficient: 0.1, lr: 0.00003, gradClip: 1 },
   nft: { promptsPerIteration: 8, groupSize: 16, sampler: { steps: 10, guidance: 1 }, timesteps: { distribution: 'grid', perSample: 4 }, advantageStd: 'global', klCoefficient: 1, lr: 0.0001, minibatchSize: 32, gradClip: 1 },
 };
 writeFileSync(path.join(runs, `${ALGORITHM}.yaml`), YAML.stringify({
@@ -61,7 +64,7 @@ writeFileSync(path.join(runs, `${ALGORITHM}.yaml`), YAML.stringify({
   rewards: [{ kind: 'shapes_gold' }], // replaced by the Studio's reward model (TrainingHooks.reward)
   eval: { every: O.iterations, perCategory: O.perCategory, samplingSteps: 10, storeSamples: 8 },
   checkpoint: { every: O.iterations, keep: 1 },
-  [ALGORITHM]: SECTIONS[ALGORITHM],
+  [ALGORITHM]: SECTIONS[ARM],
 }));
 const t0 = performance.now();
 const studio = await startStudio({ runsDir: runs, port: 0, rateLimit: 1_000_000 }); // one scripted labeler, faster than a person
