@@ -3,9 +3,9 @@
 // the reward it optimised, final gold ShapesEval, final proxy reward, KL to the reference, same-prompt diversity,
 // samples used, wall time. Every arm optimises `rewards` unless `rewardOverrides` gives it its own list (reward
 // backprop needs a differentiable one, e.g. a learned `preference` reward); gold is ShapesEval for every arm.
-import { UsageError } from '../config/errors.js';
 import path from 'node:path';
 import { z } from 'zod';
+import { UsageError } from '../config/errors.js';
 import { loadConfigFile, parseConfig } from '../config/load.js';
 import { Rng, deriveSeed } from '../data/rng.js';
 import { loadTextToImageCheckpoint } from '../models/checkpoint.js';

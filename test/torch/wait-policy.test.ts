@@ -2,6 +2,7 @@
 // and never override the user's own setting (src/torch/wait-policy.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { waitPolicyEnv, IDLE_LOAD_PER_CORE } from '../../src/torch/wait-policy.js';
 
 test('waitPolicyEnv: a short spin when idle, PASSIVE when busy, a choice of the user untouched', () => {
@@ -13,7 +14,13 @@ test('waitPolicyEnv: a short spin when idle, PASSIVE when busy, a choice of the 
   assert.deepEqual(waitPolicyEnv({ OMP_WAIT_POLICY: '' }, 5, 2), {}, 'set, even empty, is a choice');
 });
 
-test('the loaded binding ran with a wait policy in its environment', async () => {
-  await import('../../src/torch/index.js');
-  assert.ok(process.env['OMP_WAIT_POLICY'] !== undefined || process.env['GOMP_SPINCOUNT'] !== undefined);
+test('loading the binding sets the policy in a process whose environment has none', () => {
+  const env = { ...process.env };
+  delete env['OMP_WAIT_POLICY'];
+  delete env['GOMP_SPINCOUNT'];
+  const torchIndex = new URL('../../src/torch/index.js', import.meta.url).href;
+  const script = `await import(${JSON.stringify(torchIndex)}); console.log(JSON.stringify([process.env.OMP_WAIT_POLICY ?? null, process.env.GOMP_SPINCOUNT ?? null]))`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' });
+  const [policy, spin] = JSON.parse(out.trim().split('\n').at(-1)!) as [string | null, string | null];
+  assert.ok((policy === 'PASSIVE' && spin === null) || (policy === null && spin === '10000'), `got ${policy} / ${spin}`);
 });

@@ -12,7 +12,7 @@
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
 import type { AdamW } from '../../torch/optim/index.js';
-import type { PolicyCondition, ImagePolicy } from '../../models/index.js';
+import type { PolicyCondition, PolicyDenoiser, ImagePolicy } from '../../models/index.js';
 import { meanOverNonBatch } from '../../generate/per-sample.js';
 import { guidedModel } from '../../generate/guidance.js';
 import type { VelocityModel } from '../../generate/types.js';
@@ -64,13 +64,13 @@ interface PointCondition {
   u: PolicyCondition | undefined;
 }
 
-/** The velocity the loss trains, of the policy as it is when called (the old policy's weights inside old.run). */
-function trainedVelocity(policy: ImagePolicy, guidance: number | null): VelocityModel<PointCondition> {
-  return (x, t, cond) => {
-    const denoiser = policy.denoiser();
-    if (guidance === null || cond.u === undefined) return denoiser(x, t, cond.c);
-    return guidedModel(denoiser, { uncond: cond.u, scale: guidance })(x, t, cond.c); // v_∅ + w·(v_c − v_∅)
-  };
+/**
+ * The velocity the loss trains, of `denoiser` (the policy — under old.run, with the old weights — or the reference):
+ * the conditional one, or with `guidance` w the guided v_∅ + w·(v_c − v_∅).
+ */
+function trainedVelocity(denoiser: PolicyDenoiser, guidance: number | null): VelocityModel<PointCondition> {
+  if (guidance === null) return (x, t, cond) => denoiser(x, t, cond.c);
+  return (x, t, cond) => guidedModel(denoiser, { uncond: cond.u!, scale: guidance })(x, t, cond.c);
 }
 
 /** The tensors every minibatch reads. */
@@ -91,15 +91,12 @@ export function nftUpdateStage(input: NftUpdateInput): NftUpdateDiagnostics {
   }
   const cond: PointCondition = { c: input.cond, u: guidance === null ? undefined : input.uncond };
   const points = drawTrainingPoints(input.x0, cond, s.timesteps, input.sigmas, s.seed, input.iteration, input.firstSample ?? 0);
-  const velocity = trainedVelocity(input.policy, guidance);
-  const reference = input.reference.denoiser();
-  const referenceVelocity: VelocityModel<PointCondition> =
-    guidance === null ? (x, t, c) => reference(x, t, c.c) : (x, t, c) => guidedModel(reference, { uncond: c.u!, scale: guidance })(x, t, c.c);
+  const velocity = trainedVelocity(input.policy.denoiser(), guidance);
   const fixed: Fixed = {
     points,
     velocity,
     vOld: input.old.run(() => velocitiesAt(velocity, points, s.minibatchSize)), // v_old(x_t, t, c)
-    vRef: s.klCoefficient > 0 || s.monitorKl ? velocitiesAt(referenceVelocity, points, s.minibatchSize) : null,
+    vRef: s.klCoefficient > 0 || s.monitorKl ? velocitiesAt(trainedVelocity(input.reference.denoiser(), guidance), points, s.minibatchSize) : null,
     r: torch.cat(Array<Tensor>(s.timesteps.perSample).fill(input.r), 0),
   };
   const e = runEpochs(s.innerEpochs, () => accumulatedStep(input.optimizer, points.count, s.minibatchSize, s.gradClip, (a, b) => minibatchLoss(input, fixed, a, b)));
