@@ -78,6 +78,11 @@ export interface Algorithm {
   step(iteration: number): Promise<AlgorithmStepLog>;
   /** Multiply the KL coefficient (the monitor's "raise KL" action); algorithms without one ignore it. */
   scaleKlCoefficient?(factor: number): void;
+  /**
+   * Puts the weights the trainer should evaluate and ship into the policy (an EMA of it, when the algorithm keeps
+   * one for that) and returns the function that restores the trained weights exactly. Absent: the policy's own.
+   */
+  swapInEvaluatedWeights?(): () => void;
   stateDict(): AlgorithmState;
   loadStateDict(state: AlgorithmState): void;
   dispose(): void;

@@ -58,16 +58,30 @@ export class EmaPolicy {
 
   /** Runs `fn` with the lagged weights in the policy (no grad), then restores the policy's own weights exactly. */
   run<T>(fn: () => T): T {
+    const restore = this.swapIn();
+    try {
+      return torch.noGrad(fn);
+    } finally {
+      restore();
+    }
+  }
+
+  /**
+   * Puts the lagged weights into the policy and returns the function that puts the policy's own back, bit for bit:
+   * for work that awaits in between (an evaluation), which `run` cannot wrap.
+   */
+  swapIn(): () => void {
     const saved = [...this.#pairs.values()].map(([p]) => ownedCopy(p));
     torch.noGrad(() => {
       for (const [p, e] of this.#pairs.values()) p.copy_(e);
     });
-    try {
-      return torch.noGrad(fn);
-    } finally {
+    let restored = false;
+    return () => {
+      if (restored) return;
+      restored = true;
       torch.noGrad(() => [...this.#pairs.values()].forEach(([p], i) => p.copy_(saved[i]!)));
       torch.disposeAll(saved);
-    }
+    };
   }
 
   /** The lagged weights as `<prefix>.<parameter name>` (detached views: free them, or call inside a scope). */

@@ -206,7 +206,13 @@ export class TrainingSession {
   async #evaluate(it: number, diagnostics: Record<string, number>): Promise<IterationOutcome['stop']> {
     const { policy, reward, prompts, vocabulary } = this.ctx;
     const inputs = { policy, reward, source: prompts, config: this.config, ...(vocabulary ? { vocabulary } : {}) };
-    const snapshot = await evaluatePolicy(inputs, it, this.#loop.since);
+    const restore = this.algorithm.swapInEvaluatedWeights?.(); // e.g. NFT's evaluatedEma; the trained weights come back
+    let snapshot: Awaited<ReturnType<typeof evaluatePolicy>>;
+    try {
+      snapshot = await evaluatePolicy(inputs, it, this.#loop.since);
+    } finally {
+      restore?.();
+    }
     this.#loop.since = emptySince();
     this.lastEval = snapshot;
     this.#logEvaluation(snapshot);

@@ -197,7 +197,7 @@ async function drive(
     const first = await session.open(options.resume === true);
     folder.markStarted();
     const end = await iterate(session, config, first, options.stop);
-    if (end.status === 'finished' || end.status === 'stopped') writeFinalModel(config, parts.ctx, end.last);
+    if (end.status === 'finished' || end.status === 'stopped') writeFinalModel(config, parts.ctx, parts.algorithm, end.last);
     store.setStatus(session.runId, end.status);
     return {
       runId: session.runId,
@@ -245,8 +245,12 @@ async function iterate(session: TrainingSession, config: Readonly<RunConfig>, fi
   return { status: 'finished', last: it - 1 };
 }
 
-/** The final model in <out>/final (LoRA merged into the base's shape first). */
-function writeFinalModel(config: Readonly<RunConfig>, ctx: TrainingContext, last: number): void {
+/**
+ * The final model in <out>/final: the weights the evaluations judged (the algorithm's evaluated EMA, when it keeps
+ * one; the run is over, so they stay in), LoRA merged into the base's shape.
+ */
+function writeFinalModel(config: Readonly<RunConfig>, ctx: TrainingContext, algorithm: Algorithm, last: number): void {
+  algorithm.swapInEvaluatedWeights?.();
   ctx.lora?.merge(); // LoRA: W₀ + (α/r)·B·A folded in, so the final model is a plain checkpoint of the base's shape
   const lora: Record<string, JsonValue> =
     config.lora && ctx.policy instanceof TextToImageModel

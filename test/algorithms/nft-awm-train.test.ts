@@ -129,3 +129,34 @@ test('refract compare accepts nft and awm arms', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('nft evaluatedEma and lrDecay in the training loop: the final model is the evaluated copy (d = 0: the last iterate), bit-exact resume', async () => {
+  const { dir, base } = tinyBase('refract-nft-ema-');
+  try {
+    const over = (ema: number | null): Record<string, unknown> => ({
+      algorithm: 'nft',
+      iterations: 3,
+      eval: { every: 0 },
+      checkpoint: { every: 2 },
+      nft: { ...SECTIONS.nft, lrDecay: { steps: 3 }, ...(ema === null ? {} : { evaluatedEma: { decay: ema } }) },
+    });
+    const final = async (name: string, ema: number | null): Promise<Map<string, number[]>> => {
+      const out = path.join(dir, name);
+      const r = await runTraining(parseRunConfig(tinyRunConfig(base, out, over(ema))), { reward: brightnessReward });
+      assert.equal(r.status, 'finished');
+      return finalWeights(out);
+    };
+    const plain = await final('plain', null);
+    assert.deepEqual(await final('d0', 0), plain, 'd = 0: the evaluated copy is the last iterate');
+    const slow = await final('slow', 0.5);
+    assert.ok(moved(slow, plain), 'd = 0.5: the final model is the lagged copy, not the last iterate');
+    const crashed = path.join(dir, 'crashed');
+    const config = parseRunConfig(tinyRunConfig(base, crashed, over(0.5)));
+    const crash = new Error('simulated crash');
+    await assert.rejects(runTraining(config, { reward: brightnessReward, onStep: (it: number) => { if (it === 3) throw crash; } }), (err) => err === crash);
+    assert.equal((await runTraining(config, { reward: brightnessReward }, { resume: true })).status, 'finished');
+    assert.deepEqual(finalWeights(crashed), slow, 'the resumed run ends with the same evaluated copy');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

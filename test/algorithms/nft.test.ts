@@ -277,3 +277,52 @@ test('nft skipZeroVarianceGroups: only groups whose rewards differ are trained; 
     disposeContext(ctx);
   }
 });
+
+test('nft lrDecay and evaluatedEma: lr follows the half cosine in the optimizer steps; the evaluated copy is d·e + (1 − d)·θ; swap-in restores exactly; both survive a state round trip', async () => {
+  torch.setNumThreads(1);
+  const ctx = tinyContext(5);
+  const section = parseNftSection({ ...SMALL, lrDecay: { steps: 4, minRatio: 0.1 }, evaluatedEma: { decay: 0.75 } });
+  const alg = new NftAlgorithm(ctx, section);
+  const ctx2 = { ...ctx, policy: cloneModel(ctx.policy) };
+  let saved: AlgorithmState | undefined;
+  const cosine = (s: number): number => 1e-3 * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, s / 4))));
+  const evaluated = (a: NftAlgorithm, policy = ctx.policy): number[] => {
+    const restore = a.swapInEvaluatedWeights();
+    try {
+      return flatParameters(policy);
+    } finally {
+      restore();
+    }
+  };
+  try {
+    const theta0 = flatParameters(ctx.policy);
+    const lrs: number[] = [];
+    lrs.push((await alg.step(1)).metrics['lr']!);
+    const theta1 = flatParameters(ctx.policy);
+    const e1 = evaluated(alg);
+    assert.equal(maxAbsDifference(flatParameters(ctx.policy), theta1), 0, 'swap-in then restore gives back the trained weights bit for bit');
+    assert.ok(maxAbsDifference(theta1, theta0) > 1e-6, 'the step moved the policy');
+    assertClose(e1, theta0.map((e, i) => 0.75 * e + 0.25 * theta1[i]!), 1e-6);
+    const state = alg.stateDict();
+    saved = { tensors: Object.fromEntries(Object.entries(state.tensors).map(([k, v]) => [k, v.clone()])), json: structuredClone(state.json) };
+    torch.disposeAll(Object.values(state.tensors));
+    assert.ok(Object.keys(saved.tensors).some((k) => k.startsWith('evaluated.')), 'the evaluated copy is saved');
+    torch.scope(() => ctx2.policy.loadStateDict(ctx.policy.stateDict()));
+    const resumed = new NftAlgorithm({ ...ctx2 }, section);
+    resumed.loadStateDict(saved);
+    const [a, b] = [await alg.step(2), await resumed.step(2)];
+    assert.equal(a.metrics['loss'], b.metrics['loss']);
+    assert.equal(a.metrics['lr'], b.metrics['lr'], 'the resumed schedule is where the saved one was');
+    assert.equal(maxAbsDifference(evaluated(alg), evaluated(resumed, ctx2.policy)), 0, 'the resumed evaluated copy moves as the saved one');
+    lrs.push(a.metrics['lr']!);
+    for (let it = 3; it <= 6; it++) lrs.push((await alg.step(it)).metrics['lr']!);
+    assertClose(lrs, [1, 2, 3, 4, 5, 6].map(cosine), 1e-12);
+    assert.equal(lrs[5], 1e-4, 'held at minRatio·lr after `steps`');
+    resumed.dispose();
+  } finally {
+    torch.disposeAll(Object.values(saved?.tensors ?? {}));
+    alg.dispose();
+    ctx2.policy.dispose();
+    disposeContext(ctx);
+  }
+});

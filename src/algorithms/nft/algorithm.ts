@@ -7,9 +7,13 @@
 //   update — the negative-aware flow-matching loss at forward-noised points (update-stage.ts, loss.ts), on the
 //            conditional velocity or, with guidedVelocity, on the sampler's CFG-guided one;
 //   then   — the old policy moves toward the policy: θ_old ← d·θ_old + (1 − d)·θ, d ramping with the optimizer
-//            steps (the authors' return_decay, NVlabs/DiffusionNFT scripts/train_nft_sd3.py).
-// Exact resume: the optimizer, the old policy's weights, the optimizer-step count and the KL weight are saved.
+//            steps (the authors' return_decay, NVlabs/DiffusionNFT scripts/train_nft_sd3.py); with evaluatedEma a
+//            second, slower copy moves too (what the trainer evaluates and ships); with lrDecay the lr follows its
+//            cosine in the optimizer steps.
+// Exact resume: the optimizer, the old policy's (and evaluated EMA's) weights, the optimizer-step count (which
+// also fixes the lr) and the KL weight are saved.
 import { optimizerFromState, optimizerToState } from '../optimizer-state.js';
+import { LRScheduler, warmupCosine } from '../../torch/optim/index.js';
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
 import { groupRelativeAdvantages, informativeSamples } from '../../credit/group-relative.js';
@@ -48,6 +52,10 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
   readonly name = 'nft';
   #settings: Readonly<NftSettings>;
   readonly #old: EmaPolicy;
+  /** The slow EMA the trainer evaluates (nft.evaluatedEma); absent: the policy is evaluated. */
+  readonly #evaluated: EmaPolicy | undefined;
+  /** lr as a function of the optimizer steps (nft.lrDecay); absent: constant. */
+  readonly #lrSchedule: LRScheduler | undefined;
   /** Optimizer steps taken so far (the decay schedule's n). */
   #optimizerSteps = 0;
 
@@ -55,6 +63,14 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
     super(ctx, section.lr);
     this.#settings = Object.freeze({ ...section, seed: ctx.seed });
     this.#old = new EmaPolicy(ctx.policy); // θ_old = θ at the start, as the authors copy the policy into "old"
+    this.#evaluated = section.evaluatedEma ? new EmaPolicy(ctx.policy) : undefined;
+    const decay = section.lrDecay;
+    this.#lrSchedule = decay ? new LRScheduler(this.optimizer, warmupCosine({ warmupSteps: 0, totalSteps: decay.steps, minLrRatio: decay.minRatio })) : undefined;
+  }
+
+  /** The evaluated EMA into the policy (the trainer evaluates and ships it); absent without evaluatedEma. */
+  swapInEvaluatedWeights(): () => void {
+    return this.#evaluated?.swapIn() ?? ((): void => {});
   }
 
   get klCoefficient(): number {
@@ -114,6 +130,9 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
     this.#optimizerSteps += u.optimizerSteps;
     const decay = emaDecayAt(this.#optimizerSteps, this.#settings.oldPolicy);
     this.#old.update(decay); // θ_old ← d·θ_old + (1 − d)·θ
+    const slow = this.#settings.evaluatedEma;
+    if (slow) this.#evaluated!.update(slow.decay);
+    for (let k = 0; k < u.optimizerSteps; k++) this.#lrSchedule?.step();
     return { u, decay };
   }
 
@@ -129,6 +148,7 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
         gradNorm: u.gradNorm,
         optimizerSteps: u.optimizerSteps,
         oldDecay: decay,
+        lr: this.optimizer.paramGroups[0]!.lr, // the next update's (after this one's schedule step)
       },
       diagnostics: {
         old_deviation: u.oldDeviation,
@@ -150,7 +170,7 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
   stateDict(): AlgorithmState {
     const state = optimizerToState(this.optimizer);
     return {
-      tensors: { ...state.tensors, ...this.#old.stateDict('old') },
+      tensors: { ...state.tensors, ...this.#old.stateDict('old'), ...(this.#evaluated?.stateDict('evaluated') ?? {}) },
       json: { ...state.json, klCoefficient: this.#settings.klCoefficient, optimizerSteps: this.#optimizerSteps },
     };
   }
@@ -162,12 +182,15 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
     }
     optimizerFromState(this.optimizer, state, 'nft.loadStateDict');
     this.#old.loadStateDict(state.tensors, 'old', 'nft.loadStateDict');
+    this.#evaluated?.loadStateDict(state.tensors, 'evaluated', 'nft.loadStateDict');
     this.#optimizerSteps = steps;
+    if (this.#lrSchedule) this.#lrSchedule.loadStateDict({ lastStep: steps, baseLrs: this.#lrSchedule.baseLrs });
     this.#settings = Object.freeze({ ...this.#settings, klCoefficient: kl });
   }
 
   override dispose(): void {
     super.dispose();
     this.#old.dispose();
+    this.#evaluated?.dispose();
   }
 }

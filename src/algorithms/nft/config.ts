@@ -45,6 +45,24 @@ export const nftSectionSchema = z
     advantageStd: z.enum(['group', 'global']).default('global'),
     /** The old policy's EMA decay schedule (ema-policy.ts); the default is the authors' decay_type 1. */
     oldPolicy: emaDecaySchema.prefault({}),
+    /**
+     * A slow EMA of the policy that the trainer evaluates and ships instead of the last iterate, updated once per
+     * iteration with a constant decay: θ_eval ← d·θ_eval + (1 − d)·θ (Flow-GRPO evaluates an EMA of its trained
+     * weights, train.ema; Polyak averaging). Absent: the policy itself is evaluated.
+     */
+    evaluatedEma: z
+      .object({ decay: z.number().min(0).lt(1) })
+      .strict()
+      .optional(),
+    /**
+     * The learning rate decays by a half cosine from `lr` to minRatio·lr over `steps` optimizer steps, then stays
+     * there (SGDR without restarts, arXiv 1608.03983): a run capped by wall time settles instead of drifting at its
+     * initial rate. Absent: constant `lr`.
+     */
+    lrDecay: z
+      .object({ steps: posInt, minRatio: z.number().min(0).max(1).default(0.1) })
+      .strict()
+      .optional(),
     /** κ of κ·mean‖v_θ − v_ref‖² (the authors' train.beta). */
     klCoefficient: z.number().nonnegative().default(1e-4),
     ...pointTrainingFields,

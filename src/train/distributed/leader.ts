@@ -9,6 +9,8 @@ import { sendState } from './state-sync.js';
 
 export class LeaderAlgorithm implements Algorithm {
   readonly scaleKlCoefficient?: (factor: number) => void;
+  /** Rank 0 alone evaluates and writes the final model; every rank keeps the same evaluated copy. */
+  readonly swapInEvaluatedWeights?: () => () => void;
   /** True until rank 0's state was sent, and again after it was replaced. */
   #stale = true;
 
@@ -17,6 +19,8 @@ export class LeaderAlgorithm implements Algorithm {
     private readonly run: DistributedRun,
     private readonly policy: ImagePolicy,
   ) {
+    const swap = inner.swapInEvaluatedWeights?.bind(inner);
+    if (swap) this.swapInEvaluatedWeights = swap;
     const scale = inner.scaleKlCoefficient?.bind(inner);
     if (scale) {
       this.scaleKlCoefficient = (factor: number): void => {
