@@ -22,8 +22,14 @@ export function trainingTimesSchema(defaults: { perSample: number; gridStart: nu
       distribution: z.enum(['grid', 'uniform', 'logit_normal']).default('grid'),
       /** K: noised points per sample per iteration. */
       perSample: z.number().int().positive().default(defaults.perSample),
-      /** 'grid' only: draw from grid levels gridStart..steps−1 (level 0 is σ = 1, where x_t is pure noise). */
+      /** 'grid' only: draw from grid levels gridStart..gridEnd−1 (level 0 is σ = 1, where x_t is pure noise). */
       gridStart: z.number().int().nonnegative().default(defaults.gridStart),
+      /**
+       * 'grid' only: the first level not drawn (absent: sampler.steps, the whole grid). A small gridEnd trains only
+       * the high-noise points, where the chain fixes the layout (Flow-GRPO-Fast and MixGRPO train only the first
+       * sampler steps for the same reason); the low-noise velocities then change only through shared weights.
+       */
+      gridEnd: z.number().int().positive().optional(),
     })
     .strict()
     .prefault({});
@@ -46,7 +52,7 @@ export const pointTrainingFields = {
 /** The section's training times must fit its sampler's grid (issue on `timesteps.perSample`). */
 export function checkTrainingTimes(c: { timesteps: TrainingTimes; sampler: { steps: number } }, ctx: z.RefinementCtx): void {
   const issue = trainingTimesIssue(c.timesteps, c.sampler.steps);
-  if (issue !== null) ctx.addIssue({ code: 'custom', path: ['timesteps', 'perSample'], message: issue });
+  if (issue !== null) ctx.addIssue({ code: 'custom', path: ['timesteps', issue.field], message: issue.message });
 }
 
 export interface TrainingPoints<C> {
@@ -66,10 +72,18 @@ export interface TrainingPoints<C> {
   readonly cond: C;
 }
 
-/** Why K grid levels do not exist for `samplerSteps` (a message for the section's superRefine), or null. */
-export function trainingTimesIssue(t: Readonly<TrainingTimes>, samplerSteps: number): string | null {
-  if (t.distribution !== 'grid' || t.perSample <= samplerSteps - t.gridStart) return null;
-  return `must not exceed the ${samplerSteps - t.gridStart} grid levels gridStart..sampler.steps−1 with distribution 'grid' — lower it or timesteps.gridStart, or raise sampler.steps`;
+/** Why K grid levels do not exist for `samplerSteps` (the field and message for the section's superRefine), or null. */
+export function trainingTimesIssue(t: Readonly<TrainingTimes>, samplerSteps: number): { field: 'perSample' | 'gridEnd'; message: string } | null {
+  if (t.distribution !== 'grid') return null;
+  if (t.gridEnd !== undefined && (t.gridEnd > samplerSteps || t.gridEnd <= t.gridStart)) {
+    return { field: 'gridEnd', message: `must be in (gridStart, sampler.steps] = (${t.gridStart}, ${samplerSteps}] — lower it or raise sampler.steps` };
+  }
+  if (t.perSample <= (t.gridEnd ?? samplerSteps) - t.gridStart) return null;
+  const [upper, raise] = t.gridEnd === undefined ? ['sampler.steps', 'sampler.steps'] : ['gridEnd', 'timesteps.gridEnd'];
+  return {
+    field: 'perSample',
+    message: `must not exceed the ${(t.gridEnd ?? samplerSteps) - t.gridStart} grid levels gridStart..${upper}−1 with distribution 'grid' — lower it or timesteps.gridStart, or raise ${raise}`,
+  };
 }
 
 /**
@@ -89,7 +103,7 @@ export function drawTrainingPoints<C>(
   const K = times.perSample;
   // keyed by the sample's index in the iteration's full draw (firstSample > 0 on a data-parallel rank)
   const gens = Array.from({ length: B }, (_, i) => new torch.Generator(deriveSeed(seed, iteration, 4, firstSample + i)));
-  const levels = times.distribution === 'grid' ? gridLevels(B, K, times.gridStart, sigmas.length - 1, seed, iteration, firstSample) : [];
+  const levels = times.distribution === 'grid' ? gridLevels(B, K, times.gridStart, Math.min(times.gridEnd ?? Infinity, sigmas.length - 1), seed, iteration, firstSample) : [];
   try {
     return torch.scope(() => {
       const noises: Tensor[] = [];

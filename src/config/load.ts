@@ -44,6 +44,11 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
+/** zod's "Too small: …" reads as the line's continuation; field names inside a message keep their case. */
+function lowerFirst(message: string): string {
+  return message.charAt(0).toLowerCase() + message.slice(1);
+}
+
 /** Validates `raw` against `schema`; every problem becomes one line naming the dotted field. */
 export function parseConfig<S extends z.ZodType>(schema: S, raw: unknown, where: string): Readonly<z.infer<S>> {
   const res = schema.safeParse(raw);
@@ -56,7 +61,7 @@ export function parseConfig<S extends z.ZodType>(schema: S, raw: unknown, where:
       const more = iss.keys.length > MAX_LISTED_KEYS ? ` and ${iss.keys.length - MAX_LISTED_KEYS} more` : '';
       return `${field === '(top level)' ? '' : `${field}: `}unknown field(s) ${keys.join(', ')}${more} — remove them or check the spelling`;
     }
-    return `field "${field}" ${quoteMessage(iss.message.toLowerCase())}, got ${describe(valueAt(raw, iss.path))} — fix it in the config`;
+    return `field "${field}" ${quoteMessage(lowerFirst(iss.message))}, got ${describe(valueAt(raw, iss.path))} — fix it in the config`;
   });
   if (all.length > MAX_ISSUES) issues.push(`and ${all.length - MAX_ISSUES} more problems — fix the ones above first`);
   throw new ConfigError(where, issues);

@@ -108,6 +108,8 @@ test('drawTrainingPoints: x_t = (1 − t)·x₀ + t·ε, K distinct grid levels 
     const again = drawTrainingPoints(x0, cond, times, sigmas, 5, 2);
     assert.deepEqual(again.noise.toArray(), p.noise.toArray());
     assert.deepEqual(again.t.toArray(), t);
+    const high = drawTrainingPoints(x0, cond, { distribution: 'grid', perSample: 2, gridStart: 0, gridEnd: 2 }, sigmas, 5, 2).t.toArray();
+    for (let i = 0; i < 3; i++) assert.deepEqual([high[i]!, high[3 + i]!].sort(), [0.75, 1], `sample ${i}: gridEnd 2 draws levels 0 and 1 only`);
     const u = drawTrainingPoints(x0, cond, { ...times, distribution: 'logit_normal' }, sigmas, 5, 3).t.toArray();
     assert.ok(u.every((v) => v > 0 && v < 1) && new Set(u).size === 9, 'logit-normal times in (0, 1)');
   });

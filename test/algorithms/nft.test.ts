@@ -116,6 +116,9 @@ test('nft section: defaults (the authors\' where they fit) and bad fields named'
   assert.throws(() => parseNftSection({ beta: 0 }), /field "beta"/);
   assert.throws(() => parseNftSection({ sampler: { steps: 3 }, timesteps: { perSample: 4 } }), /field "timesteps\.perSample" must not exceed the 3 grid levels/);
   assert.throws(() => parseNftSection({ oldPolicy: { max: 2 } }), /field "oldPolicy\.max"/);
+  assert.throws(() => parseNftSection({ timesteps: { perSample: 4, gridEnd: 3 } }), /field "timesteps\.perSample" must not exceed the 3 grid levels gridStart\.\.gridEnd−1 .* raise timesteps\.gridEnd/);
+  assert.throws(() => parseNftSection({ timesteps: { gridEnd: 11 } }), /field "timesteps\.gridEnd" must be in \(gridStart, sampler\.steps\] = \(0, 10\]/);
+  assert.equal(parseNftSection({ timesteps: { gridEnd: 5 } }).timesteps.gridEnd, 5);
   assert.throws(() => parseNftSection({ cfg: 1 }), /unknown field\(s\) "cfg"/);
 });
 
