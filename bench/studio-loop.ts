@@ -5,7 +5,8 @@
 // Run: npx tsc && REFRACT_THREADS=1 node dist/bench/studio-loop.js [iterations] [synthetic|model] [arm] [replicate]
 //        > bench/studio-loop[-model][-<arm>].json
 // [replicate] (default 0) changes the pool's seed, the labeler's noise and the run's seed.
-// Arms: `grpo` (κ 0.01, lr 5e-5); `grpo-anchored` (κ 0.1, lr 3e-5); `nft` post-trains with DiffusionNFT instead (the
+// Arms: `grpo` (κ 0.01, lr 5e-5); `grpo-anchored` (κ 0.1, lr 3e-5); `grpo-global` (`grpo` with the batch's std in
+// the advantage, as the NFT arm); `nft` post-trains with DiffusionNFT instead (the
 // demo's settings: 8 prompts × 16, CFG-free 10-step rollouts, κ 1); `grpo-conservative` is `grpo` launched with
 // `pessimism: 1`, so it optimises the ensemble's mean − 1·std (Coste et al., arXiv 2310.02743); `grpo-2round` is
 // `grpo` in two rounds of half the iterations: after round 1 a second pool of the round-1 policy's own samples is
@@ -27,7 +28,7 @@ const ITERATIONS = Number(process.argv[2] ?? 30);
 /** 'synthetic': clean renders vs perturbed ones (pool.ts); 'model': the base's own samples, gold-scored (model-pool.ts). */
 const POOL = (process.argv[3] ?? 'synthetic') as 'synthetic' | 'model';
 /** The post-training algorithm the launched run uses. */
-const ARM = (process.argv[4] ?? 'grpo') as 'grpo' | 'grpo-anchored' | 'grpo-conservative' | 'grpo-2round' | 'nft';
+const ARM = (process.argv[4] ?? 'grpo') as 'grpo' | 'grpo-anchored' | 'grpo-global' | 'grpo-conservative' | 'grpo-2round' | 'nft';
 const ALGORITHM = ARM === 'nft' ? 'nft' : 'grpo';
 const SECTION = ARM === 'grpo-conservative' || ARM === 'grpo-2round' ? 'grpo' : ARM;
 /** λ of mean − λ·std the launched run optimises (the launch's `pessimism`). */
@@ -66,6 +67,9 @@ const SECTIONS = {
   grpo: { promptsPerIteration: 8, groupSize: 8, minibatchSize: 16, sampler: { steps: 10, guidance: 3, noiseLevel: 0.7, sdeWindow: [0, 5] }, trainSteps: 3, clipRange: 0.001, klCoefficient: 0.01, lr: 0.00005, gradClip: 1 },
   // GRPO anchored as the shipped BYO-generator recipe (examples/pytorch-generator/grpo.yaml): κ 0.1, lr 3e-5
   'grpo-anchored': { promptsPerIteration: 8, groupSize: 8, minibatchSize: 16, sampler: { steps: 10, guidance: 3, noiseLevel: 0.7, sdeWindow: [0, 5] }, trainSteps: 3, clipRange: 0.001, klCoefficient: 0.1, lr: 0.00003, gradClip: 1 },
+  // `grpo` with flow_grpo's global_std: advantages (r − μ_group)/σ_batch, as the NFT arm normalises (advantageStd:
+  // 'global'); a prompt whose group the learned reward barely separates gets a small update instead of a unit one
+  'grpo-global': { promptsPerIteration: 8, groupSize: 8, minibatchSize: 16, sampler: { steps: 10, guidance: 3, noiseLevel: 0.7, sdeWindow: [0, 5] }, trainSteps: 3, clipRange: 0.001, klCoefficient: 0.01, lr: 0.00005, gradClip: 1, advantageStd: 'global' },
   nft: { promptsPerIteration: 8, groupSize: 16, sampler: { steps: 10, guidance: 1 }, timesteps: { distribution: 'grid', perSample: 4 }, advantageStd: 'global', klCoefficient: 1, lr: 0.0001, minibatchSize: 32, gradClip: 1 },
 };
 /** The launched run's config: round 1 from the shipped base, round 2 from round 1's policy (ShapesEval's prompts and seeds are fixed). */
