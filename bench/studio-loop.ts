@@ -12,7 +12,8 @@
 // `grpo` in two rounds of half the iterations: after round 1 a second pool of the round-1 policy's own samples is
 // labelled through the same API, a second ensemble is trained on all labels, and round 2 continues from the round-1
 // policy with it (iterated online RLHF, Bai et al., arXiv 2204.05862 §4.5). "Before" is round 1's step 0, "after"
-// round 2's last evaluation, on the same prompts and seeds.
+// round 2's last evaluation, on the same prompts and seeds. `grpo-anchored-2round`: the same two rounds at
+// `grpo-anchored`'s settings (a trust region per round and fresh labels between rounds, as InstructGPT-style RLHF).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,14 +29,14 @@ const ITERATIONS = Number(process.argv[2] ?? 30);
 /** 'synthetic': clean renders vs perturbed ones (pool.ts); 'model': the base's own samples, gold-scored (model-pool.ts). */
 const POOL = (process.argv[3] ?? 'synthetic') as 'synthetic' | 'model';
 /** The post-training algorithm the launched run uses. */
-const ARM = (process.argv[4] ?? 'grpo') as 'grpo' | 'grpo-anchored' | 'grpo-global' | 'grpo-conservative' | 'grpo-2round' | 'nft';
+const ARM = (process.argv[4] ?? 'grpo') as 'grpo' | 'grpo-anchored' | 'grpo-global' | 'grpo-conservative' | 'grpo-2round' | 'grpo-anchored-2round' | 'nft';
 const ALGORITHM = ARM === 'nft' ? 'nft' : 'grpo';
-const SECTION = ARM === 'grpo-conservative' || ARM === 'grpo-2round' ? 'grpo' : ARM;
+const SECTION = ARM === 'grpo-conservative' || ARM === 'grpo-2round' ? 'grpo' : ARM === 'grpo-anchored-2round' ? 'grpo-anchored' : ARM;
 /** λ of mean − λ·std the launched run optimises (the launch's `pessimism`). */
 // 0.5: the λ whose best-of-8 gold beat the plain mean's on all four checkpoints of bench/studio-pessimism-check.json
 // (base, GRPO, anchored GRPO, NFT; λ = 1 did not), chosen before the run
 const PESSIMISM = ARM === 'grpo-conservative' ? 0.5 : 0;
-const ROUNDS = ARM === 'grpo-2round' ? 2 : 1;
+const ROUNDS = ARM.endsWith('-2round') ? 2 : 1;
 /** A replicate: another pool (its prompts and seeds), other labeler noise and another training seed. */
 const REPLICATE = Number(process.argv[5] ?? 0);
 const O = { algorithm: ARM, pessimism: PESSIMISM, rounds: ROUNDS, replicate: REPLICATE, poolKind: POOL, pool: 600, modelPrompts: 200, noise: 0.1, members: 3, steps: 400, perCategory: 40, iterations: ITERATIONS };
