@@ -156,8 +156,13 @@ export function registerStudio(program: Command): void {
     .option('--runs <dir>', 'runs folder', 'runs')
     .option('--out <folder>', 'run folder inside the runs folder (default studio-runs/<rm>-<time>)')
     .option('--iterations <n>', 'override the config\'s iterations')
-    .action(async (o: { rewardModel: string; config: string; runs: string; out?: string; iterations?: string }) => {
+    .option('--pessimism <λ>', 'optimise the ensemble\'s mean − λ·std over its members (conservative; default 0: the mean)')
+    .action(async (o: { rewardModel: string; config: string; runs: string; out?: string; iterations?: string; pessimism?: string }) => {
       const iterations = o.iterations === undefined ? undefined : int('studio train', '--iterations', o.iterations, 1, 100000);
+      const pessimism = o.pessimism === undefined ? 0 : Number(o.pessimism);
+      if (!Number.isFinite(pessimism) || pessimism < 0 || pessimism > 100) {
+        throw new CliError('studio train', `--pessimism must be a number in [0, 100], got ${JSON.stringify(o.pessimism)} — e.g. 1 (mean − 1·std)`);
+      }
       const { LabelDb } = await import('../studio/label-db.js');
       const { Jobs } = await import('../studio/jobs.js');
       const db = LabelDb.open(path.join(o.runs, 'studio'));
@@ -171,7 +176,7 @@ export function registerStudio(program: Command): void {
           if (err instanceof LaunchError) throw new CliError('studio train', err.message.replace(/^config/, '--config').replace(/^reward model/, '--reward-model'));
           throw err;
         }
-        const job = jobs.start({ kind: 'train', rewardModel: o.rewardModel, config: o.config, out, ...(iterations ? { iterations } : {}) });
+        const job = jobs.start({ kind: 'train', rewardModel: o.rewardModel, config: o.config, out, ...(iterations ? { iterations } : {}), ...(pessimism > 0 ? { pessimism } : {}) });
         const done = await jobs.wait(job.id, 250);
         process.stdout.write(`${done.log.join('\n')}\n`);
         if (done.status !== 'finished') throw new CliError('studio train', `the run must finish, got ${done.status}: ${done.log.at(-1) ?? ''}`);

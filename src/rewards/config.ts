@@ -8,6 +8,7 @@
  *     - { kind: quality, weight: 0.2 }
  *     - { kind: constraint, options: { forbiddenColors: [red] } }
  *     - { kind: preference, options: { pairs: 1500, labelNoise: 0.1, steps: 800, cache: runs/rm-cache } }
+ *     - { kind: preference, options: { members: 4, pessimism: 1 } }   # conservative: ensemble mean − 1·std
  *     - { kind: shapes_gold, name: pass, weight: 1, options: { total: gold } }   # a second member of one kind
  *
  * One spec builds that reward; several build a CompositeReward with the weights (GDPO weighting is the credit
@@ -89,8 +90,17 @@ const OPTION_SCHEMAS = {
       heldOutPairs: z.number().int().min(1).optional(),
       /** Folder of trained models: loaded when the same options were trained before, written after training. */
       cache: z.string().min(1).optional(),
+      /**
+       * λ of the conservative ensemble reward mean − λ·std over members (preference/conservative.ts; Coste et al.,
+       * arXiv 2310.02743). 0 (default): the plain mean. Needs members ≥ 2.
+       */
+      pessimism: z.number().nonnegative().optional(),
     })
-    .strict(),
+    .strict()
+    .refine((o) => !(o.pessimism && o.pessimism > 0 && (o.members ?? 1) < 2), {
+      message: 'pessimism needs an ensemble: set members ≥ 2 (one model has no disagreement to subtract)',
+      path: ['pessimism'],
+    }),
 } as const;
 
 export type RewardKind = keyof typeof OPTION_SCHEMAS;

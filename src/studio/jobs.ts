@@ -11,7 +11,8 @@ import { checkLaunch, checkRewardModel } from './launch-check.js';
 export type JobSpec =
   | { kind: 'reward-model'; name: string; members?: number; steps?: number; seed?: number; heldOutFraction?: number; splitSeed?: number }
   | { kind: 'audit'; rewardModel: string }
-  | { kind: 'train'; rewardModel: string; config: string; out: string; iterations?: number };
+  /** `pessimism` λ: the run optimises the ensemble's mean − λ·std (rewards/preference/conservative.ts). */
+  | { kind: 'train'; rewardModel: string; config: string; out: string; iterations?: number; pessimism?: number };
 
 export interface JobInfo {
   id: number;

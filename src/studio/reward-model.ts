@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadPreferencePairs, readPngImage } from '../store/preference-pairs.js';
-import { RewardEnsemble } from '../rewards/preference/ensemble.js';
+import { RewardEnsemble, type EnsembleRewardOptions } from '../rewards/preference/ensemble.js';
 import { pairwiseCorrect } from '../rewards/preference/accuracy.js';
 import { clusteredAccuracy, splitByPrompt } from './label-split.js';
 import { loadCachedMembers, saveCachedMembers } from '../rewards/preference/rm-cache.js';
@@ -124,12 +124,12 @@ export function readStudioCard(db: LabelDb, name: string): StudioRewardCard {
   return JSON.parse(readFileSync(card, 'utf8')) as StudioRewardCard;
 }
 
-/** Loads a saved Studio reward model (its members) as an ensemble. */
-export function loadLabelReward(db: LabelDb, name: string): RewardEnsemble {
+/** Loads a saved Studio reward model (its members) as an ensemble; `pessimism` λ makes its reward mean − λ·std. */
+export function loadLabelReward(db: LabelDb, name: string, reward: EnsembleRewardOptions = {}): RewardEnsemble {
   const { members } = readStudioCard(db, name);
   const dir = rewardModelDir(db, name);
   const loaded = loadCachedMembers(dir, members);
   if (loaded === null) throw new Error(`refract studio: reward model ${name} must hold ${members} members, got an incomplete folder — train it again`);
   mkdirSync(dir, { recursive: true });
-  return new RewardEnsemble(loaded);
+  return new RewardEnsemble(loaded, reward);
 }

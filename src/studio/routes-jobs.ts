@@ -36,6 +36,8 @@ const launchBody = {
     config: safeName,
     out: safeName,
     iterations: { type: 'integer', minimum: 1, maximum: 100000 },
+    /** λ of the conservative reward mean − λ·std over the ensemble's members (0: the mean). */
+    pessimism: { type: 'number', minimum: 0, maximum: 100 },
   },
 } as const;
 
@@ -66,13 +68,14 @@ export function registerJobRoutes(app: FastifyInstance, jobs: Jobs): void {
     return reply.code(202).send({ job });
   });
 
-  app.post<{ Body: { rewardModel: string; config: string; out?: string; iterations?: number } }>(
+  app.post<{ Body: { rewardModel: string; config: string; out?: string; iterations?: number; pessimism?: number } }>(
     '/api/launch',
     { schema: { body: launchBody } },
     async (req, reply) => {
       requireAdmin(req);
       const out = req.body.out ?? `studio-runs/${req.body.rewardModel}-${Date.now()}`;
-      const job = jobs.start({ kind: 'train', rewardModel: req.body.rewardModel, config: req.body.config, out, ...(req.body.iterations ? { iterations: req.body.iterations } : {}) });
+      const { iterations, pessimism } = req.body;
+      const job = jobs.start({ kind: 'train', rewardModel: req.body.rewardModel, config: req.body.config, out, ...(iterations ? { iterations } : {}), ...(pessimism ? { pessimism } : {}) });
       return reply.code(202).send({ job });
     },
   );

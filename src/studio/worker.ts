@@ -54,8 +54,9 @@ async function main(spec: JobSpec & { runsDir: string }): Promise<void> {
       ...(spec.iterations !== undefined ? { iterations: spec.iterations } : {}),
       monitor: raw['monitor'] ?? STUDIO_MONITOR,
     }, 'refract studio');
-    const reward = loadLabelReward(db, spec.rewardModel);
-    say({ type: 'log', message: `post-training with reward model ${spec.rewardModel} into ${spec.out}` });
+    const reward = loadLabelReward(db, spec.rewardModel, { pessimism: spec.pessimism ?? 0 });
+    const objective = reward.pessimism > 0 ? ` (conservative: mean − ${reward.pessimism}·std over its members)` : '';
+    say({ type: 'log', message: `post-training with reward model ${spec.rewardModel}${objective} into ${spec.out}` });
     const result = await runTraining(config, {
       reward,
       onStep: (iteration) => say({ type: 'progress', iteration, of: config.iterations }),

@@ -106,6 +106,7 @@ test('a launch naming no config or no reward model of this Studio is refused bef
     assert.equal(noModel.status, 404);
     assert.match(noModel.body.error!, /reward model must be one trained in this Studio, got "rm-001"/);
     assert.equal((await launch({ rewardModel: 'rm-001', config: '../../etc/passwd' })).status, 400);
+    assert.equal((await launch({ rewardModel: 'rm-001', config: 'grpo-shapes.yaml', pessimism: -1 })).status, 400, 'pessimism ≥ 0');
     assert.deepEqual(s.jobs.list(), []);
   } finally {
     await s.close();

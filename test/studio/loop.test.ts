@@ -76,10 +76,11 @@ test('scripted labeler → reward model → GRPO run, all through the HTTP API',
     const cards = await call<{ studio: { data: { name: string } }[] }>(`${s.url}/api/cards`);
     assert.deepEqual(cards.body.studio.map((c) => c.data.name), [card.name]);
 
-    const launch = await call<{ job: { id: number; spec: { out: string } } }>(`${s.url}/api/launch`, { method: 'POST', token: admin, body: { rewardModel: card.name, config: 'tiny.yaml', out: 'studio-runs/e2e' } });
+    const launch = await call<{ job: { id: number; spec: { out: string } } }>(`${s.url}/api/launch`, { method: 'POST', token: admin, body: { rewardModel: card.name, config: 'tiny.yaml', out: 'studio-runs/e2e', pessimism: 1 } });
     assert.equal(launch.status, 202, launch.text);
     const run = await waitJob(s.url, admin, launch.body.job.id);
     assert.equal(run.status, 'finished', run.log.join('\n'));
+    assert.ok(run.log.some((l) => /conservative: mean − 1·std over its members/.test(l)), run.log.join('\n'));
     const store = RunStore.open(path.join(t.dir, 'studio-runs', 'e2e', 'runs.sqlite'));
     try {
       const r = store.runs()[0]!;
@@ -88,6 +89,10 @@ test('scripted labeler → reward model → GRPO run, all through the HTTP API',
       assert.ok((r.config as { monitor?: unknown }).monitor !== undefined, 'the hacking monitor is on');
       const rewards = store.metrics(r.id).map((x) => x.metrics['reward/mean']);
       assert.ok(rewards.every((x) => typeof x === 'number' && Number.isFinite(x)), 'the proxy is the ensemble (mean component)');
+      // launched with pessimism 1, the run's reward is the conservative mean − 1·std (averages are linear)
+      for (const { metrics: m } of store.metrics(r.id)) {
+        assert.ok(Math.abs(m['reward']! - (m['reward/mean']! - m['reward/std']!)) < 1e-4, `reward ${m['reward']} = mean ${m['reward/mean']} − std ${m['reward/std']}`);
+      }
     } finally {
       store.close();
     }

@@ -4,7 +4,9 @@
  * epistemic uncertainty — the recipe of reward-model ensembles against overoptimisation (Coste et al.,
  * arXiv 2310.02743; Lakshminarayanan et al., arXiv 1612.01474, for deep ensembles). Members share a zero
  * (bt-model.ts subtracts each one's mean training score), so their spread is disagreement, not offset.
- * std is the population std over members (divide by K).
+ * std is the population std over members (divide by K). With `pessimism` λ > 0 the reward is the conservative
+ * mean − λ·std (./conservative.ts; Coste et al.'s uncertainty-weighted optimisation), in `score` and
+ * `scoreDifferentiable` alike; the components stay the plain mean and std.
  */
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
@@ -13,9 +15,15 @@ import { batchImageTensor } from '../batch.js';
 import type { DifferentiableRewardModel, RewardBatch, RewardPrompt, RewardResult } from '../types.js';
 import { BradleyTerryRewardModel, pairTensors, type BradleyTerryTrainOptions } from './bt-model.js';
 import type { PreferencePair } from './pairs.js';
+import { checkPessimism, conservativeReward } from './conservative.js';
 
 export interface EnsembleOptions extends BradleyTerryTrainOptions {
   members: number;
+}
+
+/** How the members' scores become the reward: mean − pessimism·std (0: the plain mean). */
+export interface EnsembleRewardOptions {
+  pessimism?: number;
 }
 
 export class RewardEnsemble implements DifferentiableRewardModel {
@@ -24,10 +32,19 @@ export class RewardEnsemble implements DifferentiableRewardModel {
   readonly components = ['mean', 'std'] as const;
   readonly differentiable = true;
 
-  constructor(readonly members: readonly BradleyTerryRewardModel[]) {
+  /** λ of mean − λ·std. */
+  readonly pessimism: number;
+
+  constructor(
+    readonly members: readonly BradleyTerryRewardModel[],
+    opts: EnsembleRewardOptions = {},
+  ) {
     if (members.length === 0) throw new Error('refract reward ensemble: members must be non-empty, got none');
-    this.version = members.map((m) => m.version).join(',');
+    this.pessimism = checkPessimism(opts.pessimism ?? 0, 'refract reward ensemble');
+    // the version names what decides the scores, so a reward cache never mixes plain and conservative totals
+    this.version = members.map((m) => m.version).join(',') + (this.pessimism > 0 ? `;pessimism=${this.pessimism}` : '');
   }
+
 
   /** Trains `members` models on bootstrap resamples of `pairs`. */
   static train(pairs: readonly PreferencePair[], opts: Partial<EnsembleOptions> = {}): RewardEnsemble {
@@ -54,9 +71,12 @@ export class RewardEnsemble implements DifferentiableRewardModel {
     return torch.scope(() => torch.stack(this.members.map((m) => m.scoreDifferentiable(images, prompts))));
   }
 
-  /** Mean over members [B], graph kept. */
+  /** Mean over members [B] (minus λ·std when pessimistic), graph kept. */
   scoreDifferentiable(images: Tensor, prompts: readonly RewardPrompt[]): Tensor {
-    return torch.scope(() => this.memberScores(images, prompts).mean(0));
+    return torch.scope(() => {
+      const s = this.memberScores(images, prompts);
+      return this.pessimism > 0 ? s.mean(0).sub(s.std(0, { correction: 0 }).mul(this.pessimism)) : s.mean(0);
+    });
   }
 
   async score(batch: RewardBatch): Promise<RewardResult> {
@@ -72,10 +92,14 @@ export class RewardEnsemble implements DifferentiableRewardModel {
         }),
       );
       return {
-        total: Float32Array.from(mean),
+        total: conservativeReward(mean, std, this.pessimism),
         components: { mean, std },
         uncertainty: Float32Array.from(std),
-        meta: { name: this.name, version: this.version, model: `bradley-terry-cnn×${this.members.length}` },
+        meta: {
+          name: this.name,
+          version: this.version,
+          model: `bradley-terry-cnn×${this.members.length}${this.pessimism > 0 ? `, mean − ${this.pessimism}·std` : ''}`,
+        },
       };
     } finally {
       x.dispose();

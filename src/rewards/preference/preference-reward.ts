@@ -11,6 +11,7 @@ import type { Tensor } from '../../torch/index.js';
 import type { DifferentiableRewardModel, RewardBatch, RewardPrompt, RewardResult } from '../types.js';
 import { BradleyTerryRewardModel } from './bt-model.js';
 import { RewardEnsemble } from './ensemble.js';
+import { checkPessimism } from './conservative.js';
 import { loadCachedMembers, rmCacheKey, saveCachedMembers } from './rm-cache.js';
 import {
   syntheticHeldOutAccuracy,
@@ -32,6 +33,8 @@ export interface PreferenceRewardOptions {
   heldOutPairs: number;
   /** Folder of trained models (load when present, write after training); absent: always train. */
   cache?: string;
+  /** λ of the conservative reward mean − λ·std over members (./conservative.ts); 0: the mean. Needs members ≥ 2. */
+  pessimism: number;
 }
 
 /** The measured setting of reward-backprop/config.ts (held-out accuracy 0.78). */
@@ -42,6 +45,7 @@ export const DEFAULT_PREFERENCE_REWARD: Readonly<PreferenceRewardOptions> = Obje
   steps: 800,
   seed: 0,
   heldOutPairs: 500,
+  pessimism: 0,
 });
 
 /** The learned model with its held-out accuracy; scores are the model's, `meta.model` carries the accuracy. */
@@ -110,12 +114,18 @@ export async function buildPreferenceReward(
   const key = preferenceRewardKey(recipe);
   const dir = o.cache === undefined ? null : path.join(o.cache, key);
   const cached = dir === null ? null : loadCachedMembers(dir, recipe.members);
-  const model = cached === null ? trainSyntheticRewardModel(recipe) : cached.length > 1 ? new RewardEnsemble(cached) : cached[0]!;
-  if (cached === null && dir !== null) saveCachedMembers(dir, model instanceof RewardEnsemble ? model.members : [model]);
+  checkPessimism(o.pessimism, 'refract reward preference');
+  if (o.pessimism > 0 && o.members < 2) {
+    throw new Error(`refract reward preference: members must be ≥ 2 when pessimism is set, got ${o.members} — one model has no disagreement to subtract`);
+  }
+  const trained = cached === null ? trainSyntheticRewardModel(recipe) : cached.length > 1 ? new RewardEnsemble(cached) : cached[0]!;
+  if (cached === null && dir !== null) saveCachedMembers(dir, trained instanceof RewardEnsemble ? trained.members : [trained]);
+  // pessimism changes the scores, not the trained members: the cache key leaves it out, the version names it
+  const model = trained instanceof RewardEnsemble && o.pessimism > 0 ? new RewardEnsemble(trained.members, { pessimism: o.pessimism }) : trained;
   const accuracy = await syntheticHeldOutAccuracy(model, recipe);
   const origin = cached !== null ? `loaded ${describe(recipe)} from ${dir}` : `trained ${describe(recipe)}${dir === null ? '' : `, cached in ${dir}`}`;
   onStatus(`${origin} — held-out pairwise accuracy ${accuracy.toFixed(3)} on ${recipe.heldOut.count} fresh pairs (0.5 is chance)`);
-  return new PreferenceReward(model, accuracy, recipe.heldOut.count, key);
+  return new PreferenceReward(model, accuracy, recipe.heldOut.count, o.pessimism > 0 ? `${key};pessimism=${o.pessimism}` : key);
 }
 
 /** `o` without its undefined fields, so they do not overwrite defaults. */
