@@ -11,7 +11,7 @@ import { pairwiseCorrect } from '../rewards/preference/accuracy.js';
 import { clusteredAccuracy, splitByPrompt } from './label-split.js';
 import { loadCachedMembers, saveCachedMembers } from '../rewards/preference/rm-cache.js';
 import type { LabelDb } from './label-db.js';
-import { acquisitionPriorities, memberScores, setDisagreement, type Acquisition } from './active.js';
+import { ACQUISITION_MEASURE, acquisitionPriorities, memberScores, setDisagreement, type Acquisition } from './active.js';
 import { Rng } from '../data/rng.js';
 
 /**
@@ -30,9 +30,11 @@ export interface LabelRewardOptions {
   heldOutFraction: number;
   /** Seed of the held-out split (fixed apart from `seed`, so retrained models are judged on the same labels). */
   splitSeed: number;
+  /** How the trained ensemble re-orders the labeling queue (./active.ts). */
+  acquisition: Acquisition;
 }
 
-export const DEFAULT_LABEL_REWARD: Readonly<LabelRewardOptions> = Object.freeze({ members: 3, steps: 300, seed: 0, heldOutFraction: 0.2, splitSeed: 0 });
+export const DEFAULT_LABEL_REWARD: Readonly<LabelRewardOptions> = Object.freeze({ members: 3, steps: 300, seed: 0, heldOutFraction: 0.2, splitSeed: 0, acquisition: DEFAULT_ACQUISITION });
 
 export interface StudioRewardCard {
   kind: 'studio-bradley-terry';
@@ -97,22 +99,27 @@ export async function trainLabelReward(db: LabelDb, name: string, opts: Partial<
     };
     writeFileSync(path.join(dir, STUDIO_CARD_FILE), `${JSON.stringify(card, null, 2)}\n`);
     log(`held-out pairwise accuracy ${accuracy.toFixed(3)} ± ${card.heldOut.se.toFixed(3)} (n = ${held.length}); updating the queue's priorities`);
-    prioritise(db, ensemble);
+    prioritise(db, ensemble, o.acquisition, o.seed);
     return card;
   } finally {
     await ensemble.close();
   }
 }
 
-/** Re-orders the queue by the ensemble's disagreement on each comparison (./active.ts, `mode`). */
+/** Re-orders the queue by the ensemble's informativeness on each comparison (./active.ts, `mode`). */
 export function prioritise(db: LabelDb, ensemble: RewardEnsemble, mode: Acquisition = DEFAULT_ACQUISITION, seed = 0): void {
+  const measure = ACQUISITION_MEASURE[mode];
+  const rng = new Rng(seed);
+  if (measure === null) {
+    db.setPriorities(acquisitionPriorities(new Map(db.pairs().map((p) => [p.id, 0])), mode, () => rng.uniform()));
+    return;
+  }
   const items = db.items();
   const index = new Map(items.map((it, i) => [it.id, i]));
   const images = items.map((it) => readPngImage(path.join(db.dir, it.path)));
   const scores = memberScores(ensemble, images, items.map((it) => it.prompt));
-  const disagreement = new Map(db.pairs().map((p) => [p.id, setDisagreement(scores, p.items.map((id) => index.get(id)!))]));
-  const rng = new Rng(seed);
-  db.setPriorities(acquisitionPriorities(disagreement, mode, () => rng.uniform()));
+  const informativeness = new Map(db.pairs().map((p) => [p.id, setDisagreement(scores, p.items.map((id) => index.get(id)!), measure)]));
+  db.setPriorities(acquisitionPriorities(informativeness, mode, () => rng.uniform()));
 }
 
 /** The card of a reward model trained in this Studio; refuses any other name. */
