@@ -2,7 +2,7 @@
 // saturate near 0.75? Trains on seeded random subsets of synthetic pairs (10% label noise) at several sizes and step
 // counts and reports held-out accuracy per pair kind, training fit, and the committee's disagreement per kind on
 // unlabelled pool pairs (where uncertainty sampling would spend its labels).
-// Run: npx tsc && REFRACT_THREADS=1 node dist/bench/studio-active-diagnose.js [sizes] [steps] > /tmp/diag.json
+// Run: npx tsc && REFRACT_THREADS=1 node dist/bench/studio-active-diagnose.js [sizes] [steps] [members] [seeds] [lr] > diag.jsonl
 import { Rng, deriveSeed } from '../src/data/rng.js';
 import { RewardEnsemble } from '../src/rewards/preference/ensemble.js';
 import { pairwiseCorrect } from '../src/rewards/preference/accuracy.js';
@@ -13,6 +13,10 @@ import * as torch from '../src/torch/index.js';
 
 const sizes = (process.argv[2] ?? '20,60,140').split(',').map(Number);
 const stepsList = (process.argv[3] ?? '150').split(',').map(Number);
+/** Members of the ensemble, and how many training seeds per (size, steps): their spread is the learner's own noise. */
+const members = Number(process.argv[4] ?? 3);
+const seeds = Number(process.argv[5] ?? 1);
+const lr = Number(process.argv[6] ?? 3e-3);
 torch.setNumThreads(1);
 const pool = withLabelNoise(syntheticShapesPairs({ count: 400, seed: 7, labelNoise: 0 }), 0.1, 5);
 const held = syntheticShapesPairs({ count: 300, seed: 17, labelNoise: 0 });
@@ -41,15 +45,15 @@ const rng = new Rng(3);
 const order = [...pool.keys()];
 for (let i = order.length - 1; i > 0; i--) { const j = rng.int(0, i); [order[i], order[j]] = [order[j]!, order[i]!]; }
 for (const steps of stepsList) {
-  for (const n of sizes) {
+  for (const n of sizes) for (let seed = 0; seed < seeds; seed++) {
     const t0 = performance.now();
     const train = order.slice(0, n).map((i) => pool[i]!);
     const rest = order.slice(n).map((i) => pool[i]!);
-    const e = RewardEnsemble.train(train, { members: 3, steps, seed: deriveSeed(13, n) });
+    const e = RewardEnsemble.train(train, { members, steps, lr, seed: deriveSeed(13, n, seed) });
     const hc = await pairwiseCorrect(e, held);
     const tc = await pairwiseCorrect(e, train);
     const row = {
-      n, steps, seconds: +((performance.now() - t0) / 1000).toFixed(1),
+      n, steps, members, lr, seed, seconds: +((performance.now() - t0) / 1000).toFixed(1),
       heldOut: +(hc.reduce((a, b) => a + b, 0) / hc.length).toFixed(3), heldByKind: byKind(held, hc),
       trainFit: +(tc.reduce((a, b) => a + b, 0) / tc.length).toFixed(3),
       poolDisagreementByKind: rest.length ? disagreementByKind(e, rest) : null,

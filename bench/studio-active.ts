@@ -8,10 +8,10 @@
 // All arms start from the same random first batch (the warm start), pool, labeler noise and training seeds (paired by
 // repeat). The learner's steps grow with the labels: max(minSteps, ⌈epochs·labels/32⌉) minibatches of 32, so a bigger
 // labelled set is not under-trained (a fixed 150 steps left the curve flat, issue #13 session-5 note).
-// Run: npx tsc && REFRACT_THREADS=1 node dist/bench/studio-active.js '{"repeats":6,"arms":["random","bald"]}' > out.json
+// Run: npx tsc && REFRACT_THREADS=1 node dist/bench/studio-active.js '{"repeats":6,"arms":["random","bald"]}' [partial.json] > out.json
 //   options (JSON, merged onto O below); session 5's design was
 //   '{"arms":["random","softrank"],"minSteps":150,"epochs":0,"maxLabels":140,"kinds":["contradict","extra","noise","blur"]}'
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Rng, deriveSeed } from '../src/data/rng.js';
@@ -30,8 +30,10 @@ const O = {
   repeats: 6,
   arms: ['random', 'bald'] as Acquisition[],
   pool: 400,
-  /** Pool pair kinds in turn (a kind repeated is weighted); the held-out set is always balanced over PAIR_KINDS. */
+  /** Pool pair kinds in turn (a kind repeated is weighted). */
   kinds: [...PAIR_KINDS] as PairKind[],
+  /** Held-out pair kinds in turn (balanced over these). */
+  heldOutKinds: [...PAIR_KINDS] as PairKind[],
   batch: 20,
   maxLabels: 200,
   /** Labels-to-target is read off each learning curve (first budget at or above the target) for each target. */
@@ -83,7 +85,7 @@ async function runArm(arm: Acquisition, repeat: number, heldOut: readonly Prefer
       await ensemble.close();
       trace.labels.push(n);
       trace.accuracy.push(mean(correct));
-      trace.byKind.push(Object.fromEntries(PAIR_KINDS.map((k) => [k, +mean(correct.filter((_, i) => heldOut[i]!.kind === k)).toFixed(3)])));
+      trace.byKind.push(Object.fromEntries(O.heldOutKinds.map((k) => [k, +mean(correct.filter((_, i) => heldOut[i]!.kind === k)).toFixed(3)])));
     }
     return trace;
   } finally {
@@ -96,12 +98,42 @@ const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / 
 const se = (xs: readonly number[]): number => Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1) / xs.length);
 const r4 = (x: number): number => +x.toFixed(4);
 
+function summarise(rows: readonly ({ repeat: number } & Partial<Record<Acquisition, Trace>>)[]): Record<string, unknown> {
+  // A curve that never reached the target counts as maxLabels + batch (censored: a bound, said in `censored`).
+  const reach = (t: Trace, target: number): number | null => t.labels.find((_, i) => t.accuracy[i]! >= target) ?? null;
+  const others = O.arms.filter((a) => a !== 'random');
+  const paired = (diff: number[]): { mean: number; pairedSe: number; n: number } => ({ mean: r4(mean(diff)), pairedSe: r4(se(diff)), n: diff.length });
+  const labelsToTarget: Record<string, unknown> = {};
+  for (const target of O.targets) {
+    const to = (arm: Acquisition): number[] => rows.map((x) => reach(x[arm]!, target) ?? O.maxLabels + O.batch);
+    const entry: Record<string, unknown> = {};
+    for (const arm of O.arms) entry[arm] = { mean: mean(to(arm)), se: r4(se(to(arm))), censored: rows.filter((x) => reach(x[arm]!, target) === null).length };
+    for (const arm of others) entry[`random minus ${arm}`] = paired(rows.map((_, i) => to('random')[i]! - to(arm)[i]!));
+    labelsToTarget[String(target)] = entry;
+  }
+  // Accuracy at each label budget and its paired difference to random (the learning curves' vertical view), and the
+  // mean accuracy over all budgets after the warm start (area under the learning curve, one number per repeat).
+  const accuracyAt: Record<string, unknown> = {};
+  rows[0]![O.arms[0]!]!.labels.forEach((n, i) => {
+    const entry: Record<string, unknown> = {};
+    for (const arm of O.arms) entry[arm] = r4(mean(rows.map((x) => x[arm]!.accuracy[i]!)));
+    for (const arm of others) entry[`${arm} minus random`] = paired(rows.map((x) => x[arm]!.accuracy[i]! - x.random!.accuracy[i]!));
+    accuracyAt[String(n)] = entry;
+  });
+  const area = (t: Trace): number => mean(t.accuracy.slice(1));
+  const areaUnderCurve: Record<string, unknown> = Object.fromEntries(O.arms.map((a) => [a, r4(mean(rows.map((x) => area(x[a]!))))]));
+  for (const arm of others) areaUnderCurve[`${arm} minus random`] = paired(rows.map((x) => area(x[arm]!) - area(x.random!)));
+  const spent = Object.fromEntries(O.arms.map((a) => [a, Object.fromEntries(PAIR_KINDS.map((k) => [k, r4(mean(rows.map((x) => x[a]!.spent[k] ?? 0)))]))]));
+  const byKindAtEnd = Object.fromEntries(O.arms.map((a) => [a, Object.fromEntries(O.heldOutKinds.map((k) => [k, r4(mean(rows.map((x) => x[a]!.byKind.at(-1)![k]!)))]))]));
+  return { options: { ...O, steps: 'max(minSteps, ceil(epochs·labels/32))' }, seconds: (performance.now() - t0) / 1000, repeatsDone: rows.length, labelsToTarget, accuracyAt, areaUnderCurve, labelsSpentByKind: spent, heldOutByKindAtEnd: byKindAtEnd, rows };
+}
+
 torch.setNumThreads(1);
 const t0 = performance.now();
 const rows: ({ repeat: number } & Partial<Record<Acquisition, Trace>>)[] = [];
 const total = O.repeats * O.arms.length;
 for (let r = 0; r < O.repeats; r++) {
-  const heldOut = syntheticShapesPairs({ count: O.heldOut, seed: deriveSeed(17, r), labelNoise: 0 });
+  const heldOut = syntheticShapesPairs({ count: O.heldOut, seed: deriveSeed(17, r), labelNoise: 0, kinds: O.heldOutKinds });
   const row: { repeat: number } & Partial<Record<Acquisition, Trace>> = { repeat: r };
   for (const arm of O.arms) {
     const t = (row[arm] = await runArm(arm, r, heldOut));
@@ -110,32 +142,7 @@ for (let r = 0; r < O.repeats; r++) {
     process.stderr.write(`repeat ${r} ${arm}: ${t.accuracy.map((a) => a.toFixed(3)).join(' ')} | ${done}/${total}, ${el.toFixed(0)} s, ETA ${((el / done) * (total - done)).toFixed(0)} s\n`);
   }
   rows.push(row);
+  // Partial results after every repeat (a long run cut short still leaves its paired repeats).
+  if (process.argv[3] !== undefined && rows.length >= 2) writeFileSync(process.argv[3], `${JSON.stringify(summarise(rows), null, 2)}\n`);
 }
-// A curve that never reached the target counts as maxLabels + batch (censored: a bound, said in `censored`).
-const reach = (t: Trace, target: number): number | null => t.labels.find((_, i) => t.accuracy[i]! >= target) ?? null;
-const others = O.arms.filter((a) => a !== 'random');
-const paired = (diff: number[]): { mean: number; pairedSe: number; n: number } => ({ mean: r4(mean(diff)), pairedSe: r4(se(diff)), n: diff.length });
-const labelsToTarget: Record<string, unknown> = {};
-for (const target of O.targets) {
-  const to = (arm: Acquisition): number[] => rows.map((x) => reach(x[arm]!, target) ?? O.maxLabels + O.batch);
-  const entry: Record<string, unknown> = {};
-  for (const arm of O.arms) entry[arm] = { mean: mean(to(arm)), se: r4(se(to(arm))), censored: rows.filter((x) => reach(x[arm]!, target) === null).length };
-  for (const arm of others) entry[`random minus ${arm}`] = paired(rows.map((_, i) => to('random')[i]! - to(arm)[i]!));
-  labelsToTarget[String(target)] = entry;
-}
-// Accuracy at each label budget and its paired difference to random (the learning curves' vertical view), and the
-// mean accuracy over all budgets after the warm start (area under the learning curve, one number per repeat).
-const accuracyAt: Record<string, unknown> = {};
-rows[0]![O.arms[0]!]!.labels.forEach((n, i) => {
-  const entry: Record<string, unknown> = {};
-  for (const arm of O.arms) entry[arm] = r4(mean(rows.map((x) => x[arm]!.accuracy[i]!)));
-  for (const arm of others) entry[`${arm} minus random`] = paired(rows.map((x) => x[arm]!.accuracy[i]! - x.random!.accuracy[i]!));
-  accuracyAt[String(n)] = entry;
-});
-const area = (t: Trace): number => mean(t.accuracy.slice(1));
-const areaUnderCurve: Record<string, unknown> = Object.fromEntries(O.arms.map((a) => [a, r4(mean(rows.map((x) => area(x[a]!))))]));
-for (const arm of others) areaUnderCurve[`${arm} minus random`] = paired(rows.map((x) => area(x[arm]!) - area(x.random!)));
-const spent = Object.fromEntries(O.arms.map((a) => [a, Object.fromEntries(PAIR_KINDS.map((k) => [k, r4(mean(rows.map((x) => x[a]!.spent[k] ?? 0)))]))]));
-const byKindAtEnd = Object.fromEntries(O.arms.map((a) => [a, Object.fromEntries(PAIR_KINDS.map((k) => [k, r4(mean(rows.map((x) => x[a]!.byKind.at(-1)![k]!)))]))]));
-const summary = { options: { ...O, steps: 'max(minSteps, ceil(epochs·labels/32))' }, seconds: (performance.now() - t0) / 1000, labelsToTarget, accuracyAt, areaUnderCurve, labelsSpentByKind: spent, heldOutByKindAtEnd: byKindAtEnd, rows };
-process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify(summarise(rows), null, 2)}\n`);
