@@ -15,11 +15,14 @@ import { ACQUISITION_MEASURE, acquisitionPriorities, memberScores, setDisagreeme
 import { Rng } from '../data/rng.js';
 
 /**
- * The queue's acquisition after a reward model is trained. Measured (bench/studio-active*.json, issue #13 note): plain
- * 'top' fell far behind random pairs (240 vs 60 labels to 0.72 held-out accuracy, in the one repeat run); 'softrank'
- * is within noise of random at 140 labels — neither beats random on this testbed.
+ * The queue's acquisition after a reward model is trained: random, because that is what the measurements support
+ * (issue #13 note, docs/results/issue-13-active-session8.md). On the Studio's pool (bench/studio-active-bald.json,
+ * 12 paired repeats, 20 → 200 labels) BALD's mean held-out accuracy over the budget is 0.031 ± 0.010 below random's and
+ * bald-mix's 0.022 ± 0.011 below: a quarter of the pool ('contradict' pairs) stays at chance at every budget tried, yet
+ * it is what the committee disagrees on most, so disagreement-first queues spend half their labels there; top and
+ * softrank (std) lost too (session 5). `POST /api/reward-models` takes `acquisition` to choose another order.
  */
-export const DEFAULT_ACQUISITION: Acquisition = 'softrank';
+export const DEFAULT_ACQUISITION: Acquisition = 'random';
 import { STUDIO_CARD_FILE } from './runs-index.js';
 
 export interface LabelRewardOptions {
