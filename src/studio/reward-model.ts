@@ -17,8 +17,8 @@ import { Rng } from '../data/rng.js';
 /**
  * The queue's acquisition after a reward model is trained: random, because that is what the measurements support
  * (issue #13 note, docs/results/issue-13-active-session8.md). On the Studio's pool (bench/studio-active-bald.json,
- * 12 paired repeats, 20 → 200 labels) BALD's mean held-out accuracy over the budget is 0.031 ± 0.010 below random's and
- * bald-mix's 0.022 ± 0.011 below: a quarter of the pool ('contradict' pairs) stays at chance at every budget tried, yet
+ * 16 paired repeats, 20 → 200 labels) BALD's mean held-out accuracy over the budget is 0.031 ± 0.008 below random's and
+ * bald-mix's 0.017 ± 0.010 below: a quarter of the pool ('contradict' pairs) stays at chance at every budget tried, yet
  * it is what the committee disagrees on most, so disagreement-first queues spend half their labels there; top and
  * softrank (std) lost too (session 5). `POST /api/reward-models` takes `acquisition` to choose another order.
  */
