@@ -1,13 +1,17 @@
 // Active learning vs random pairs, through the Studio's own queue: how many labels does a simulated labeler (the
 // gold answer, flipped with probability `noise`) give before a Bradley–Terry ensemble trained on them reaches
-// `target` held-out pairwise accuracy (fresh, correctly labelled synthetic Shapes pairs)?
+// `target` held-out pairwise accuracy (fresh, correctly labelled synthetic Shapes pairs), and how accurate is it at
+// each label budget?
 //   random: the pool's seeded random priorities, never changed;
-//   active: after every batch the ensemble is retrained and the queue re-ordered by its disagreement (std over
-//           members of σ(r_k(a) − r_k(b)), src/studio/active.ts) — exactly what `POST /api/reward-models` does.
-// Both arms start from the same random first batch, pool, labeler noise and training seeds (paired by repeat).
-// Run: npx tsc && REFRACT_THREADS=1 node dist/bench/studio-active.js [repeats] [arms] > bench/studio-active.json
-//   (6 repeats of random,softrank at 140 labels: about 30 min on one shared, busy thread)
-import { mkdtempSync, rmSync } from 'node:fs';
+//   others: after every batch the ensemble is retrained and the queue re-ordered by `prioritise` with that
+//           acquisition (src/studio/active.ts) — exactly what `POST /api/reward-models` does.
+// All arms start from the same random first batch (the warm start), pool, labeler noise and training seeds (paired by
+// repeat). The learner's steps grow with the labels: max(minSteps, ⌈epochs·labels/32⌉) minibatches of 32, so a bigger
+// labelled set is not under-trained (a fixed 150 steps left the curve flat, issue #13 session-5 note).
+// Run: npx tsc && REFRACT_THREADS=1 node dist/bench/studio-active.js '{"repeats":6,"arms":["random","bald"]}' [partial.json] > out.json
+//   options (JSON, merged onto O below); session 5's design was
+//   '{"arms":["random","softrank"],"minSteps":150,"epochs":0,"maxLabels":140,"kinds":["contradict","extra","noise","blur"]}'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Rng, deriveSeed } from '../src/data/rng.js';
@@ -18,58 +22,70 @@ import { prioritise } from '../src/studio/reward-model.js';
 import type { Acquisition } from '../src/studio/active.js';
 import { loadPreferencePairs } from '../src/store/preference-pairs.js';
 import { RewardEnsemble } from '../src/rewards/preference/ensemble.js';
-import { heldOutPairwiseAccuracy } from '../src/rewards/preference/accuracy.js';
-import { syntheticShapesPairs, type PreferencePair } from '../src/rewards/preference/pairs.js';
+import { pairwiseCorrect } from '../src/rewards/preference/accuracy.js';
+import { PAIR_KINDS, syntheticShapesPairs, type PairKind, type PreferencePair } from '../src/rewards/preference/pairs.js';
 import * as torch from '../src/torch/index.js';
 
-const ARMS = (process.argv[3] ?? 'random,top').split(',') as Arm[];
 const O = {
-  repeats: Number(process.argv[2] ?? 6),
-  arms: ARMS,
+  repeats: 6,
+  arms: ['random', 'bald'] as Acquisition[],
   pool: 400,
+  /** Pool pair kinds in turn (a kind repeated is weighted). */
+  kinds: [...PAIR_KINDS] as PairKind[],
+  /** Held-out pair kinds in turn (balanced over these). */
+  heldOutKinds: [...PAIR_KINDS] as PairKind[],
   batch: 20,
-  maxLabels: 140,
+  maxLabels: 200,
   /** Labels-to-target is read off each learning curve (first budget at or above the target) for each target. */
   targets: [0.75, 0.8],
   noise: 0.1,
   members: 3,
-  steps: 150,
+  minSteps: 150,
+  epochs: 0,
   heldOut: 300,
+  ...(JSON.parse(process.argv[2] ?? '{}') as Record<string, unknown>),
 };
-
-type Arm = 'random' | Acquisition;
 
 interface Trace {
   labels: number[];
   accuracy: number[];
+  /** Held-out accuracy per pair kind at each budget. */
+  byKind: Record<string, number>[];
+  /** Labels spent per pool pair kind at the end. */
+  spent: Record<string, number>;
 }
 
-async function runArm(arm: Arm, repeat: number, heldOut: readonly PreferencePair[]): Promise<Trace> {
+const trainSteps = (n: number): number => Math.max(O.minSteps, Math.ceil((O.epochs * n) / 32));
+
+async function runArm(arm: Acquisition, repeat: number, heldOut: readonly PreferencePair[]): Promise<Trace> {
   const dir = mkdtempSync(path.join(tmpdir(), `refract-active-${arm}-`));
   const db = LabelDb.open(dir);
   try {
-    buildPool(db, { pairs: O.pool, bestOf4: 0, checkEvery: 0, seed: deriveSeed(7, repeat) });
+    buildPool(db, { pairs: O.pool, bestOf4: 0, checkEvery: 0, seed: deriveSeed(7, repeat), kinds: O.kinds });
+    const firstId = Math.min(...db.pairs().map((p) => p.id));
     const queue = new LabelQueue(db, { checkEvery: 1_000_000, leaseMs: 60_000 });
     const rng = new Rng(deriveSeed(11, repeat));
-    const trace: Trace = { labels: [], accuracy: [] };
+    const trace: Trace = { labels: [], accuracy: [], byKind: [], spent: {} };
     let n = 0;
     while (n < O.maxLabels) {
       for (let i = 0; i < O.batch; i++) {
         const pair = queue.next('sim')!;
+        const kind = O.kinds[(pair.id - firstId) % O.kinds.length]!; // pool pair i has kind kinds[i mod |kinds|]
+        trace.spent[kind] = (trace.spent[kind] ?? 0) + 1;
         const gold = pair.items.map((id) => db.item(id)!.gold ?? 0);
         let best = gold.indexOf(Math.max(...gold));
-        if (rng.uniform() < O.noise) best = 1 - best; // the noise draw sequence is the same in both arms
+        if (rng.uniform() < O.noise) best = 1 - best; // the noise draw sequence is the same in every arm
         db.label(`sim-${n}-x`, pair.id, 'sim', best);
         queue.release('sim');
         n++;
       }
-      const ensemble = RewardEnsemble.train(loadPreferencePairs(db.file), { members: O.members, steps: O.steps, seed: deriveSeed(13, repeat, n) });
-      const acc = await heldOutPairwiseAccuracy(ensemble, heldOut);
+      const ensemble = RewardEnsemble.train(loadPreferencePairs(db.file), { members: O.members, steps: trainSteps(n), seed: deriveSeed(13, repeat, n) });
+      const correct = await pairwiseCorrect(ensemble, heldOut);
       if (arm !== 'random') prioritise(db, ensemble, arm, deriveSeed(19, repeat, n));
       await ensemble.close();
       trace.labels.push(n);
-      trace.accuracy.push(acc);
-      process.stderr.write(`repeat ${repeat} ${arm}: ${n} labels → held-out accuracy ${acc.toFixed(3)}\n`);
+      trace.accuracy.push(mean(correct));
+      trace.byKind.push(Object.fromEntries(O.heldOutKinds.map((k) => [k, +mean(correct.filter((_, i) => heldOut[i]!.kind === k)).toFixed(3)])));
     }
     return trace;
   } finally {
@@ -80,39 +96,53 @@ async function runArm(arm: Arm, repeat: number, heldOut: readonly PreferencePair
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const se = (xs: readonly number[]): number => Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1) / xs.length);
+const r4 = (x: number): number => +x.toFixed(4);
+
+function summarise(rows: readonly ({ repeat: number } & Partial<Record<Acquisition, Trace>>)[]): Record<string, unknown> {
+  // A curve that never reached the target counts as maxLabels + batch (censored: a bound, said in `censored`).
+  const reach = (t: Trace, target: number): number | null => t.labels.find((_, i) => t.accuracy[i]! >= target) ?? null;
+  const others = O.arms.filter((a) => a !== 'random');
+  const paired = (diff: number[]): { mean: number; pairedSe: number; n: number } => ({ mean: r4(mean(diff)), pairedSe: r4(se(diff)), n: diff.length });
+  const labelsToTarget: Record<string, unknown> = {};
+  for (const target of O.targets) {
+    const to = (arm: Acquisition): number[] => rows.map((x) => reach(x[arm]!, target) ?? O.maxLabels + O.batch);
+    const entry: Record<string, unknown> = {};
+    for (const arm of O.arms) entry[arm] = { mean: mean(to(arm)), se: r4(se(to(arm))), censored: rows.filter((x) => reach(x[arm]!, target) === null).length };
+    for (const arm of others) entry[`random minus ${arm}`] = paired(rows.map((_, i) => to('random')[i]! - to(arm)[i]!));
+    labelsToTarget[String(target)] = entry;
+  }
+  // Accuracy at each label budget and its paired difference to random (the learning curves' vertical view), and the
+  // mean accuracy over all budgets after the warm start (area under the learning curve, one number per repeat).
+  const accuracyAt: Record<string, unknown> = {};
+  rows[0]![O.arms[0]!]!.labels.forEach((n, i) => {
+    const entry: Record<string, unknown> = {};
+    for (const arm of O.arms) entry[arm] = r4(mean(rows.map((x) => x[arm]!.accuracy[i]!)));
+    for (const arm of others) entry[`${arm} minus random`] = paired(rows.map((x) => x[arm]!.accuracy[i]! - x.random!.accuracy[i]!));
+    accuracyAt[String(n)] = entry;
+  });
+  const area = (t: Trace): number => mean(t.accuracy.slice(1));
+  const areaUnderCurve: Record<string, unknown> = Object.fromEntries(O.arms.map((a) => [a, r4(mean(rows.map((x) => area(x[a]!))))]));
+  for (const arm of others) areaUnderCurve[`${arm} minus random`] = paired(rows.map((x) => area(x[arm]!) - area(x.random!)));
+  const spent = Object.fromEntries(O.arms.map((a) => [a, Object.fromEntries(PAIR_KINDS.map((k) => [k, r4(mean(rows.map((x) => x[a]!.spent[k] ?? 0)))]))]));
+  const byKindAtEnd = Object.fromEntries(O.arms.map((a) => [a, Object.fromEntries(O.heldOutKinds.map((k) => [k, r4(mean(rows.map((x) => x[a]!.byKind.at(-1)![k]!)))]))]));
+  return { options: { ...O, steps: 'max(minSteps, ceil(epochs·labels/32))' }, seconds: (performance.now() - t0) / 1000, repeatsDone: rows.length, labelsToTarget, accuracyAt, areaUnderCurve, labelsSpentByKind: spent, heldOutByKindAtEnd: byKindAtEnd, rows };
+}
 
 torch.setNumThreads(1);
 const t0 = performance.now();
-const rows: ({ repeat: number } & Partial<Record<Arm, Trace>>)[] = [];
+const rows: ({ repeat: number } & Partial<Record<Acquisition, Trace>>)[] = [];
+const total = O.repeats * O.arms.length;
 for (let r = 0; r < O.repeats; r++) {
-  const heldOut = syntheticShapesPairs({ count: O.heldOut, seed: deriveSeed(17, r), labelNoise: 0 });
-  const row: { repeat: number } & Partial<Record<Arm, Trace>> = { repeat: r };
-  for (const arm of ARMS) row[arm] = await runArm(arm, r, heldOut);
+  const heldOut = syntheticShapesPairs({ count: O.heldOut, seed: deriveSeed(17, r), labelNoise: 0, kinds: O.heldOutKinds });
+  const row: { repeat: number } & Partial<Record<Acquisition, Trace>> = { repeat: r };
+  for (const arm of O.arms) {
+    const t = (row[arm] = await runArm(arm, r, heldOut));
+    const done = r * O.arms.length + O.arms.indexOf(arm) + 1;
+    const el = (performance.now() - t0) / 1000;
+    process.stderr.write(`repeat ${r} ${arm}: ${t.accuracy.map((a) => a.toFixed(3)).join(' ')} | ${done}/${total}, ${el.toFixed(0)} s, ETA ${((el / done) * (total - done)).toFixed(0)} s\n`);
+  }
   rows.push(row);
+  // Partial results after every repeat (a long run cut short still leaves its paired repeats).
+  if (process.argv[3] !== undefined && rows.length >= 2) writeFileSync(process.argv[3], `${JSON.stringify(summarise(rows), null, 2)}\n`);
 }
-// A curve that never reached the target counts as maxLabels + batch (censored: a bound, said in `censored`).
-const reach = (t: Trace, target: number): number | null => t.labels.find((_, i) => t.accuracy[i]! >= target) ?? null;
-const labelsToTarget: Record<string, unknown> = {};
-for (const target of O.targets) {
-  const to = (arm: Arm): number[] => rows.map((x) => reach(x[arm]!, target) ?? O.maxLabels + O.batch);
-  const entry: Record<string, unknown> = {};
-  for (const arm of ARMS) entry[arm] = { mean: mean(to(arm)), se: se(to(arm)), censored: rows.filter((x) => reach(x[arm]!, target) === null).length };
-  for (const arm of ARMS.filter((a) => a !== 'random')) {
-    const diff = rows.map((_, i) => to('random')[i]! - to(arm)[i]!);
-    entry[`random minus ${arm}`] = { mean: mean(diff), pairedSe: se(diff), n: diff.length };
-  }
-  labelsToTarget[String(target)] = entry;
-}
-// Accuracy at each label budget, and its paired difference to random (the learning curves' vertical view).
-const accuracyAt: Record<string, unknown> = {};
-rows[0]!.random!.labels.forEach((n, i) => {
-  const entry: Record<string, unknown> = {};
-  for (const arm of ARMS) entry[arm] = +mean(rows.map((x) => x[arm]!.accuracy[i]!)).toFixed(4);
-  for (const arm of ARMS.filter((a) => a !== 'random')) {
-    const diff = rows.map((x) => x[arm]!.accuracy[i]! - x.random!.accuracy[i]!);
-    entry[`${arm} minus random`] = { mean: +mean(diff).toFixed(4), pairedSe: +se(diff).toFixed(4) };
-  }
-  accuracyAt[String(n)] = entry;
-});
-const summary = { options: O, seconds: (performance.now() - t0) / 1000, labelsToTarget, accuracyAt, rows };
-process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify(summarise(rows), null, 2)}\n`);

@@ -34,13 +34,41 @@ export function pairDisagreement(scores: readonly Float32Array[], a: number, b: 
   return Math.sqrt(p.reduce((x, y) => x + (y - mean) ** 2, 0) / p.length);
 }
 
-/** Disagreement of a comparison of 2 or 4 items: the mean over its pairs. */
-export function setDisagreement(scores: readonly Float32Array[], items: readonly number[]): number {
+/** Binary entropy in nats, H(p) = −p·log p − (1 − p)·log(1 − p), with 0·log 0 = 0. */
+export function binaryEntropy(p: number): number {
+  const h = (q: number): number => (q > 0 ? -q * Math.log(q) : 0);
+  return h(p) + h(1 - p);
+}
+
+/**
+ * BALD for a Bradley–Terry committee (Houlsby et al., arXiv 1112.5745; Gal et al., arXiv 1703.02910): the mutual
+ * information between the label of (a, b) and the model, estimated with the members as posterior samples,
+ *   I = H[p̄] − (1/K)·Σ_k H[p_k],   p_k = σ(r_k(a) − r_k(b)),  p̄ = (1/K)·Σ_k p_k.
+ * Unlike the entropy H[p̄] alone, it is ~0 on pairs every member finds a coin flip (label noise, an unlearnable
+ * kind): it asks where the members disagree confidently, which a label can settle.
+ */
+export function pairMutualInformation(scores: readonly Float32Array[], a: number, b: number): number {
+  const p = scores.map((s) => sigmoid(s[a]! - s[b]!));
+  const mean = p.reduce((x, y) => x + y, 0) / p.length;
+  return Math.max(0, binaryEntropy(mean) - p.reduce((x, q) => x + binaryEntropy(q), 0) / p.length);
+}
+
+/** How much the committee wants a pair's label: `std` (pairDisagreement) or `bald` (pairMutualInformation). */
+export type Informativeness = 'std' | 'bald';
+
+const PAIR_SCORE: Readonly<Record<Informativeness, (scores: readonly Float32Array[], a: number, b: number) => number>> = Object.freeze({
+  std: pairDisagreement,
+  bald: pairMutualInformation,
+});
+
+/** Informativeness of a comparison of 2 or 4 items: the mean over its pairs (a best-of-4 answer gives three). */
+export function setDisagreement(scores: readonly Float32Array[], items: readonly number[], measure: Informativeness = 'std'): number {
+  const f = PAIR_SCORE[measure];
   let sum = 0;
   let n = 0;
   for (let i = 0; i < items.length; i++) {
     for (let j = i + 1; j < items.length; j++) {
-      sum += pairDisagreement(scores, items[i]!, items[j]!);
+      sum += f(scores, items[i]!, items[j]!);
       n++;
     }
   }
@@ -48,18 +76,70 @@ export function setDisagreement(scores: readonly Float32Array[], items: readonly
 }
 
 /**
- * How disagreement becomes the queue's order.
- *   top       the most disagreed-on comparisons first (plain uncertainty sampling);
- *   softrank  stochastic acquisition (Kirsch et al., arXiv 2106.12059): the order is a draw without replacement with
- *             probability ∝ rank^(−β), β = 1, via the Gumbel-top-k trick — priority = −β·log(rank) + Gumbel noise.
- *             A batch then mixes the most informative pairs with others, instead of many near-duplicates of one
- *             confusing kind.
+ * How the committee's informativeness becomes the queue's order.
+ *   random    fresh seeded random priorities: the committee is not consulted (the baseline);
+ *   top       the most disagreed-on comparisons first (std; plain uncertainty sampling, query-by-committee);
+ *   softrank  stochastic acquisition on std (Kirsch et al., arXiv 2106.12059): the order is a draw without
+ *             replacement with probability ∝ rank^(−β), β = 1, via the Gumbel-top-k trick — priority =
+ *             −β·log(rank) + Gumbel noise. A batch then mixes the most informative pairs with others, instead of many
+ *             near-duplicates of one confusing kind;
+ *   bald      the highest mutual information first (BALD, top-k);
+ *   bald-mix  ε-greedy batches: each position of the order is, with probability ε (= 0.5), the next pair of a seeded
+ *             random permutation, else the next highest-BALD pair not yet placed — half exploitation, half the
+ *             random pairs that keep the labelled set representative (uncertainty sampling alone samples a biased
+ *             set and can stall on it: Dasgupta & Hsu, ICML 2008, "Hierarchical sampling for active learning";
+ *             Settles 2009, "Active Learning Literature Survey").
  */
-export type Acquisition = 'top' | 'softrank';
+export const ACQUISITIONS = ['random', 'top', 'softrank', 'bald', 'bald-mix'] as const;
+export type Acquisition = (typeof ACQUISITIONS)[number];
 
-/** Priorities (higher first) from disagreements; `uniform` draws from [0, 1) (a seeded stream for softrank). */
-export function acquisitionPriorities(disagreement: ReadonlyMap<number, number>, mode: Acquisition, uniform: () => number, beta = 1): Map<number, number> {
-  if (mode === 'top') return new Map(disagreement);
-  const ranked = [...disagreement.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-  return new Map(ranked.map(([id], i) => [id, -beta * Math.log(i + 1) - Math.log(-Math.log(Math.max(uniform(), 1e-12)))]));
+/** Which informativeness an acquisition reads (random reads none). */
+export const ACQUISITION_MEASURE: Readonly<Record<Acquisition, Informativeness | null>> = Object.freeze({
+  random: null,
+  top: 'std',
+  softrank: 'std',
+  bald: 'bald',
+  'bald-mix': 'bald',
+});
+
+/** Ids by decreasing score, ties by id (deterministic). */
+const ranked = (score: ReadonlyMap<number, number>): number[] => [...score.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([id]) => id);
+
+/**
+ * Priorities (higher first) from informativeness scores; `uniform` draws from [0, 1) (a seeded stream for the
+ * stochastic orders). `epsilon` is bald-mix's random fraction.
+ */
+export function acquisitionPriorities(score: ReadonlyMap<number, number>, mode: Acquisition, uniform: () => number, beta = 1, epsilon = 0.5): Map<number, number> {
+  if (mode === 'top' || mode === 'bald') return new Map(score);
+  if (mode === 'random') return new Map([...score.keys()].map((id) => [id, uniform()]));
+  const order = ranked(score);
+  if (mode === 'softrank') return new Map(order.map((id, i) => [id, -beta * Math.log(i + 1) - Math.log(-Math.log(Math.max(uniform(), 1e-12)))]));
+  return new Map(epsilonMix(order, epsilon, uniform).map((id, i) => [id, order.length - i]));
+}
+
+/** The ε-greedy interleaving of `order` (best first) with a random permutation of it: each id once. */
+export function epsilonMix(order: readonly number[], epsilon: number, uniform: () => number): number[] {
+  const perm = [...order];
+  for (let i = perm.length - 1; i > 0; i--) {
+    const j = Math.floor(uniform() * (i + 1));
+    [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+  }
+  const placed = new Set<number>();
+  const out: number[] = [];
+  let best = 0;
+  let rand = 0;
+  while (out.length < order.length) {
+    const fromRandom = uniform() < epsilon;
+    let id: number;
+    if (fromRandom) {
+      while (placed.has(perm[rand]!)) rand++;
+      id = perm[rand]!;
+    } else {
+      while (placed.has(order[best]!)) best++;
+      id = order[best]!;
+    }
+    placed.add(id);
+    out.push(id);
+  }
+  return out;
 }

@@ -5,11 +5,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Acquisition } from './active.js';
 import type { LabelDb } from './label-db.js';
 import { checkLaunch, checkRewardModel } from './launch-check.js';
 
 export type JobSpec =
-  | { kind: 'reward-model'; name: string; members?: number; steps?: number; seed?: number; heldOutFraction?: number; splitSeed?: number }
+  | { kind: 'reward-model'; name: string; members?: number; steps?: number; seed?: number; heldOutFraction?: number; splitSeed?: number; acquisition?: Acquisition }
   | { kind: 'audit'; rewardModel: string }
   /** `pessimism` λ: the run optimises the ensemble's mean − λ·std (rewards/preference/conservative.ts). */
   | { kind: 'train'; rewardModel: string; config: string; out: string; iterations?: number; pessimism?: number };

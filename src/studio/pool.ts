@@ -10,7 +10,7 @@ import path from 'node:path';
 import { addGaussianNoise, type RGBImage } from '../data/image.js';
 import { Rng } from '../data/rng.js';
 import { encodeGridPng } from '../eval/report/png.js';
-import { boxBlur, syntheticShapesPairs, type PreferencePair } from '../rewards/preference/pairs.js';
+import { boxBlur, syntheticShapesPairs, PAIR_KINDS, type PairKind, type PreferencePair } from '../rewards/preference/pairs.js';
 import type { LabelDb } from './label-db.js';
 
 export interface PoolOptions {
@@ -21,9 +21,11 @@ export interface PoolOptions {
   /** Every `checkEvery`-th pairwise comparison becomes a known-answer check (0: none). */
   checkEvery: number;
   seed: number;
+  /** Pair kinds, drawn in turn (repeat a kind to weight it; rewards/preference/pairs.ts). */
+  kinds: readonly PairKind[];
 }
 
-export const DEFAULT_POOL: Readonly<PoolOptions> = Object.freeze({ pairs: 400, bestOf4: 40, checkEvery: 10, seed: 0 });
+export const DEFAULT_POOL: Readonly<PoolOptions> = Object.freeze({ pairs: 400, bestOf4: 40, checkEvery: 10, seed: 0, kinds: PAIR_KINDS });
 
 export interface PoolSummary {
   items: number;
@@ -36,7 +38,7 @@ export interface PoolSummary {
 export function buildPool(db: LabelDb, opts: Partial<PoolOptions> = {}): PoolSummary {
   const o = { ...DEFAULT_POOL, ...opts };
   const rng = new Rng(o.seed);
-  const pairs = syntheticShapesPairs({ count: o.pairs + o.bestOf4, seed: o.seed, labelNoise: 0 });
+  const pairs = syntheticShapesPairs({ count: o.pairs + o.bestOf4, seed: o.seed, labelNoise: 0, kinds: o.kinds });
   const dir = path.join(db.dir, 'pool');
   mkdirSync(dir, { recursive: true });
   const start = (db.db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM studio_items').get() as { m: number }).m;

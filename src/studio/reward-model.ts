@@ -11,15 +11,18 @@ import { pairwiseCorrect } from '../rewards/preference/accuracy.js';
 import { clusteredAccuracy, splitByPrompt } from './label-split.js';
 import { loadCachedMembers, saveCachedMembers } from '../rewards/preference/rm-cache.js';
 import type { LabelDb } from './label-db.js';
-import { acquisitionPriorities, memberScores, setDisagreement, type Acquisition } from './active.js';
+import { ACQUISITION_MEASURE, acquisitionPriorities, memberScores, setDisagreement, type Acquisition } from './active.js';
 import { Rng } from '../data/rng.js';
 
 /**
- * The queue's acquisition after a reward model is trained. Measured (bench/studio-active*.json, issue #13 note): plain
- * 'top' fell far behind random pairs (240 vs 60 labels to 0.72 held-out accuracy, in the one repeat run); 'softrank'
- * is within noise of random at 140 labels — neither beats random on this testbed.
+ * The queue's acquisition after a reward model is trained: random, because that is what the measurements support
+ * (issue #13 note, docs/results/issue-13-active-session8.md). On the Studio's pool (bench/studio-active-bald.json,
+ * 16 paired repeats, 20 → 200 labels) BALD's mean held-out accuracy over the budget is 0.031 ± 0.008 below random's and
+ * bald-mix's 0.017 ± 0.010 below: a quarter of the pool ('contradict' pairs) stays at chance at every budget tried, yet
+ * it is what the committee disagrees on most, so disagreement-first queues spend half their labels there; top and
+ * softrank (std) lost too (session 5). `POST /api/reward-models` takes `acquisition` to choose another order.
  */
-export const DEFAULT_ACQUISITION: Acquisition = 'softrank';
+export const DEFAULT_ACQUISITION: Acquisition = 'random';
 import { STUDIO_CARD_FILE } from './runs-index.js';
 
 export interface LabelRewardOptions {
@@ -30,9 +33,11 @@ export interface LabelRewardOptions {
   heldOutFraction: number;
   /** Seed of the held-out split (fixed apart from `seed`, so retrained models are judged on the same labels). */
   splitSeed: number;
+  /** How the trained ensemble re-orders the labeling queue (./active.ts). */
+  acquisition: Acquisition;
 }
 
-export const DEFAULT_LABEL_REWARD: Readonly<LabelRewardOptions> = Object.freeze({ members: 3, steps: 300, seed: 0, heldOutFraction: 0.2, splitSeed: 0 });
+export const DEFAULT_LABEL_REWARD: Readonly<LabelRewardOptions> = Object.freeze({ members: 3, steps: 300, seed: 0, heldOutFraction: 0.2, splitSeed: 0, acquisition: DEFAULT_ACQUISITION });
 
 export interface StudioRewardCard {
   kind: 'studio-bradley-terry';
@@ -97,22 +102,27 @@ export async function trainLabelReward(db: LabelDb, name: string, opts: Partial<
     };
     writeFileSync(path.join(dir, STUDIO_CARD_FILE), `${JSON.stringify(card, null, 2)}\n`);
     log(`held-out pairwise accuracy ${accuracy.toFixed(3)} ± ${card.heldOut.se.toFixed(3)} (n = ${held.length}); updating the queue's priorities`);
-    prioritise(db, ensemble);
+    prioritise(db, ensemble, o.acquisition, o.seed);
     return card;
   } finally {
     await ensemble.close();
   }
 }
 
-/** Re-orders the queue by the ensemble's disagreement on each comparison (./active.ts, `mode`). */
+/** Re-orders the queue by the ensemble's informativeness on each comparison (./active.ts, `mode`). */
 export function prioritise(db: LabelDb, ensemble: RewardEnsemble, mode: Acquisition = DEFAULT_ACQUISITION, seed = 0): void {
+  const measure = ACQUISITION_MEASURE[mode];
+  const rng = new Rng(seed);
+  if (measure === null) {
+    db.setPriorities(acquisitionPriorities(new Map(db.pairs().map((p) => [p.id, 0])), mode, () => rng.uniform()));
+    return;
+  }
   const items = db.items();
   const index = new Map(items.map((it, i) => [it.id, i]));
   const images = items.map((it) => readPngImage(path.join(db.dir, it.path)));
   const scores = memberScores(ensemble, images, items.map((it) => it.prompt));
-  const disagreement = new Map(db.pairs().map((p) => [p.id, setDisagreement(scores, p.items.map((id) => index.get(id)!))]));
-  const rng = new Rng(seed);
-  db.setPriorities(acquisitionPriorities(disagreement, mode, () => rng.uniform()));
+  const informativeness = new Map(db.pairs().map((p) => [p.id, setDisagreement(scores, p.items.map((id) => index.get(id)!), measure)]));
+  db.setPriorities(acquisitionPriorities(informativeness, mode, () => rng.uniform()));
 }
 
 /** The card of a reward model trained in this Studio; refuses any other name. */

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { requireAdmin } from './auth.js';
 import type { Jobs } from './jobs.js';
 import { nextRewardModelName } from './reward-model.js';
+import { ACQUISITIONS, type Acquisition } from './active.js';
 
 const rmBody = {
   type: 'object',
@@ -15,6 +16,8 @@ const rmBody = {
     seed: { type: 'integer', minimum: 0, maximum: 2 ** 31 },
     heldOutFraction: { type: 'number', minimum: 0.05, maximum: 0.5 },
     splitSeed: { type: 'integer', minimum: 0, maximum: 2147483647 },
+    /** How the trained ensemble re-orders the labeling queue (src/studio/active.ts). */
+    acquisition: { type: 'string', enum: ACQUISITIONS },
   },
 } as const;
 
@@ -52,7 +55,7 @@ export function registerJobRoutes(app: FastifyInstance, jobs: Jobs): void {
     return { job };
   });
 
-  app.post<{ Body: { members?: number; steps?: number; seed?: number; heldOutFraction?: number; splitSeed?: number } }>(
+  app.post<{ Body: { members?: number; steps?: number; seed?: number; heldOutFraction?: number; splitSeed?: number; acquisition?: Acquisition } }>(
     '/api/reward-models',
     { schema: { body: rmBody } },
     async (req, reply) => {
