@@ -28,6 +28,18 @@ try {
   await shoot('compare', '/compare', 'table.compare');
   await shoot('cards', '/cards', '.studio-card');
   if (labeler !== null) await shoot('label', `/label?token=${labeler}`, '#pair img');
+  // The loop page with a launched run: a 2-iteration post-training job with the labels' reward model, streamed
+  // to the jobs table (the demo folder holds rm-001 and grpo-dense.yaml).
+  const post = async (url: string, body: unknown): Promise<{ job: { id: number } }> => {
+    const res = await fetch(`${studio.url}${url}`, { method: 'POST', headers: { authorization: `Bearer ${studio.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as { job: { id: number } };
+  };
+  const { job } = await post('/api/launch', { rewardModel: 'rm-001', config: 'grpo-dense.yaml', iterations: 2, out: 'studio-runs/loop-shot' });
+  for (let status = 'running'; status === 'running'; await new Promise((r) => setTimeout(r, 2000))) {
+    const res = await fetch(`${studio.url}/api/job?id=${job.id}&token=${studio.adminToken}`, { headers: { authorization: `Bearer ${studio.adminToken}` } });
+    status = ((await res.json()) as { job: { status: string } }).job.status;
+  }
   await shoot('loop', `/loop?token=${studio.adminToken}`, '#jobs');
 } finally {
   await browser.close();
