@@ -124,39 +124,56 @@ test('nft section: defaults (the authors\' where they fit) and bad fields named'
 
 const SMALL = { promptsPerIteration: 2, groupSize: 3, sampler: { steps: 3 }, timesteps: { perSample: 2 }, minibatchSize: 4, lr: 1e-3, oldPolicy: { rate: 0.3 } };
 
-test('nft: state round trip (optimizer, old policy, steps, KL weight) gives the same next iteration; errors say what is missing', async () => {
+/** A policy trained by `alg` and a copy for a resumed algorithm; `resume` saves alg's state (cloned, kept in `saved`), copies the policy's weights and loads both into a new NftAlgorithm; everything is freed after `body`. */
+async function withResumable(
+  seed: number,
+  section: ReturnType<typeof parseNftSection>,
+  body: (h: { ctx: ReturnType<typeof tinyContext>; alg: NftAlgorithm; policy2: ReturnType<typeof cloneModel>; resume: () => { resumed: NftAlgorithm; saved: AlgorithmState } }) => Promise<void>,
+): Promise<void> {
   torch.setNumThreads(1);
-  const ctx = tinyContext(3);
-  const section = parseNftSection(SMALL);
+  const ctx = tinyContext(seed);
   const alg = new NftAlgorithm(ctx, section);
   const ctx2 = { ...ctx, policy: cloneModel(ctx.policy) };
-  let saved: AlgorithmState | undefined;
-  try {
-    const first = await alg.step(1);
-    assert.equal(first.metrics['oldDecay'], 0.3, 'd = min(0.3·1, 0.5) after one optimizer step');
-    alg.scaleKlCoefficient(2);
+  const saved: AlgorithmState[] = [];
+  const resumedAlgs: NftAlgorithm[] = [];
+  const resume = (): { resumed: NftAlgorithm; saved: AlgorithmState } => {
     const state = alg.stateDict();
-    saved = { tensors: Object.fromEntries(Object.entries(state.tensors).map(([k, v]) => [k, v.clone()])), json: structuredClone(state.json) };
+    const copy = { tensors: Object.fromEntries(Object.entries(state.tensors).map(([k, v]) => [k, v.clone()])), json: structuredClone(state.json) };
     torch.disposeAll(Object.values(state.tensors));
-    assert.ok(Object.keys(saved.tensors).some((k) => k.startsWith('old.')), 'the old policy is saved');
-    assert.deepEqual([saved.json['optimizerSteps'], saved.json['klCoefficient']], [1, 2e-4]);
+    saved.push(copy);
     torch.scope(() => ctx2.policy.loadStateDict(ctx.policy.stateDict()));
     const resumed = new NftAlgorithm(ctx2, section);
-    resumed.loadStateDict(saved);
-    const [a, b] = [await alg.step(2), await resumed.step(2)];
-    assert.equal(a.metrics['loss'], b.metrics['loss']);
-    assert.equal(resumed.klCoefficient, 2e-4);
-    assert.equal(maxAbsDifference(flatParameters(ctx.policy), flatParameters(ctx2.policy)), 0);
-    const noOld = { tensors: Object.fromEntries(Object.entries(saved.tensors).filter(([k]) => !k.startsWith('old.'))), json: saved.json };
-    assert.throws(() => resumed.loadStateDict(noOld), /refract nft\.loadStateDict: state\.tensors\["old\..*"\] must hold a \[.*\] tensor, got nothing — resume with/);
-    assert.throws(() => resumed.loadStateDict({ tensors: {}, json: {} }), /state must hold json\.klCoefficient and json\.optimizerSteps/);
-    resumed.dispose();
+    resumedAlgs.push(resumed);
+    resumed.loadStateDict(copy);
+    return { resumed, saved: copy };
+  };
+  try {
+    await body({ ctx, alg, policy2: ctx2.policy, resume });
   } finally {
-    torch.disposeAll(Object.values(saved?.tensors ?? {}));
+    for (const r of resumedAlgs) r.dispose();
+    for (const st of saved) torch.disposeAll(Object.values(st.tensors));
     alg.dispose();
     ctx2.policy.dispose();
     disposeContext(ctx);
   }
+}
+
+test('nft: state round trip (optimizer, old policy, steps, KL weight) gives the same next iteration; errors say what is missing', async () => {
+  await withResumable(3, parseNftSection(SMALL), async ({ ctx, alg, policy2, resume }) => {
+    const first = await alg.step(1);
+    assert.equal(first.metrics['oldDecay'], 0.3, 'd = min(0.3·1, 0.5) after one optimizer step');
+    alg.scaleKlCoefficient(2);
+    const { resumed, saved } = resume();
+    assert.ok(Object.keys(saved.tensors).some((k) => k.startsWith('old.')), 'the old policy is saved');
+    assert.deepEqual([saved.json['optimizerSteps'], saved.json['klCoefficient']], [1, 2e-4]);
+    const [a, b] = [await alg.step(2), await resumed.step(2)];
+    assert.equal(a.metrics['loss'], b.metrics['loss']);
+    assert.equal(resumed.klCoefficient, 2e-4);
+    assert.equal(maxAbsDifference(flatParameters(ctx.policy), flatParameters(policy2)), 0);
+    const noOld = { tensors: Object.fromEntries(Object.entries(saved.tensors).filter(([k]) => !k.startsWith('old.'))), json: saved.json };
+    assert.throws(() => resumed.loadStateDict(noOld), /refract nft\.loadStateDict: state\.tensors\["old\..*"\] must hold a \[.*\] tensor, got nothing — resume with/);
+    assert.throws(() => resumed.loadStateDict({ tensors: {}, json: {} }), /state must hold json\.klCoefficient and json\.optimizerSteps/);
+  });
 });
 
 /** Mean brightness of the policy's CFG-free ODE samples on fixed prompts and seeds. */
@@ -282,22 +299,17 @@ test('nft skipZeroVarianceGroups: only groups whose rewards differ are trained; 
 });
 
 test('nft lrDecay and evaluatedEma: lr follows the half cosine in the optimizer steps; the evaluated copy is d·e + (1 − d)·θ; swap-in restores exactly; both survive a state round trip', async () => {
-  torch.setNumThreads(1);
-  const ctx = tinyContext(5);
   const section = parseNftSection({ ...SMALL, lrDecay: { steps: 4, minRatio: 0.1 }, evaluatedEma: { decay: 0.75 } });
-  const alg = new NftAlgorithm(ctx, section);
-  const ctx2 = { ...ctx, policy: cloneModel(ctx.policy) };
-  let saved: AlgorithmState | undefined;
-  const cosine = (s: number): number => 1e-3 * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, s / 4))));
-  const evaluated = (a: NftAlgorithm, policy = ctx.policy): number[] => {
-    const restore = a.swapInEvaluatedWeights();
-    try {
-      return flatParameters(policy);
-    } finally {
-      restore();
-    }
-  };
-  try {
+  await withResumable(5, section, async ({ ctx, alg, policy2, resume }) => {
+    const cosine = (s: number): number => 1e-3 * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, s / 4))));
+    const evaluated = (a: NftAlgorithm, policy = ctx.policy): number[] => {
+      const restore = a.swapInEvaluatedWeights();
+      try {
+        return flatParameters(policy);
+      } finally {
+        restore();
+      }
+    };
     const theta0 = flatParameters(ctx.policy);
     const lrs: number[] = [];
     lrs.push((await alg.step(1)).metrics['lr']!);
@@ -306,26 +318,15 @@ test('nft lrDecay and evaluatedEma: lr follows the half cosine in the optimizer 
     assert.equal(maxAbsDifference(flatParameters(ctx.policy), theta1), 0, 'swap-in then restore gives back the trained weights bit for bit');
     assert.ok(maxAbsDifference(theta1, theta0) > 1e-6, 'the step moved the policy');
     assertClose(e1, theta0.map((e, i) => 0.75 * e + 0.25 * theta1[i]!), 1e-6);
-    const state = alg.stateDict();
-    saved = { tensors: Object.fromEntries(Object.entries(state.tensors).map(([k, v]) => [k, v.clone()])), json: structuredClone(state.json) };
-    torch.disposeAll(Object.values(state.tensors));
+    const { resumed, saved } = resume();
     assert.ok(Object.keys(saved.tensors).some((k) => k.startsWith('evaluated.')), 'the evaluated copy is saved');
-    torch.scope(() => ctx2.policy.loadStateDict(ctx.policy.stateDict()));
-    const resumed = new NftAlgorithm({ ...ctx2 }, section);
-    resumed.loadStateDict(saved);
     const [a, b] = [await alg.step(2), await resumed.step(2)];
     assert.equal(a.metrics['loss'], b.metrics['loss']);
     assert.equal(a.metrics['lr'], b.metrics['lr'], 'the resumed schedule is where the saved one was');
-    assert.equal(maxAbsDifference(evaluated(alg), evaluated(resumed, ctx2.policy)), 0, 'the resumed evaluated copy moves as the saved one');
+    assert.equal(maxAbsDifference(evaluated(alg), evaluated(resumed, policy2)), 0, 'the resumed evaluated copy moves as the saved one');
     lrs.push(a.metrics['lr']!);
     for (let it = 3; it <= 6; it++) lrs.push((await alg.step(it)).metrics['lr']!);
     assertClose(lrs, [1, 2, 3, 4, 5, 6].map(cosine), 1e-12);
     assert.equal(lrs[5], 1e-4, 'held at minRatio·lr after `steps`');
-    resumed.dispose();
-  } finally {
-    torch.disposeAll(Object.values(saved?.tensors ?? {}));
-    alg.dispose();
-    ctx2.policy.dispose();
-    disposeContext(ctx);
-  }
+  });
 });

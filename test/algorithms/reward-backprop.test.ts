@@ -13,7 +13,7 @@ import { flowSigmas } from '../../src/generate/flow-schedule.js';
 import { shapesGoldReward } from '../../src/rewards/shapes-gold.js';
 import { BradleyTerryRewardModel } from '../../src/rewards/preference/bt-model.js';
 import { RewardEnsemble } from '../../src/rewards/preference/ensemble.js';
-import { PreferenceNet, DEFAULT_PREFERENCE_NET } from '../../src/rewards/preference/net.js';
+import { untrainedBt } from '../rewards/helpers.js';
 import { loadBradleyTerry, saveBradleyTerry, trainSyntheticPreferenceReward } from '../../src/rewards/preference/synthetic-reward.js';
 import { isDifferentiable } from '../../src/rewards/types.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -102,14 +102,6 @@ function directionalCheck(score: (x: Tensor) => Tensor, x: Tensor, u: Tensor, ep
   return [auto, fd];
 }
 
-function untrainedBt(seed: number): BradleyTerryRewardModel {
-  const gen = new torch.Generator(seed);
-  const net = new PreferenceNet(DEFAULT_PREFERENCE_NET, gen);
-  gen.dispose();
-  net.eval();
-  net.requiresGrad_(false);
-  return new BradleyTerryRewardModel(net);
-}
 
 test('a Bradley–Terry reward (and an ensemble of them) back-propagates to the images', async () => {
   const rng = new Rng(4);

@@ -7,6 +7,9 @@ import { renderScene } from '../../src/data/shapes/render.js';
 import { sampleScene } from '../../src/data/shapes/scene-sampler.js';
 import { CATEGORIES, type ShapesPrompt } from '../../src/data/shapes/types.js';
 import type { RewardPrompt, RewardResult } from '../../src/rewards/index.js';
+import * as torch from '../../src/torch/index.js';
+import { BradleyTerryRewardModel } from '../../src/rewards/preference/bt-model.js';
+import { PreferenceNet, DEFAULT_PREFERENCE_NET } from '../../src/rewards/preference/net.js';
 
 export interface ShapesSample {
   prompt: ShapesPrompt;
@@ -41,4 +44,14 @@ export function assertResultShapes(r: RewardResult, B: number, components: reado
   }
   assert.ok(r.meta.name.length > 0 && r.meta.version.length > 0, 'meta names the reward and version');
   for (const v of r.total) assert.ok(Number.isFinite(v), 'totals are finite');
+}
+
+/** A Bradley–Terry reward on a freshly initialised, frozen PreferenceNet (seeded): distinct, deterministic scores. */
+export function untrainedBt(seed: number): BradleyTerryRewardModel {
+  const gen = new torch.Generator(seed);
+  const net = new PreferenceNet(DEFAULT_PREFERENCE_NET, gen);
+  gen.dispose();
+  net.eval();
+  net.requiresGrad_(false);
+  return new BradleyTerryRewardModel(net);
 }

@@ -5,31 +5,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/torch/index.js';
 import { imagesToTensor } from '../../src/data/image-tensor.js';
-import {
-  BradleyTerryRewardModel,
-  DEFAULT_PREFERENCE_NET,
-  parseRewardSpecs,
-  PreferenceNet,
-  RewardEnsemble,
-} from '../../src/rewards/index.js';
+import { parseRewardSpecs, RewardEnsemble } from '../../src/rewards/index.js';
 import { buildPreferenceReward } from '../../src/rewards/preference/preference-reward.js';
 import { checkPessimism, conservativeReward } from '../../src/rewards/preference/conservative.js';
 import { assertClose } from '../helpers.js';
-import { rewardPrompt, shapesSamples } from './helpers.js';
+import { rewardPrompt, shapesSamples, untrainedBt } from './helpers.js';
 
 torch.setNumThreads(1);
 
 const samples = shapesSamples(5, 3);
 const batch = { rgb: samples.map((s) => s.image), prompts: samples.map((s) => rewardPrompt(s.prompt)) };
 
-function untrainedBt(seed: number): BradleyTerryRewardModel {
-  const gen = new torch.Generator(seed);
-  const net = new PreferenceNet(DEFAULT_PREFERENCE_NET, gen);
-  gen.dispose();
-  net.eval();
-  net.requiresGrad_(false);
-  return new BradleyTerryRewardModel(net);
-}
 
 test('conservativeReward is mean − λ·std per sample; λ = 0 is the mean; bad λ or lengths are refused', () => {
   assertClose(conservativeReward([1, -2, 0.5], [0.5, 2, 0], 1), [0.5, -4, 0.5], 1e-7, 0, 'λ = 1');
