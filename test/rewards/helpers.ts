@@ -7,6 +7,7 @@ import { renderScene } from '../../src/data/shapes/render.js';
 import { sampleScene } from '../../src/data/shapes/scene-sampler.js';
 import { CATEGORIES, type ShapesPrompt } from '../../src/data/shapes/types.js';
 import type { RewardPrompt, RewardResult } from '../../src/rewards/index.js';
+import { parseRewardSpecs } from '../../src/rewards/index.js';
 import * as torch from '../../src/torch/index.js';
 import { BradleyTerryRewardModel } from '../../src/rewards/preference/bt-model.js';
 import { PreferenceNet, DEFAULT_PREFERENCE_NET } from '../../src/rewards/preference/net.js';
@@ -54,4 +55,14 @@ export function untrainedBt(seed: number): BradleyTerryRewardModel {
   net.eval();
   net.requiresGrad_(false);
   return new BradleyTerryRewardModel(net);
+}
+
+/** The error message of a `preference` reward spec with these options (fails the test when they are accepted). */
+export function preferenceOptionsError(options: Record<string, unknown>): string {
+  try {
+    parseRewardSpecs([{ kind: 'preference', options }]);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  assert.fail(`expected ${JSON.stringify(options)} to be rejected`);
 }

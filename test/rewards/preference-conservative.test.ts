@@ -9,7 +9,7 @@ import { parseRewardSpecs, RewardEnsemble } from '../../src/rewards/index.js';
 import { buildPreferenceReward } from '../../src/rewards/preference/preference-reward.js';
 import { checkPessimism, conservativeReward } from '../../src/rewards/preference/conservative.js';
 import { assertClose } from '../helpers.js';
-import { rewardPrompt, shapesSamples, untrainedBt } from './helpers.js';
+import { preferenceOptionsError, rewardPrompt, shapesSamples, untrainedBt } from './helpers.js';
 
 torch.setNumThreads(1);
 
@@ -60,14 +60,7 @@ test('a pessimistic ensemble scores mean − λ·std of its members, in score() 
 });
 
 test('the preference kind takes pessimism only with an ensemble', async () => {
-  const bad = (options: Record<string, unknown>): string => {
-    try {
-      parseRewardSpecs([{ kind: 'preference', options }]);
-    } catch (err) {
-      return (err as Error).message;
-    }
-    assert.fail(`expected ${JSON.stringify(options)} to be rejected`);
-  };
+  const bad = preferenceOptionsError;
   assert.match(bad({ pessimism: 1 }), /field "0\.options\.pessimism".*members ≥ 2/);
   assert.match(bad({ members: 3, pessimism: -1 }), /field "0\.options\.pessimism"/);
   const [spec] = parseRewardSpecs([{ kind: 'preference', options: { members: 2, pessimism: 1 } }]);

@@ -17,7 +17,7 @@ import {
   type RewardPrompt,
 } from '../../src/rewards/index.js';
 import { assertClose } from '../helpers.js';
-import { rewardPrompt, shapesSamples } from './helpers.js';
+import { preferenceOptionsError, rewardPrompt, shapesSamples } from './helpers.js';
 
 torch.setNumThreads(1);
 
@@ -93,14 +93,7 @@ test('the cache round-trips: the second build loads the same model (single and e
 });
 
 test('bad preference options fail naming the field', () => {
-  const bad = (options: Record<string, unknown>): string => {
-    try {
-      parseRewardSpecs([{ kind: 'preference', options }]);
-    } catch (err) {
-      return (err as Error).message;
-    }
-    assert.fail(`expected ${JSON.stringify(options)} to be rejected`);
-  };
+  const bad = preferenceOptionsError;
   assert.match(bad({ pairs: 1 }), /field "0\.options\.pairs"/);
   assert.match(bad({ labelNoise: 0.5 }), /field "0\.options\.labelNoise"/);
   assert.match(bad({ members: 0 }), /field "0\.options\.members"/);
