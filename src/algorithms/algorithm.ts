@@ -83,6 +83,8 @@ export interface Algorithm {
    * one for that) and returns the function that restores the trained weights exactly. Absent: the policy's own.
    */
   swapInEvaluatedWeights?(): () => void;
+  /** The run is over: the weights it evaluated replace the trained ones for good (before the final model is written). */
+  keepEvaluatedWeights?(): void;
   stateDict(): AlgorithmState;
   loadStateDict(state: AlgorithmState): void;
   dispose(): void;

@@ -72,9 +72,7 @@ export class EmaPolicy {
    */
   swapIn(): () => void {
     const saved = [...this.#pairs.values()].map(([p]) => ownedCopy(p));
-    torch.noGrad(() => {
-      for (const [p, e] of this.#pairs.values()) p.copy_(e);
-    });
+    this.copyIntoPolicy();
     let restored = false;
     return () => {
       if (restored) return;
@@ -82,6 +80,13 @@ export class EmaPolicy {
       torch.noGrad(() => [...this.#pairs.values()].forEach(([p], i) => p.copy_(saved[i]!)));
       torch.disposeAll(saved);
     };
+  }
+
+  /** Puts the lagged weights into the policy for good (the policy's own are not kept). */
+  copyIntoPolicy(): void {
+    torch.noGrad(() => {
+      for (const [p, e] of this.#pairs.values()) p.copy_(e);
+    });
   }
 
   /** The lagged weights as `<prefix>.<parameter name>` (detached views: free them, or call inside a scope). */

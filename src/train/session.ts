@@ -207,12 +207,7 @@ export class TrainingSession {
     const { policy, reward, prompts, vocabulary } = this.ctx;
     const inputs = { policy, reward, source: prompts, config: this.config, ...(vocabulary ? { vocabulary } : {}) };
     const restore = this.algorithm.swapInEvaluatedWeights?.(); // e.g. NFT's evaluatedEma; the trained weights come back
-    let snapshot: Awaited<ReturnType<typeof evaluatePolicy>>;
-    try {
-      snapshot = await evaluatePolicy(inputs, it, this.#loop.since);
-    } finally {
-      restore?.();
-    }
+    const snapshot = await evaluatePolicy(inputs, it, this.#loop.since).finally(() => restore?.());
     this.#loop.since = emptySince();
     this.lastEval = snapshot;
     this.#logEvaluation(snapshot);

@@ -247,10 +247,10 @@ async function iterate(session: TrainingSession, config: Readonly<RunConfig>, fi
 
 /**
  * The final model in <out>/final: the weights the evaluations judged (the algorithm's evaluated EMA, when it keeps
- * one; the run is over, so they stay in), LoRA merged into the base's shape.
+ * one), LoRA merged into the base's shape.
  */
 function writeFinalModel(config: Readonly<RunConfig>, ctx: TrainingContext, algorithm: Algorithm, last: number): void {
-  algorithm.swapInEvaluatedWeights?.();
+  algorithm.keepEvaluatedWeights?.();
   ctx.lora?.merge(); // LoRA: W₀ + (α/r)·B·A folded in, so the final model is a plain checkpoint of the base's shape
   const lora: Record<string, JsonValue> =
     config.lora && ctx.policy instanceof TextToImageModel

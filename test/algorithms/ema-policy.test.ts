@@ -30,7 +30,7 @@ function inside(ema: EmaPolicy, m: TextToImageModel): number[] {
   return ema.run(() => trainable(m));
 }
 
-test('EmaPolicy: the update matches d·e + (1 − d)·θ; d = 0 copies, d = 1 keeps; run restores the policy exactly', () => {
+test('EmaPolicy: the update matches d·e + (1 − d)·θ; d = 0 copies, d = 1 keeps; run and swapIn restore the policy exactly, copyIntoPolicy keeps the copy; no leaks', () => {
   const m = tinyModel(2);
   m.encoder.requiresGrad_(false); // as every algorithm freezes it: only the trainable weights are copied
   const live = torch.memoryStats().liveTensors;
@@ -54,6 +54,13 @@ test('EmaPolicy: the update matches d·e + (1 − d)·θ; d = 0 copies, d = 1 ke
     assert.throws(() => ema.run(() => { throw new Error('inside'); }), /inside/);
     assert.deepEqual(trainable(m), before, 'restored after a throw');
     assert.throws(() => ema.update(1.5), /EMA decay must be in \[0, 1\], got 1\.5/);
+    const restore = ema.swapIn(); // the awaitable form: in until restore, which runs once
+    assert.deepEqual(trainable(m), theta, 'swapIn puts the copy in');
+    restore();
+    restore();
+    assert.deepEqual(trainable(m), before, 'restore puts the policy back, once');
+    ema.copyIntoPolicy();
+    assert.deepEqual(trainable(m), theta, 'copyIntoPolicy keeps the copy in for good');
   } finally {
     ema.dispose();
   }

@@ -13,7 +13,7 @@
 // Exact resume: the optimizer, the old policy's (and evaluated EMA's) weights, the optimizer-step count (which
 // also fixes the lr) and the KL weight are saved.
 import { optimizerFromState, optimizerToState } from '../optimizer-state.js';
-import { LRScheduler, warmupCosine } from '../../torch/optim/index.js';
+import { warmupCosine, type LrLambda } from '../../torch/optim/index.js';
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
 import { groupRelativeAdvantages, informativeSamples } from '../../credit/group-relative.js';
@@ -52,10 +52,10 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
   readonly name = 'nft';
   #settings: Readonly<NftSettings>;
   readonly #old: EmaPolicy;
-  /** The slow EMA the trainer evaluates (nft.evaluatedEma); absent: the policy is evaluated. */
-  readonly #evaluated: EmaPolicy | undefined;
-  /** lr as a function of the optimizer steps (nft.lrDecay); absent: constant. */
-  readonly #lrSchedule: LRScheduler | undefined;
+  /** The slow EMA the trainer evaluates, with its decay (nft.evaluatedEma); absent: the policy is evaluated. */
+  readonly #evaluated: { ema: EmaPolicy; decay: number } | undefined;
+  /** The lr factor as a function of the optimizer steps taken (nft.lrDecay); absent: constant. */
+  readonly #lrFactor: LrLambda | undefined;
   /** Optimizer steps taken so far (the decay schedule's n). */
   #optimizerSteps = 0;
 
@@ -63,14 +63,23 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
     super(ctx, section.lr);
     this.#settings = Object.freeze({ ...section, seed: ctx.seed });
     this.#old = new EmaPolicy(ctx.policy); // θ_old = θ at the start, as the authors copy the policy into "old"
-    this.#evaluated = section.evaluatedEma ? new EmaPolicy(ctx.policy) : undefined;
-    const decay = section.lrDecay;
-    this.#lrSchedule = decay ? new LRScheduler(this.optimizer, warmupCosine({ warmupSteps: 0, totalSteps: decay.steps, minLrRatio: decay.minRatio })) : undefined;
+    this.#evaluated = section.evaluatedEma ? { ema: new EmaPolicy(ctx.policy), decay: section.evaluatedEma.decay } : undefined;
+    const d = section.lrDecay;
+    this.#lrFactor = d ? warmupCosine({ warmupSteps: 0, totalSteps: d.steps, minLrRatio: d.minRatio }) : undefined;
   }
 
-  /** The evaluated EMA into the policy (the trainer evaluates and ships it); absent without evaluatedEma. */
+  /** The evaluated EMA into the policy (the trainer evaluates and ships it); a no-op without evaluatedEma. */
   swapInEvaluatedWeights(): () => void {
-    return this.#evaluated?.swapIn() ?? ((): void => {});
+    return this.#evaluated?.ema.swapIn() ?? ((): void => {});
+  }
+
+  keepEvaluatedWeights(): void {
+    this.#evaluated?.ema.copyIntoPolicy();
+  }
+
+  /** lr = section lr × the schedule's factor at the optimizer steps taken so far (a function of the saved count). */
+  #applyLr(): void {
+    if (this.#lrFactor) for (const g of this.optimizer.paramGroups) g.lr = this.#settings.lr * this.#lrFactor(this.#optimizerSteps);
   }
 
   get klCoefficient(): number {
@@ -130,9 +139,8 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
     this.#optimizerSteps += u.optimizerSteps;
     const decay = emaDecayAt(this.#optimizerSteps, this.#settings.oldPolicy);
     this.#old.update(decay); // θ_old ← d·θ_old + (1 − d)·θ
-    const slow = this.#settings.evaluatedEma;
-    if (slow) this.#evaluated!.update(slow.decay);
-    for (let k = 0; k < u.optimizerSteps; k++) this.#lrSchedule?.step();
+    this.#evaluated?.ema.update(this.#evaluated.decay);
+    this.#applyLr();
     return { u, decay };
   }
 
@@ -170,7 +178,7 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
   stateDict(): AlgorithmState {
     const state = optimizerToState(this.optimizer);
     return {
-      tensors: { ...state.tensors, ...this.#old.stateDict('old'), ...(this.#evaluated?.stateDict('evaluated') ?? {}) },
+      tensors: { ...state.tensors, ...this.#old.stateDict('old'), ...(this.#evaluated?.ema.stateDict('evaluated') ?? {}) },
       json: { ...state.json, klCoefficient: this.#settings.klCoefficient, optimizerSteps: this.#optimizerSteps },
     };
   }
@@ -182,15 +190,15 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
     }
     optimizerFromState(this.optimizer, state, 'nft.loadStateDict');
     this.#old.loadStateDict(state.tensors, 'old', 'nft.loadStateDict');
-    this.#evaluated?.loadStateDict(state.tensors, 'evaluated', 'nft.loadStateDict');
+    this.#evaluated?.ema.loadStateDict(state.tensors, 'evaluated', 'nft.loadStateDict');
     this.#optimizerSteps = steps;
-    if (this.#lrSchedule) this.#lrSchedule.loadStateDict({ lastStep: steps, baseLrs: this.#lrSchedule.baseLrs });
+    this.#applyLr();
     this.#settings = Object.freeze({ ...this.#settings, klCoefficient: kl });
   }
 
   override dispose(): void {
     super.dispose();
     this.#old.dispose();
-    this.#evaluated?.dispose();
+    this.#evaluated?.ema.dispose();
   }
 }

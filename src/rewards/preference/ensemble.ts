@@ -45,7 +45,6 @@ export class RewardEnsemble implements DifferentiableRewardModel {
     this.version = members.map((m) => m.version).join(',') + (this.pessimism > 0 ? `;pessimism=${this.pessimism}` : '');
   }
 
-
   /** Trains `members` models on bootstrap resamples of `pairs`. */
   static train(pairs: readonly PreferencePair[], opts: Partial<EnsembleOptions> = {}): RewardEnsemble {
     const K = opts.members ?? 4;

@@ -11,6 +11,7 @@ export class LeaderAlgorithm implements Algorithm {
   readonly scaleKlCoefficient?: (factor: number) => void;
   /** Rank 0 alone evaluates and writes the final model; every rank keeps the same evaluated copy. */
   readonly swapInEvaluatedWeights?: () => () => void;
+  readonly keepEvaluatedWeights?: () => void;
   /** True until rank 0's state was sent, and again after it was replaced. */
   #stale = true;
 
@@ -21,6 +22,8 @@ export class LeaderAlgorithm implements Algorithm {
   ) {
     const swap = inner.swapInEvaluatedWeights?.bind(inner);
     if (swap) this.swapInEvaluatedWeights = swap;
+    const keep = inner.keepEvaluatedWeights?.bind(inner);
+    if (keep) this.keepEvaluatedWeights = keep;
     const scale = inner.scaleKlCoefficient?.bind(inner);
     if (scale) {
       this.scaleKlCoefficient = (factor: number): void => {
