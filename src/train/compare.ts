@@ -36,6 +36,11 @@ export const compareConfigSchema = z
     rewardOverrides: z.partialRecord(z.enum(ALGORITHM_NAMES), rewardsConfigSchema).optional(),
     /** The gold gain whose sample cost is compared across arms (ShapesEval points as a fraction: 0.10 = +10). */
     gainTarget: z.number().positive().max(1).default(0.1),
+    /**
+     * Smaller (or larger) gains whose sample cost and efficiency ratio are reported too, e.g. [0.03, 0.05] when
+     * +10 points lies beyond the budget: a censored ratio at one target says less than the ratio along the curve.
+     */
+    extraGainTargets: z.array(z.number().positive().max(1)).default([]),
     /** The arm the others' sample efficiency is divided by (Flow-GRPO in the papers' claims). */
     efficiencyReference: z.enum(ALGORITHM_NAMES).default('grpo'),
     /** Same-prompt diversity of the final policy: this many prompts × samples each. */
@@ -82,6 +87,8 @@ export interface CompareRow {
   samplesToTarget: number | null;
   /** efficiencyReference's samplesToTarget / this arm's; `atLeast` when the reference never reached the target. */
   efficiency: { ratio: number; atLeast: boolean } | null;
+  /** The same two numbers for each of `extraGainTargets`, in its order. */
+  extraTargets: GainCost[];
   /** Final proxy reward on the evaluation set. */
   proxy: number | null;
   /** Mean KL-to-reference over the iterations before the final evaluation (null when the algorithm has none). */
@@ -92,6 +99,13 @@ export interface CompareRow {
   iterations: number;
   seconds: number;
   out: string;
+}
+
+/** Samples an arm needed for `gain` (null: never within its budget) and its efficiency ratio against the reference. */
+export interface GainCost {
+  gain: number;
+  samples: number | null;
+  efficiency: { ratio: number; atLeast: boolean } | null;
 }
 
 /** The arms of `--arms a,b`: each must be one of the config's algorithms. */
@@ -107,7 +121,7 @@ export function parseArms(c: Readonly<CompareConfig>, list: string): AlgorithmNa
 
 /** The run config of one arm: the shared fields, its algorithm and rewards (override or shared), its own out folder, the budget. */
 export function armConfig(c: Readonly<CompareConfig>, algorithm: AlgorithmName): Readonly<RunConfig> {
-  const { algorithms: _a, budget, diversity: _d, rewardOverrides, gainTarget: _g, efficiencyReference: _e, ...shared } = c;
+  const { algorithms: _a, budget, diversity: _d, rewardOverrides, gainTarget: _g, extraGainTargets: _x, efficiencyReference: _e, ...shared } = c;
   const rewards = rewardOverrides?.[algorithm] ?? c.rewards;
   const maxSeconds = budget.seconds === undefined ? {} : { maxSeconds: budget.seconds };
   return runConfigSchema.parse({ ...shared, algorithm, rewards, out: path.join(c.out, algorithm), maxSamples: budget.samples, ...maxSeconds });
@@ -145,6 +159,7 @@ export async function runCompare(
       goldGainStdError: gain !== null && after && before ? gainError(before, after, c.eval.perCategory) : null,
       samplesToTarget: samplesToGain(curve, c.gainTarget),
       efficiency: null,
+      extraTargets: c.extraGainTargets.map((gain) => ({ gain, samples: samplesToGain(curve, gain), efficiency: null })),
       proxy,
       kl,
       diversity: finalDiversity(c, r.status === 'failed' ? config.base : r.finalModel),
@@ -154,9 +169,21 @@ export async function runCompare(
       out: config.out,
     });
   }
-  const reference = rows.find((row) => row.algorithm === c.efficiencyReference);
-  if (reference === undefined) return rows;
-  return rows.map((row) => ({ ...row, efficiency: efficiencyRatio(row.samplesToTarget, reference.samplesToTarget, reference.samples) }));
+  return withEfficiency(rows, c.efficiencyReference);
+}
+
+/**
+ * Each row's efficiency ratios against the `reference` arm's, at the main target and at each extra one (the rows
+ * share the config's targets, in its order); rows unchanged when the reference arm is not among them.
+ */
+export function withEfficiency(rows: readonly CompareRow[], reference: AlgorithmName): CompareRow[] {
+  const ref = rows.find((row) => row.algorithm === reference);
+  if (ref === undefined) return [...rows];
+  return rows.map((row) => ({
+    ...row,
+    efficiency: efficiencyRatio(row.samplesToTarget, ref.samplesToTarget, ref.samples),
+    extraTargets: row.extraTargets.map((t, i) => ({ ...t, efficiency: efficiencyRatio(t.samples, ref.extraTargets[i]?.samples ?? null, ref.samples) })),
+  }));
 }
 
 /** A ShapesEval evaluation of a run: its gold point and, where stored, the per-prompt verdicts and categories. */
@@ -250,11 +277,14 @@ export function describeRewards(rewards: RunConfig['rewards']): string {
 /** The comparison as a fixed-width text table; `proxy` is each arm's own optimised reward (column `reward`). */
 export function formatCompareTable(rows: readonly CompareRow[]): string {
   const f = (x: number | null, d: number): string => (x === null ? '—' : x.toFixed(d));
-  const header = ['algorithm', 'reward', 'status', 'base gold', 'gold', 'gain ± SE', 'samples to target', 'efficiency', 'proxy', 'KL', 'diversity', 'samples', 'iters', 'wall s'];
-  const eff = (r: CompareRow): string => (r.efficiency === null ? '—' : `${r.efficiency.atLeast ? '≥ ' : ''}${r.efficiency.ratio.toFixed(1)}×`);
+  const extra = rows[0]?.extraTargets.map((t) => `samples to +${(100 * t.gain).toFixed(0)} (ratio)`) ?? [];
+  const header = ['algorithm', 'reward', 'status', 'base gold', 'gold', 'gain ± SE', 'samples to target', 'efficiency', ...extra, 'proxy', 'KL', 'diversity', 'samples', 'iters', 'wall s'];
+  const ratio = (e: CompareRow['efficiency']): string => (e === null ? '—' : `${e.atLeast ? '≥ ' : ''}${e.ratio.toFixed(1)}×`);
+  const eff = (r: CompareRow): string => ratio(r.efficiency);
+  const extraCells = (r: CompareRow): string[] => r.extraTargets.map((t) => (t.samples === null ? '—' : `${t.samples.toFixed(0)} (${ratio(t.efficiency)})`));
   const gain = (r: CompareRow): string =>
     r.goldGain === null ? '—' : `${r.goldGain >= 0 ? '+' : ''}${r.goldGain.toFixed(3)} ± ${f(r.goldGainStdError, 3)}`;
-  const body = rows.map((r) => [r.algorithm, describeRewards(r.rewards), r.status, f(r.baseGold, 3), f(r.gold, 3), gain(r), f(r.samplesToTarget, 0), eff(r), f(r.proxy, 3), r.kl === null ? '—' : r.kl.toExponential(2), f(r.diversity, 4), String(r.samples), String(r.iterations), r.seconds.toFixed(0)]);
+  const body = rows.map((r) => [r.algorithm, describeRewards(r.rewards), r.status, f(r.baseGold, 3), f(r.gold, 3), gain(r), f(r.samplesToTarget, 0), eff(r), ...extraCells(r), f(r.proxy, 3), r.kl === null ? '—' : r.kl.toExponential(2), f(r.diversity, 4), String(r.samples), String(r.iterations), r.seconds.toFixed(0)]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');

@@ -7,7 +7,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { ConfigError } from '../../src/config/load.js';
-import { armConfig, formatCompareTable, gainStdError, loadCompareConfig, parseArms, parseCompareConfig, runCompare } from '../../src/train/compare.js';
+import { armConfig, formatCompareTable, gainStdError, loadCompareConfig, parseArms, parseCompareConfig, runCompare, withEfficiency, type CompareRow } from '../../src/train/compare.js';
 import { tinyBase } from './fixtures.js';
 
 torch.setNumThreads(1);
@@ -85,6 +85,7 @@ test('a tiny-budget compare: GRPO on gold, reward backprop on a learned reward; 
       threads: 1,
       algorithms: ['grpo', 'reward_backprop'],
       budget: { samples: 4 },
+      extraGainTargets: [0.5],
       rewards: GOLD,
       rewardOverrides: { reward_backprop: learned },
       eval: { every: 2, perCategory: 1, samplingSteps: 2, storeSamples: 0 },
@@ -110,7 +111,8 @@ test('a tiny-budget compare: GRPO on gold, reward backprop on a learned reward; 
     assert.equal(rows[0]!.baseGold, rows[1]!.baseGold, 'both arms start from the same base on the same eval prompts and seeds');
     assert.equal(readdirSync(cache).length, 1, 'the learned reward was trained once and cached');
     const table = formatCompareTable(rows).split('\n');
-    assert.match(table[0]!, /^algorithm\s+reward\s+status\s+base gold\s+gold\s+gain ± SE\s+samples to target\s+efficiency\s+proxy/);
+    assert.match(table[0]!, /^algorithm\s+reward\s+status\s+base gold\s+gold\s+gain ± SE\s+samples to target\s+efficiency\s+samples to \+50 \(ratio\)\s+proxy/);
+    for (const r of rows) assert.deepEqual(r.extraTargets.map((t) => t.gain), [0.5], 'each row reports the extra target');
     assert.match(table[2]!, /^grpo\s+shapes_gold\s+finished/);
     assert.match(table[3]!, /^reward_backprop\s+preference\s+finished/);
     assert.match(JSON.stringify(rows), /"rewards":\[\{"kind":"preference","weight":1,"options":\{"pairs":32/);
@@ -121,4 +123,19 @@ test('a tiny-budget compare: GRPO on gold, reward backprop on a learned reward; 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('withEfficiency: at every target the ratio is the reference arm samples over this arm samples, a lower bound when the reference never got there', () => {
+  const row = (algorithm: 'grpo' | 'nft' | 'dpo', toTarget: number | null, extra: (number | null)[], samples = 8000): CompareRow => ({
+    algorithm, rewards: [{ kind: 'shapes_gold', weight: 1 }], runId: 1, status: 'finished', gold: 0.8, baseGold: 0.7, goldGain: 0.1, goldGainStdError: 0.01,
+    samplesToTarget: toTarget, efficiency: null,
+    extraTargets: extra.map((samples, i) => ({ gain: [0.03, 0.05][i]!, samples, efficiency: null })),
+    proxy: null, kl: null, diversity: 0.2, samples, iterations: 100, seconds: 60, out: algorithm,
+  });
+  const rows = withEfficiency([row('grpo', null, [4000, null]), row('nft', 2000, [500, 1000]), row('dpo', null, [8000, null])], 'grpo');
+  assert.deepEqual(rows[1]!.efficiency, { ratio: 4, atLeast: true }, 'GRPO never reached +10 within its 8 000: NFT ≥ 8000/2000');
+  assert.deepEqual(rows[1]!.extraTargets.map((t) => t.efficiency), [{ ratio: 8, atLeast: false }, { ratio: 8, atLeast: true }]);
+  assert.deepEqual(rows[2]!.extraTargets.map((t) => t.efficiency), [{ ratio: 0.5, atLeast: false }, null], 'an arm that never got there has no ratio');
+  assert.deepEqual(rows[0]!.extraTargets.map((t) => t.efficiency), [{ ratio: 1, atLeast: false }, null]);
+  assert.deepEqual(withEfficiency([row('nft', 2000, [500, 1000])], 'grpo')[0]!.efficiency, null, 'no reference arm: unchanged');
 });

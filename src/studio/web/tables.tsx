@@ -7,8 +7,18 @@ import { LineChart, type Point } from './chart.js';
 interface CompareRow {
   algorithm: string; status: string; runId: number; gold: number | null; baseGold: number | null; goldGain: number | null;
   goldGainStdError: number | null; proxy: number | null; kl: number | null; diversity: number; samples: number; seconds: number;
+  samplesToTarget?: number | null; efficiency?: Ratio | null;
+  extraTargets?: { gain: number; samples: number | null; efficiency: Ratio | null }[];
 }
-interface Comparison { folder: string; data: { budget?: unknown; rows: CompareRow[] } }
+interface Ratio { ratio: number; atLeast: boolean }
+interface Budget { samples?: number; seconds?: number }
+
+/** "3 200 (2.5×)": the samples an arm needed for a gain and its ratio against the reference arm; — when never reached. */
+function cost(samples: number | null | undefined, e: Ratio | null | undefined): string {
+  if (samples === null || samples === undefined) return '—';
+  return `${samples.toFixed(0)}${e ? ` (${e.atLeast ? '≥ ' : ''}${e.ratio.toFixed(1)}×)` : ''}`;
+}
+interface Comparison { folder: string; data: { budget?: Budget; rows: CompareRow[] } }
 
 export function ComparePage() {
   const [list, setList] = useState<Comparison[] | null>(null);
@@ -41,18 +51,20 @@ export function ComparePage() {
         <div class="card" key={c.folder}>
           <h3>{c.folder || '.'}</h3>
           <table class="compare">
-            <thead><tr><th>algorithm</th><th>status</th><th class="num">gold</th><th class="num">base</th><th class="num">gain ± SE</th><th class="num">proxy</th><th class="num">KL</th><th class="num">diversity</th><th class="num">samples</th><th class="num">time (s)</th></tr></thead>
+            <thead><tr><th>algorithm</th><th>status</th><th class="num">gold</th><th class="num">base</th><th class="num">gain ± SE</th><th class="num" title="generated samples until gold first reached base + the config's gainTarget (ratio: the reference arm's samples / this arm's)">samples to target</th>{(c.data.rows[0]?.extraTargets ?? []).map((t) => <th class="num" key={t.gain}>samples to +{(100 * t.gain).toFixed(0)}</th>)}<th class="num">proxy</th><th class="num">KL</th><th class="num">diversity</th><th class="num">samples</th><th class="num">time (s)</th></tr></thead>
             <tbody>
               {c.data.rows.map((r) => (
                 <tr key={r.algorithm}>
                   <td>{r.algorithm}</td><td>{r.status}</td><td class="num">{pct(r.gold)}</td><td class="num">{pct(r.baseGold)}</td>
                   <td class="num">{r.goldGain === null ? '—' : `${(r.goldGain * 100).toFixed(1)} ± ${((r.goldGainStdError ?? NaN) * 100).toFixed(1)}`}</td>
+                  <td class="num">{cost(r.samplesToTarget, r.efficiency)}</td>{(r.extraTargets ?? []).map((t) => <td class="num" key={t.gain}>{cost(t.samples, t.efficiency)}</td>)}
                   <td class="num">{fmt(r.proxy)}</td><td class="num">{r.kl === null ? '—' : r.kl.toExponential(2)}</td>
                   <td class="num">{fmt(r.diversity)}</td><td class="num">{r.samples}</td><td class="num">{r.seconds.toFixed(0)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
+          {c.data.budget?.samples !== undefined && <p class="muted">budget: {c.data.budget.samples} generated samples per arm{c.data.budget.seconds !== undefined ? `, at most ${c.data.budget.seconds} s` : ''}</p>}
           {(curves[c.folder]?.length ?? 0) > 0 && <LineChart points={curves[c.folder]!} x="iteration" y="ShapesEval" title="gold by algorithm" />}
         </div>
       ))}
