@@ -3,6 +3,7 @@ import type {
   CheckpointRow,
   EvaluationRow,
   JsonValue,
+  MonitorEventRow,
   RunRow,
   RunStatus,
   SampleMedia,
@@ -91,6 +92,18 @@ export function preferenceRow(r: Raw): PreferenceRow {
     winner: String(r['winner']) as Winner,
     source: String(r['source']),
     labeler: optStr(r['labeler']),
+    createdAt: String(r['created_at']),
+  };
+}
+
+export function monitorEventRow(r: Raw): MonitorEventRow {
+  return {
+    runId: Number(r['run_id']),
+    step: Number(r['step']),
+    monitor: String(r['monitor']),
+    action: String(r['action']),
+    reason: String(r['reason']),
+    outcome: String(r['outcome']),
     createdAt: String(r['created_at']),
   };
 }

@@ -62,6 +62,24 @@ export interface EvaluationRow extends EvaluationInput {
   readonly createdAt: string;
 }
 
+/** One action a training monitor took at an evaluation (src/train/monitor-actions.ts). */
+export interface MonitorEventInput {
+  readonly step: number;
+  /** The monitor's name (e.g. 'hacking'). */
+  readonly monitor: string;
+  /** 'warn' | 'raise_kl' | 'rollback' | 'stop'. */
+  readonly action: string;
+  /** The rule that fired and what it measured, e.g. "gold-drop at iteration 32: gold 0.672 is 0.024 below its best 0.696". */
+  readonly reason: string;
+  /** What the loop did about it, e.g. 'logged', 'rolled back to the evaluation of iteration 16'. */
+  readonly outcome: string;
+}
+
+export interface MonitorEventRow extends MonitorEventInput {
+  readonly runId: number;
+  readonly createdAt: string;
+}
+
 export interface SampleInput {
   readonly step: number;
   readonly prompt: string;

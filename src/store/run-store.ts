@@ -22,6 +22,8 @@ import {
   type EvaluationInput,
   type EvaluationRow,
   type Metrics,
+  type MonitorEventInput,
+  type MonitorEventRow,
   type RunInput,
   type RunRow,
   type RunStatus,
@@ -37,7 +39,7 @@ import {
   preferencesToJsonl,
   readPreferences,
 } from './run-store-preference-io.js';
-import { checkpointRow, evaluationRow, runRow, sampleMediaRow, sampleRow, stepRow } from './run-store-rows.js';
+import { checkpointRow, evaluationRow, monitorEventRow, runRow, sampleMediaRow, sampleRow, stepRow } from './run-store-rows.js';
 
 type Raw = Record<string, unknown>;
 
@@ -193,6 +195,22 @@ export class RunStore {
     return (this.stmt('SELECT * FROM evaluations WHERE run_id = ? ORDER BY step, id').all(runId) as Raw[]).map(
       evaluationRow,
     );
+  }
+
+  /**
+   * Records a monitor's action. Idempotent: a resumed run replays the iterations after its last checkpoint and its
+   * monitor fires again at the same evaluation with the same reason — that is one event, not two.
+   */
+  logMonitorEvent(runId: number, e: MonitorEventInput): void {
+    const sql = 'INSERT OR IGNORE INTO monitor_events (run_id, step, monitor, action, reason, outcome, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)';
+    withConstraintErrors('RunStore.logMonitorEvent', runId, `monitor event of step ${e.step}`, () =>
+      this.stmt(sql).run(runId, e.step, e.monitor, e.action, e.reason, e.outcome, now()),
+    );
+  }
+
+  /** The run's monitor events in the order they happened. */
+  monitorEvents(runId: number): MonitorEventRow[] {
+    return (this.stmt('SELECT * FROM monitor_events WHERE run_id = ? ORDER BY step, rowid').all(runId) as Raw[]).map(monitorEventRow);
   }
 
   /**

@@ -1,5 +1,7 @@
 // Applying the monitors' actions (./monitor.ts) to a running session: each monitor observes the snapshot, each
-// action is applied in the order returned and recorded as a diagnostic `monitor_<kind>` = 1 of the iteration.
+// action is applied in the order returned and recorded as a diagnostic `monitor_<kind>` = 1 of the iteration (the
+// curves) and as a monitor event with its rule, reason and outcome (the store's monitor_events: what the report and
+// the Studio list as alarms).
 import type { EvalSnapshot } from './monitor.js';
 import type { TrainingSession, IterationOutcome } from './session.js';
 
@@ -40,6 +42,7 @@ export async function applyMonitorActions(
           outcome = 'stopping the run';
           break;
       }
+      session.store.logMonitorEvent(session.runId, { step: it, monitor: monitor.name, action: action.kind, reason: action.reason, outcome });
       session.hooks.onMonitorAction?.(it, monitor.name, action, outcome);
     }
   }

@@ -96,6 +96,7 @@ function runData(config: JsonValue, evaluations: EvaluationRow[]): RunData {
     steps: [1, 2].map((step) => ({ step, metrics: { reward: step / 2 }, wallTime: step })),
     diagnostics: [],
     evaluations,
+    monitorEvents: [],
     samples: [],
     latestCheckpoint: null,
   };

@@ -192,6 +192,7 @@ test('reportFigures: evaluation details with categories, proxy and their own KL 
     runIds: [1],
     steps: [1, 2, 3, 4].map((step) => ({ step, metrics: { reward: step / 4, kl: 0.01 * step }, wallTime: step })),
     diagnostics: [],
+    monitorEvents: [],
     evaluations: [0, 4].map((step) =>
       evalRow(step, 0.5, {
         overall: 0.5,

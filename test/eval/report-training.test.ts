@@ -98,7 +98,7 @@ test(
     assertScalarClose(summary.kl!.last!, 0.12, 1e-12, 'last KL (window of 1 of 12 values)');
     assertScalarClose(summary.kl!.dLast!, Math.sqrt(0.12), 1e-12);
     assert.equal(summary.metrics['loss']!.n, 11, 'the NaN loss is not counted');
-    assert.deepEqual(summary.monitorActions, [{ step: 9, action: 'raise_kl' }]);
+    assert.deepEqual(summary.monitorActions, [{ step: 9, monitor: '', action: 'raise_kl', reason: '', outcome: '' }], 'a store without monitor events: the diagnostics');
     assert.deepEqual(summary.grids, [GRID_BEFORE, GRID_AFTER]);
 
     // Every chart the data supports, written and inlined; no stale file left.

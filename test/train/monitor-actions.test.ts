@@ -48,7 +48,14 @@ test('monitor actions: raise_kl, rollback and stop are applied, logged and check
     const config = parseRunConfig(tinyRunConfig(base, out, { iterations: 10, eval: { every: 2 }, checkpoint: { every: 5 }, grpo: { klCoefficient: 0.01 } }));
     const monitor = scriptedMonitor();
     const outcomes: string[] = [];
-    const result = await runTraining(config, { monitors: [monitor], onMonitorAction: (it, _m, a, o) => outcomes.push(`${it} ${a.kind}: ${o}`) });
+    const told: string[] = [];
+    const result = await runTraining(config, {
+      monitors: [monitor],
+      onMonitorAction: (it, m, a, o) => {
+        outcomes.push(`${it} ${a.kind}: ${o}`);
+        told.push(`${it} ${m} ${a.kind} ${a.reason} → ${o}`);
+      },
+    });
     assert.equal(result.status, 'stopped');
     assert.equal(result.lastIteration, 6);
     assert.match(result.reason ?? '', /monitor "scripted": enough/);
@@ -69,6 +76,11 @@ test('monitor actions: raise_kl, rollback and stop are applied, logged and check
     assert.deepEqual(kl, [0.01, 0.01, 0.02, 0.02, 0.02, 0.02], 'the raise holds from iteration 3 on, also after the rollback');
     const actions = store.diagnostics(run.id).filter((d) => d.name.startsWith('monitor_') && d.name !== 'monitor_rollback_to');
     assert.deepEqual(actions.map((d) => `${d.step} ${d.name}`), ['2 monitor_raise_kl', '4 monitor_rollback', '4 monitor_warn', '6 monitor_rollback', '6 monitor_stop']);
+    const events = store.monitorEvents(run.id);
+    assert.deepEqual(events.map((e) => `${e.step} ${e.monitor} ${e.action} ${e.reason} → ${e.outcome}`), told, 'every action is stored with its monitor, reason and outcome, in order');
+    assert.equal(events.length, 5);
+    store.logMonitorEvent(run.id, events[0]!);
+    assert.equal(store.monitorEvents(run.id).length, 5, 'the same event met again (a resumed run replaying an evaluation) is stored once');
     assert.equal(store.latestCheckpoint(run.id)?.step, 6, 'a stop writes a checkpoint');
     store.close();
 

@@ -118,7 +118,10 @@ function beforeAfterTable(
 
 function monitor(s: TrainingReportSummary): string {
   if (s.monitorActions.length === 0) return '';
-  const items = s.monitorActions.map((a) => `<li>iteration ${a.step}: <b>${esc(a.action)}</b></li>`);
+  const items = s.monitorActions.map((a) => {
+    const why = a.reason === '' ? '' : ` — ${esc(a.reason)}${a.outcome === '' ? '' : ` → ${esc(a.outcome)}`}`;
+    return `<li>iteration ${a.step}: <b>${esc(a.action)}</b>${why}</li>`;
+  });
   return `<h2 id="monitor">Monitor actions</h2><ul>${items.join('')}</ul>`;
 }
 

@@ -8,6 +8,7 @@ import type {
   CheckpointRow,
   DiagnosticRow,
   EvaluationRow,
+  MonitorEventRow,
   RunRow,
   SampleMedia,
   SampleRow,
@@ -41,6 +42,8 @@ export interface RunData {
   readonly steps: readonly StepRow[];
   readonly diagnostics: readonly DiagnosticRow[];
   readonly evaluations: readonly EvaluationRow[];
+  /** What the training monitors did, with the rule and reason (stores before schema 4 hold none). */
+  readonly monitorEvents: readonly MonitorEventRow[];
   readonly samples: readonly ReportSample[];
   /** The newest checkpoint (the store exposes no list of all of them), or null. */
   readonly latestCheckpoint: CheckpointRow | null;
@@ -82,6 +85,7 @@ export function loadRunData(runDir: string, runId?: number): RunData {
       steps: store.metrics(id),
       diagnostics: store.diagnostics(id),
       evaluations: store.evaluations(id),
+      monitorEvents: store.monitorEvents(id),
       samples: store.samples(id).map((s) => ({
         ...s,
         href: sampleHref(store.samplePath(s), dir),

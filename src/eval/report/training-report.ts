@@ -42,6 +42,14 @@ export interface TrainingReportOptions {
   readonly samplesPerGrid?: number;
 }
 
+export interface MonitorActionSummary {
+  readonly step: number;
+  readonly monitor: string;
+  readonly action: string;
+  readonly reason: string;
+  readonly outcome: string;
+}
+
 export interface TrainingReportSummary {
   readonly run: {
     readonly id: number;
@@ -73,8 +81,11 @@ export interface TrainingReportSummary {
   readonly evaluations: Readonly<
     Record<string, { readonly beforeStep: number; readonly afterStep: number; readonly rows: readonly BeforeAfter[] }>
   >;
-  /** Monitor actions the loop recorded as diagnostics `monitor_<action>` (non-zero). */
-  readonly monitorActions: readonly { readonly step: number; readonly action: string }[];
+  /**
+   * What the monitors did: the store's monitor events (rule, reason, outcome); for a store written before they were
+   * recorded, the diagnostics `monitor_<action>` (non-zero), whose reason and monitor are then empty.
+   */
+  readonly monitorActions: readonly MonitorActionSummary[];
   readonly latestCheckpoint: { readonly step: number; readonly path: string } | null;
   /** Grid images found in the run folder (hrefs relative to it). */
   readonly grids: readonly string[];
@@ -164,9 +175,12 @@ export function summariseRun(
     diagnostics: Object.fromEntries([...diags].map(([n, pts]) => [n, summarise(pts)])),
     kl,
     evaluations: Object.fromEntries(suiteSeries(data.evaluations).map((s) => [s.suite, suiteBeforeAfter(s)])),
-    monitorActions: data.diagnostics
-      .filter((d) => d.name.startsWith('monitor_') && d.value !== null && d.value !== 0)
-      .map((d) => ({ step: d.step, action: d.name.slice('monitor_'.length) })),
+    monitorActions:
+      data.monitorEvents.length > 0
+        ? data.monitorEvents.map(({ step, monitor, action, reason, outcome }) => ({ step, monitor, action, reason, outcome }))
+        : data.diagnostics
+            .filter((d) => d.name.startsWith('monitor_') && d.name !== 'monitor_rollback_to' && d.value !== null && d.value !== 0)
+            .map((d) => ({ step: d.step, monitor: '', action: d.name.slice('monitor_'.length), reason: '', outcome: '' })),
     latestCheckpoint: data.latestCheckpoint
       ? { step: data.latestCheckpoint.step, path: data.latestCheckpoint.path }
       : null,
