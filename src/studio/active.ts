@@ -110,7 +110,8 @@ export function setDisagreement(scores: readonly Float32Array[], items: readonly
  *   bald-learnable  the highest BALD · max(ε, learnability) first (top-k): BALD discounted where the labels say the
  *             model cannot learn — the out-of-bag accuracy of the ensemble on the nearest labelled pairs
  *             (./learnability.ts; the reducible-loss idea of RHO-LOSS, arXiv 2206.07137). Needs the labelled pairs
- *             the ensemble was trained on (prioritise's `labelled`).
+ *             the ensemble was trained on (prioritise's `labelled`). Measured on the Studio's pool: no better than
+ *             bald, below random (docs/results/issue-13-active-session9.md).
  */
 export const ACQUISITIONS = ['random', 'top', 'softrank', 'bald', 'bald-mix', 'bald-learnable'] as const;
 export type Acquisition = (typeof ACQUISITIONS)[number];

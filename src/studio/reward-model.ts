@@ -21,7 +21,9 @@ import { Rng } from '../data/rng.js';
  * 16 paired repeats, 20 → 200 labels) BALD's mean held-out accuracy over the budget is 0.031 ± 0.008 below random's and
  * bald-mix's 0.017 ± 0.010 below: a quarter of the pool ('contradict' pairs) stays at chance at every budget tried, yet
  * it is what the committee disagrees on most, so disagreement-first queues spend half their labels there; top and
- * softrank (std) lost too (session 5). `POST /api/reward-models` takes `acquisition` to choose another order.
+ * softrank (std) lost too (session 5). bald-learnable, BALD discounted by the out-of-bag learnability of the nearest
+ * labelled pairs, lost as well: −0.035 ± 0.010 (bench/studio-active-learnable-aware.json, n = 16; session 9 note).
+ * `POST /api/reward-models` takes `acquisition` to choose another order.
  */
 export const DEFAULT_ACQUISITION: Acquisition = 'random';
 import { STUDIO_CARD_FILE } from './runs-index.js';
