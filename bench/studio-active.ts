@@ -20,7 +20,9 @@ import { buildPool } from '../src/studio/pool.js';
 import { LabelQueue } from '../src/studio/queue.js';
 import { prioritise } from '../src/studio/reward-model.js';
 import type { Acquisition } from '../src/studio/active.js';
-import { loadPreferencePairs } from '../src/store/preference-pairs.js';
+import { loadPreferencePairs, readPngImage } from '../src/store/preference-pairs.js';
+import { memberFeatures, memberScores } from '../src/studio/active.js';
+import { labelledEvidence, learnableBald } from '../src/studio/learnable-bald.js';
 import { RewardEnsemble } from '../src/rewards/preference/ensemble.js';
 import { pairwiseCorrect } from '../src/rewards/preference/accuracy.js';
 import { PAIR_KINDS, syntheticShapesPairs, type PairKind, type PreferencePair } from '../src/rewards/preference/pairs.js';
@@ -53,6 +55,34 @@ interface Trace {
   byKind: Record<string, number>[];
   /** Labels spent per pool pair kind at the end. */
   spent: Record<string, number>;
+  /**
+   * bald-learnable only, at each budget: the mean estimated learnability of the unlabelled pool pairs per kind, and
+   * (`oob <kind>`) the ensemble's out-of-bag accuracy on the labelled pairs of each kind — the evidence it reads.
+   */
+  learnabilityByKind?: Record<string, number>[];
+}
+
+/** The learnability bald-learnable estimated for each unlabelled pool pair, averaged per kind (kinds for the report only). */
+function learnabilityByKind(db: LabelDb, ensemble: RewardEnsemble, trainedOn: readonly PreferencePair[], firstId: number, asked: readonly number[]): Record<string, number> {
+  const items = db.items();
+  const index = new Map(items.map((it, i) => [it.id, i]));
+  const images = items.map((it) => readPngImage(path.join(db.dir, it.path)));
+  const prompts = items.map((it) => it.prompt);
+  const done = new Set(asked);
+  const pool = db.pairs().filter((p) => !done.has(p.id));
+  const evidence = labelledEvidence(ensemble, { trainedOn, heldOut: [] });
+  const { learnability } = learnableBald({ sets: pool.map((p) => p.items.map((id) => index.get(id)!)), scores: memberScores(ensemble, images, prompts), ...memberFeatures(ensemble, images, prompts) }, evidence);
+  const kindOf = (id: number): string => O.kinds[(id - firstId) % O.kinds.length]!;
+  const byKind: Record<string, number[]> = {};
+  pool.forEach((p, i) => (byKind[kindOf(p.id)] ??= []).push(learnability[i]!));
+  // out-of-bag accuracy of the labelled pairs per kind (preference rows are in label order: row i is asked[i])
+  const oob: Record<string, [number, number]> = {};
+  asked.forEach((id, i) => {
+    const o = (oob[`oob ${kindOf(id)}`] ??= [0, 0]);
+    o[0] += evidence.correct[i]!;
+    o[1] += evidence.votes[i]!;
+  });
+  return Object.fromEntries([...Object.entries(byKind).map(([k, v]) => [k, +mean(v).toFixed(3)]), ...Object.entries(oob).map(([k, [c, v]]) => [k, v === 0 ? NaN : +(c / v).toFixed(3)])]);
 }
 
 const trainSteps = (n: number): number => Math.max(O.minSteps, Math.ceil((O.epochs * n) / 32));
@@ -65,11 +95,13 @@ async function runArm(arm: Acquisition, repeat: number, heldOut: readonly Prefer
     const firstId = Math.min(...db.pairs().map((p) => p.id));
     const queue = new LabelQueue(db, { checkEvery: 1_000_000, leaseMs: 60_000 });
     const rng = new Rng(deriveSeed(11, repeat));
-    const trace: Trace = { labels: [], accuracy: [], byKind: [], spent: {} };
+    const trace: Trace = { labels: [], accuracy: [], byKind: [], spent: {}, ...(arm === 'bald-learnable' ? { learnabilityByKind: [] } : {}) };
+    const asked: number[] = [];
     let n = 0;
     while (n < O.maxLabels) {
       for (let i = 0; i < O.batch; i++) {
         const pair = queue.next('sim')!;
+        asked.push(pair.id);
         const kind = O.kinds[(pair.id - firstId) % O.kinds.length]!; // pool pair i has kind kinds[i mod |kinds|]
         trace.spent[kind] = (trace.spent[kind] ?? 0) + 1;
         const gold = pair.items.map((id) => db.item(id)!.gold ?? 0);
@@ -79,9 +111,11 @@ async function runArm(arm: Acquisition, repeat: number, heldOut: readonly Prefer
         queue.release('sim');
         n++;
       }
-      const ensemble = RewardEnsemble.train(loadPreferencePairs(db.file), { members: O.members, steps: trainSteps(n), seed: deriveSeed(13, repeat, n) });
+      const trainedOn = loadPreferencePairs(db.file);
+      const ensemble = RewardEnsemble.train(trainedOn, { members: O.members, steps: trainSteps(n), seed: deriveSeed(13, repeat, n) });
       const correct = await pairwiseCorrect(ensemble, heldOut);
-      if (arm !== 'random') prioritise(db, ensemble, arm, deriveSeed(19, repeat, n));
+      if (arm !== 'random') prioritise(db, ensemble, arm, deriveSeed(19, repeat, n), { trainedOn, heldOut: [] });
+      if (arm === 'bald-learnable') trace.learnabilityByKind!.push(learnabilityByKind(db, ensemble, trainedOn, firstId, asked));
       await ensemble.close();
       trace.labels.push(n);
       trace.accuracy.push(mean(correct));
@@ -125,7 +159,10 @@ function summarise(rows: readonly ({ repeat: number } & Partial<Record<Acquisiti
   for (const arm of others) areaUnderCurve[`${arm} minus random`] = paired(rows.map((x) => area(x[arm]!) - area(x.random!)));
   const spent = Object.fromEntries(O.arms.map((a) => [a, Object.fromEntries(PAIR_KINDS.map((k) => [k, r4(mean(rows.map((x) => x[a]!.spent[k] ?? 0)))]))]));
   const byKindAtEnd = Object.fromEntries(O.arms.map((a) => [a, Object.fromEntries(O.heldOutKinds.map((k) => [k, r4(mean(rows.map((x) => x[a]!.byKind.at(-1)![k]!)))]))]));
-  return { options: { ...O, steps: 'max(minSteps, ceil(epochs·labels/32))' }, seconds: (performance.now() - t0) / 1000, repeatsDone: rows.length, labelsToTarget, accuracyAt, areaUnderCurve, labelsSpentByKind: spent, heldOutByKindAtEnd: byKindAtEnd, rows };
+  // bald-learnable's learnability estimate on the unlabelled pool per kind and budget (mean over repeats)
+  const learn = rows.map((x) => x['bald-learnable']?.learnabilityByKind).filter((l) => l !== undefined);
+  const learnabilityByKind = learn.length === 0 ? undefined : Object.fromEntries(rows[0]![O.arms[0]!]!.labels.map((n, i) => [String(n), Object.fromEntries([...new Set(O.kinds)].flatMap((k) => [k, `oob ${k}`]).map((k) => [k, r4(mean(learn.map((l) => l[i]![k]!).filter((x) => Number.isFinite(x))))]))]));
+  return { options: { ...O, steps: 'max(minSteps, ceil(epochs·labels/32))' }, seconds: (performance.now() - t0) / 1000, repeatsDone: rows.length, labelsToTarget, accuracyAt, areaUnderCurve, labelsSpentByKind: spent, heldOutByKindAtEnd: byKindAtEnd, learnabilityByKind, rows };
 }
 
 torch.setNumThreads(1);

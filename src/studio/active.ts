@@ -25,6 +25,24 @@ export function memberScores(ensemble: RewardEnsemble, images: readonly RGBImage
   return out;
 }
 
+/** Member penultimate representations [K] of row-major [items, hidden] (RewardEnsemble.memberPenultimate), in batches. */
+export function memberFeatures(ensemble: RewardEnsemble, images: readonly RGBImage[], prompts: readonly string[], batch = 128): { features: Float32Array[]; hidden: number } {
+  const K = ensemble.members.length;
+  const hidden = ensemble.members[0]!.net.config.hidden;
+  const features = Array.from({ length: K }, () => new Float32Array(images.length * hidden));
+  for (let s = 0; s < images.length; s += batch) {
+    const e = Math.min(images.length, s + batch);
+    torch.scope(() =>
+      torch.noGrad(() => {
+        const h = ensemble.memberPenultimate(imagesToTensor(images.slice(s, e)), prompts.slice(s, e).map((text) => ({ text }))).toTypedArray() as Float32Array;
+        const rows = (e - s) * hidden;
+        for (let k = 0; k < K; k++) features[k]!.set(h.subarray(k * rows, (k + 1) * rows), s * hidden);
+      }),
+    );
+  }
+  return { features, hidden };
+}
+
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 /** Standard deviation over members of σ(r_k(a) − r_k(b)) for item indices a, b into `scores[k]`. */
@@ -88,9 +106,14 @@ export function setDisagreement(scores: readonly Float32Array[], items: readonly
  *             random permutation, else the next highest-BALD pair not yet placed — half exploitation, half the
  *             random pairs that keep the labelled set representative (uncertainty sampling alone samples a biased
  *             set and can stall on it: Dasgupta & Hsu, ICML 2008, "Hierarchical sampling for active learning";
- *             Settles 2009, "Active Learning Literature Survey").
+ *             Settles 2009, "Active Learning Literature Survey");
+ *   bald-learnable  the highest BALD · max(ε, learnability) first (top-k): BALD discounted where the labels say the
+ *             model cannot learn — the out-of-bag accuracy of the ensemble on the nearest labelled pairs
+ *             (./learnability.ts; the reducible-loss idea of RHO-LOSS, arXiv 2206.07137). Needs the labelled pairs
+ *             the ensemble was trained on (prioritise's `labelled`). Measured on the Studio's pool: no better than
+ *             bald, below random (docs/results/issue-13-active-session9.md).
  */
-export const ACQUISITIONS = ['random', 'top', 'softrank', 'bald', 'bald-mix'] as const;
+export const ACQUISITIONS = ['random', 'top', 'softrank', 'bald', 'bald-mix', 'bald-learnable'] as const;
 export type Acquisition = (typeof ACQUISITIONS)[number];
 
 /** Which informativeness an acquisition reads (random reads none). */
@@ -100,6 +123,7 @@ export const ACQUISITION_MEASURE: Readonly<Record<Acquisition, Informativeness |
   softrank: 'std',
   bald: 'bald',
   'bald-mix': 'bald',
+  'bald-learnable': 'bald',
 });
 
 /** Ids by decreasing score, ties by id (deterministic). */
@@ -110,7 +134,7 @@ const ranked = (score: ReadonlyMap<number, number>): number[] => [...score.entri
  * stochastic orders). `epsilon` is bald-mix's random fraction.
  */
 export function acquisitionPriorities(score: ReadonlyMap<number, number>, mode: Acquisition, uniform: () => number, beta = 1, epsilon = 0.5): Map<number, number> {
-  if (mode === 'top' || mode === 'bald') return new Map(score);
+  if (mode === 'top' || mode === 'bald' || mode === 'bald-learnable') return new Map(score);
   if (mode === 'random') return new Map([...score.keys()].map((id) => [id, uniform()]));
   const order = ranked(score);
   if (mode === 'softrank') return new Map(order.map((id, i) => [id, -beta * Math.log(i + 1) - Math.log(-Math.log(Math.max(uniform(), 1e-12)))]));

@@ -11,7 +11,8 @@ import { pairwiseCorrect } from '../rewards/preference/accuracy.js';
 import { clusteredAccuracy, splitByPrompt } from './label-split.js';
 import { loadCachedMembers, saveCachedMembers } from '../rewards/preference/rm-cache.js';
 import type { LabelDb } from './label-db.js';
-import { ACQUISITION_MEASURE, acquisitionPriorities, memberScores, setDisagreement, type Acquisition } from './active.js';
+import { ACQUISITION_MEASURE, acquisitionPriorities, memberFeatures, memberScores, setDisagreement, type Acquisition } from './active.js';
+import { labelledEvidence, learnableBald, type LabelledPairs } from './learnable-bald.js';
 import { Rng } from '../data/rng.js';
 
 /**
@@ -20,7 +21,9 @@ import { Rng } from '../data/rng.js';
  * 16 paired repeats, 20 → 200 labels) BALD's mean held-out accuracy over the budget is 0.031 ± 0.008 below random's and
  * bald-mix's 0.017 ± 0.010 below: a quarter of the pool ('contradict' pairs) stays at chance at every budget tried, yet
  * it is what the committee disagrees on most, so disagreement-first queues spend half their labels there; top and
- * softrank (std) lost too (session 5). `POST /api/reward-models` takes `acquisition` to choose another order.
+ * softrank (std) lost too (session 5). bald-learnable, BALD discounted by the out-of-bag learnability of the nearest
+ * labelled pairs, lost as well: −0.035 ± 0.010 (bench/studio-active-learnable-aware.json, n = 16; session 9 note).
+ * `POST /api/reward-models` takes `acquisition` to choose another order.
  */
 export const DEFAULT_ACQUISITION: Acquisition = 'random';
 import { STUDIO_CARD_FILE } from './runs-index.js';
@@ -102,27 +105,40 @@ export async function trainLabelReward(db: LabelDb, name: string, opts: Partial<
     };
     writeFileSync(path.join(dir, STUDIO_CARD_FILE), `${JSON.stringify(card, null, 2)}\n`);
     log(`held-out pairwise accuracy ${accuracy.toFixed(3)} ± ${card.heldOut.se.toFixed(3)} (n = ${held.length}); updating the queue's priorities`);
-    prioritise(db, ensemble, o.acquisition, o.seed);
+    prioritise(db, ensemble, o.acquisition, o.seed, { trainedOn: pairs, heldOut: held });
     return card;
   } finally {
     await ensemble.close();
   }
 }
 
-/** Re-orders the queue by the ensemble's informativeness on each comparison (./active.ts, `mode`). */
-export function prioritise(db: LabelDb, ensemble: RewardEnsemble, mode: Acquisition = DEFAULT_ACQUISITION, seed = 0): void {
+/**
+ * Re-orders the queue by the ensemble's informativeness on each comparison (./active.ts, `mode`). `bald-learnable`
+ * also needs the labelled pairs the ensemble learned from (`labelled`; ./learnable-bald.ts). Returns each pair's
+ * informativeness (empty for random).
+ */
+export function prioritise(db: LabelDb, ensemble: RewardEnsemble, mode: Acquisition = DEFAULT_ACQUISITION, seed = 0, labelled?: LabelledPairs): Map<number, number> {
   const measure = ACQUISITION_MEASURE[mode];
   const rng = new Rng(seed);
+  const pool = db.pairs();
   if (measure === null) {
-    db.setPriorities(acquisitionPriorities(new Map(db.pairs().map((p) => [p.id, 0])), mode, () => rng.uniform()));
-    return;
+    db.setPriorities(acquisitionPriorities(new Map(pool.map((p) => [p.id, 0])), mode, () => rng.uniform()));
+    return new Map();
   }
   const items = db.items();
   const index = new Map(items.map((it, i) => [it.id, i]));
   const images = items.map((it) => readPngImage(path.join(db.dir, it.path)));
-  const scores = memberScores(ensemble, images, items.map((it) => it.prompt));
-  const informativeness = new Map(db.pairs().map((p) => [p.id, setDisagreement(scores, p.items.map((id) => index.get(id)!), measure)]));
+  const prompts = items.map((it) => it.prompt);
+  const scores = memberScores(ensemble, images, prompts);
+  const sets = pool.map((p) => p.items.map((id) => index.get(id)!));
+  let informativeness: Map<number, number>;
+  if (mode === 'bald-learnable') {
+    if (labelled === undefined) throw new Error('refract studio: acquisition bald-learnable must be given the labelled pairs, got none — pass the ensemble\'s training pairs');
+    const { score } = learnableBald({ sets, scores, ...memberFeatures(ensemble, images, prompts) }, labelledEvidence(ensemble, labelled));
+    informativeness = new Map(pool.map((p, s) => [p.id, score[s]!]));
+  } else informativeness = new Map(pool.map((p, s) => [p.id, setDisagreement(scores, sets[s]!, measure)]));
   db.setPriorities(acquisitionPriorities(informativeness, mode, () => rng.uniform()));
+  return informativeness;
 }
 
 /** The card of a reward model trained in this Studio; refuses any other name. */

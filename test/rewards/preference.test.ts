@@ -13,6 +13,9 @@ import {
   type PreferencePair,
 } from '../../src/rewards/index.js';
 import { assertResultShapes } from './helpers.js';
+import { assertClose } from '../helpers.js';
+import { Rng, deriveSeed } from '../../src/data/rng.js';
+import { imagesToTensor } from '../../src/data/image-tensor.js';
 
 torch.setNumThreads(1);
 
@@ -82,6 +85,29 @@ test('Bradley–Terry RM beats chance on held-out pairs; label noise lowers its 
     /steps must be a positive integer, got 0/,
   );
   assert.equal(torch.memoryStats().liveTensors, before, 'training and scoring leak no tensors');
+});
+
+test('a trained ensemble keeps its bootstrap resamples; the score is head2 of the penultimate representation', async () => {
+  const pairs = train.slice(0, 12);
+  const ens = RewardEnsemble.train(pairs, { ...TINY, steps: 2, members: 2, seed: 5 });
+  try {
+    ens.bootstraps!.forEach((boot, k) => {
+      const rng = new Rng(deriveSeed(5, k, 1));
+      assert.deepEqual([...boot], Array.from({ length: 12 }, () => rng.int(0, 11)), `member ${k}: N draws with replacement`);
+    });
+    assert.equal(new RewardEnsemble(ens.members).bootstraps, null, 'a loaded ensemble has none');
+    torch.scope(() => torch.noGrad(() => {
+      const x = imagesToTensor(pairs.slice(0, 4).map((p) => p.chosen));
+      const prompts = pairs.slice(0, 4).map((p) => p.prompt);
+      const h = ens.memberPenultimate(x, prompts);
+      assert.deepEqual(h.shape, [2, 4, 32]);
+      const m = ens.members[1]!;
+      const fromH = m.net.head2.forward(h.select(0, 1)).squeeze(1).sub(m.offset);
+      assertClose(fromH.toTypedArray() as Float32Array, m.scoreDifferentiable(x, prompts).toTypedArray() as Float32Array, 1e-5, 1e-5, 'score');
+    }));
+  } finally {
+    await ens.close();
+  }
 });
 
 test('bootstrap ensemble: mean beats chance, std is its uncertainty, members disagree', async () => {

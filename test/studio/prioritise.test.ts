@@ -6,7 +6,9 @@ import path from 'node:path';
 import { LabelDb } from '../../src/studio/label-db.js';
 import { buildPool } from '../../src/studio/pool.js';
 import { DEFAULT_ACQUISITION, prioritise } from '../../src/studio/reward-model.js';
-import { memberScores, setDisagreement } from '../../src/studio/active.js';
+import { memberFeatures, memberScores, setDisagreement } from '../../src/studio/active.js';
+import { labelledEvidence, learnableBald } from '../../src/studio/learnable-bald.js';
+import { pairFeature } from '../../src/studio/learnability.js';
 import { RewardEnsemble } from '../../src/rewards/preference/ensemble.js';
 import { syntheticShapesPairs } from '../../src/rewards/preference/pairs.js';
 import { readPngImage } from '../../src/store/preference-pairs.js';
@@ -37,6 +39,48 @@ test('prioritise writes BALD (bald), std (top), a permutation (bald-mix) and lea
     assert.notDeepEqual(priorities(), a, 'a fresh seeded random order');
     assert.ok([...a.values()].every((v) => v >= 0 && v < 1));
     assert.equal(DEFAULT_ACQUISITION, 'random', 'the measured default (bench/studio-active-bald.json)');
+  } finally {
+    await ensemble.close();
+    db.close();
+    t.cleanup();
+  }
+});
+
+test('prioritise bald-learnable writes BALD · max(ε, L) from the out-of-bag votes on the labelled pairs; refuses other pairs', async () => {
+  const t = tempRuns();
+  const db = LabelDb.open(path.join(t.dir, 'studio'));
+  const trainedOn = syntheticShapesPairs({ count: 8, seed: 2 });
+  const heldOut = syntheticShapesPairs({ count: 3, seed: 4 });
+  const ensemble = RewardEnsemble.train(trainedOn, { members: 3, steps: 4, seed: 1 });
+  try {
+    buildPool(db, { pairs: 10, bestOf4: 2, checkEvery: 0, seed: 3 });
+    // the evidence by hand: member k votes on labelled pair i when its resample never drew i (held-out pairs: always)
+    const labelled = [...trainedOn, ...heldOut];
+    const evidence = labelledEvidence(ensemble, { trainedOn, heldOut });
+    labelled.forEach((p, i) => {
+      const s = memberScores(ensemble, [p.chosen, p.rejected], [p.prompt.text, p.prompt.text]);
+      const out = ensemble.bootstraps!.map((b, k) => [k, b.includes(i) && i < trainedOn.length] as const).filter(([, inBag]) => !inBag);
+      assert.equal(evidence.votes[i], out.length, `votes of pair ${i}`);
+      assert.equal(evidence.correct[i], out.reduce((c, [k]) => c + (s[k]![0]! > s[k]![1]! ? 1 : s[k]![0] === s[k]![1] ? 0.5 : 0), 0), `correct of pair ${i}`);
+      const { features, hidden } = memberFeatures(ensemble, [p.chosen, p.rejected], [p.prompt.text, p.prompt.text]);
+      const z = pairFeature(features, hidden, 0, 1);
+      assert.ok(z.every((x, d) => Math.abs(x - evidence.features[i]![d]!) < 1e-5), `feature of pair ${i}`);
+    });
+    assert.ok(evidence.votes.slice(trainedOn.length).every((v) => v === 3), 'held-out labels are out of bag for every member');
+    const informativeness = prioritise(db, ensemble, 'bald-learnable', 0, { trainedOn, heldOut });
+    const items = db.items();
+    const index = new Map(items.map((it, i) => [it.id, i]));
+    const images = items.map((it) => readPngImage(path.join(db.dir, it.path)));
+    const prompts = items.map((it) => it.prompt);
+    const pool = db.pairs();
+    const expected = learnableBald({ sets: pool.map((p) => p.items.map((id) => index.get(id)!)), scores: memberScores(ensemble, images, prompts), ...memberFeatures(ensemble, images, prompts) }, evidence);
+    pool.forEach((p, s) => {
+      assert.ok(Math.abs(p.priority - expected.score[s]!) < 1e-9, `pair ${p.id}: ${p.priority} vs ${expected.score[s]}`);
+      assert.equal(informativeness.get(p.id), p.priority);
+    });
+    assert.throws(() => prioritise(db, ensemble, 'bald-learnable'), /bald-learnable must be given the labelled pairs, got none/);
+    assert.throws(() => prioritise(db, ensemble, 'bald-learnable', 0, { trainedOn: heldOut, heldOut: [] }), /must get the ensemble's own training pairs, got 3 pairs for resamples of 8/);
+    assert.throws(() => labelledEvidence(new RewardEnsemble(ensemble.members), { trainedOn, heldOut }), /resamples of none \(a loaded ensemble\)/);
   } finally {
     await ensemble.close();
     db.close();

@@ -79,9 +79,9 @@ test('bodies are validated by schema and limited in size', async () => {
     assert.equal((await post('{not json')).status, 400);
     const rm = (body: unknown) => call(`${s.url}/api/reward-models`, { method: 'POST', body, token: s.adminToken });
     assert.equal((await rm({ acquisition: 'most-confusing' })).status, 400, 'an acquisition outside ACQUISITIONS');
-    const bald = await rm({ acquisition: 'bald' });
+    const bald = await rm({ acquisition: 'bald-learnable' });
     assert.equal(bald.status, 202, 'a known acquisition is accepted');
-    assert.equal((bald.body as { job: { spec: { acquisition?: string } } }).job.spec.acquisition, 'bald', 'and reaches the job');
+    assert.equal((bald.body as { job: { spec: { acquisition?: string } } }).job.spec.acquisition, 'bald-learnable', 'and reaches the job');
     const huge = await post({ key: 'abcdefgh', pair: 1, choice: 0, pad: 'x'.repeat(20_000) });
     assert.equal(huge.status, 413);
     assert.equal((await post({ key: 'abcdefgh', pair: 1, choice: 0 })).status, 200);

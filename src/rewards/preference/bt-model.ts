@@ -78,6 +78,11 @@ export class BradleyTerryRewardModel implements DifferentiableRewardModel {
     return torch.scope(() => this.scoreTokens(images, this.net.config.conditioned ? promptTokens(prompts) : null));
   }
 
+  /** The net's penultimate representation [B, hidden] of images with their prompts (PreferenceNet.penultimate). */
+  penultimate(images: Tensor, prompts: readonly RewardPrompt[]): Tensor {
+    return torch.scope(() => this.net.penultimate(images, this.net.config.conditioned ? promptTokens(prompts) : null));
+  }
+
   scoreTokens(images: Tensor, tokens: Tensor | null): Tensor {
     return torch.scope(() => this.net.forward(images, tokens).sub(this.offset));
   }

@@ -38,6 +38,12 @@ export class RewardEnsemble implements DifferentiableRewardModel {
   constructor(
     readonly members: readonly BradleyTerryRewardModel[],
     opts: EnsembleRewardOptions = {},
+    /**
+     * Member k's bootstrap resample (row indices into the pairs it was trained on, with repeats) when trained here;
+     * null when loaded from disk. A pair outside member k's resample is out of bag for k (Breiman 1996): k's margin
+     * on it is a held-out prediction (the Studio's learnability estimate, src/studio/learnability.ts).
+     */
+    readonly bootstraps: readonly Int32Array[] | null = null,
   ) {
     if (members.length === 0) throw new Error('refract reward ensemble: members must be non-empty, got none');
     this.pessimism = checkPessimism(opts.pessimism ?? 0, 'refract reward ensemble');
@@ -54,12 +60,12 @@ export class RewardEnsemble implements DifferentiableRewardModel {
     const data = pairTensors(pairs);
     try {
       const N = pairs.length;
-      const models = Array.from({ length: K }, (_, k) => {
+      const boots = Array.from({ length: K }, (_, k) => {
         const rng = new Rng(deriveSeed(seed, k, 1));
-        const boot = Int32Array.from({ length: N }, () => rng.int(0, N - 1));
-        return BradleyTerryRewardModel.train(data, { ...opts, seed: deriveSeed(seed, k) }, boot);
+        return Int32Array.from({ length: N }, () => rng.int(0, N - 1));
       });
-      return new RewardEnsemble(models);
+      const models = boots.map((boot, k) => BradleyTerryRewardModel.train(data, { ...opts, seed: deriveSeed(seed, k) }, boot));
+      return new RewardEnsemble(models, {}, boots);
     } finally {
       torch.disposeAll(data);
     }
@@ -68,6 +74,11 @@ export class RewardEnsemble implements DifferentiableRewardModel {
   /** Member scores [K, B], graph kept. */
   memberScores(images: Tensor, prompts: readonly RewardPrompt[]): Tensor {
     return torch.scope(() => torch.stack(this.members.map((m) => m.scoreDifferentiable(images, prompts))));
+  }
+
+  /** Member penultimate representations [K, B, hidden] (BradleyTerryRewardModel.penultimate), graph kept. */
+  memberPenultimate(images: Tensor, prompts: readonly RewardPrompt[]): Tensor {
+    return torch.scope(() => torch.stack(this.members.map((m) => m.penultimate(images, prompts))));
   }
 
   /** Mean over members [B] (minus λ·std when pessimistic), graph kept. */

@@ -10,7 +10,7 @@
  *
  *   image [B, 3, 32, 32] in [−1, 1] → conv s2 ×3 (32 → 4) → linear → f [B, hidden]
  *   tokens [B, L]                    → embed + pos → flatten → linear → p [B, hidden]
- *   score = MLP([f, p, f ⊙ p]) [B]
+ *   score = MLP([f, p, f ⊙ p]) [B]:  h = silu(head1([f, p, f ⊙ p])) [B, hidden] (`penultimate`), score = head2(h)
  */
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
@@ -79,6 +79,14 @@ export class PreferenceNet extends Module {
 
   /** images [B, 3, S, S] in [−1, 1], tokens [B, MAX_TOKENS] int64 → scores [B]. */
   forward(images: Tensor, tokens: Tensor | null): Tensor {
+    return torch.scope(() => this.head2.forward(this.penultimate(images, tokens)).squeeze(1));
+  }
+
+  /**
+   * The representation the score is a linear function of, silu(head1(joint)) [B, hidden]: the feature space in which
+   * the Studio's active learning finds a pair's labelled neighbours (src/studio/learnability.ts).
+   */
+  penultimate(images: Tensor, tokens: Tensor | null): Tensor {
     const s = images.shape;
     const S = this.config.imageSize;
     if (s.length !== 4 || s[1] !== 3 || s[2] !== S || s[3] !== S) {
@@ -96,7 +104,7 @@ export class PreferenceNet extends Module {
         const p = torch.F.silu(this.promptProj!.forward(e.flatten(1)));
         joint = torch.cat([f, p, f.mul(p)], 1);
       }
-      return this.head2.forward(torch.F.silu(this.head1.forward(joint))).squeeze(1);
+      return torch.F.silu(this.head1.forward(joint));
     });
   }
 }
