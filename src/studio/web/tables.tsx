@@ -33,8 +33,12 @@ export function ComparePage() {
         for (const row of c.data.rows) {
           const folder = [c.folder, row.algorithm].filter(Boolean).join('/');
           try {
-            const run = await api<{ evaluations: { step: number; suite: string; overall: number }[] }>(`/api/run?folder=${encodeURIComponent(folder)}&id=${row.runId}`);
-            for (const e of run.evaluations) if (e.suite === 'shapes_eval') pts.push({ x: e.step, y: e.overall, series: row.algorithm });
+            const run = await api<{ steps: { step: number; metrics: Record<string, number> }[]; evaluations: { step: number; suite: string; overall: number }[] }>(`/api/run?folder=${encodeURIComponent(folder)}&id=${row.runId}`);
+            // x is the generated samples before the evaluation: the arms share a sample budget, not an iteration count
+            const used = new Map(run.steps.map((s) => [s.step, s.metrics['samplesUsed']]));
+            for (const e of run.evaluations) {
+              if (e.suite === 'shapes_eval') pts.push({ x: e.step === 0 ? 0 : (used.get(e.step) ?? e.step), y: e.overall, series: row.algorithm });
+            }
           } catch { /* an arm without a store: its row still shows */ }
         }
         out[c.folder] = pts;
@@ -65,7 +69,7 @@ export function ComparePage() {
             </tbody>
           </table>
           {c.data.budget?.samples !== undefined && <p class="muted">budget: {c.data.budget.samples} generated samples per arm{c.data.budget.seconds !== undefined ? `, at most ${c.data.budget.seconds} s` : ''}</p>}
-          {(curves[c.folder]?.length ?? 0) > 0 && <LineChart points={curves[c.folder]!} x="iteration" y="ShapesEval" title="gold by algorithm" />}
+          {(curves[c.folder]?.length ?? 0) > 0 && <LineChart points={curves[c.folder]!} x="generated samples" y="ShapesEval" title="gold by algorithm, against the samples each arm generated" />}
         </div>
       ))}
     </div>
