@@ -6,9 +6,9 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { loadRunData, ReportInputError, RUN_STORE_FILE } from '../eval/report/run-data.js';
+import { loadRunData, monitorActions, ReportInputError, RUN_STORE_FILE } from '../eval/report/run-data.js';
 import { RunStore } from '../store/run-store.js';
-import type { DiagnosticRow, MonitorEventRow, StepRow } from '../store/run-store-types.js';
+import type { StepRow } from '../store/run-store-types.js';
 import { CARDS_FILE } from '../reliability/audit/write.js';
 import { resolveInside } from './paths.js';
 import { COMPARE_FILE, STUDIO_CARD_FILE, listJson, listRuns } from './runs-index.js';
@@ -41,28 +41,6 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
 };
 
-/** One thing a training monitor did, as the run page lists it. */
-export interface RunAlarm {
-  step: number;
-  /** The action: 'warn', 'raise_kl', 'rollback' or 'stop'. */
-  name: string;
-  monitor: string;
-  /** The rule that fired and what it measured ('' for a store written before monitor events were recorded). */
-  reason: string;
-  outcome: string;
-}
-
-/**
- * The run's alarms: its monitor events (train/monitor-actions.ts), or, for a store written before they were
- * recorded, the diagnostics `monitor_<kind>` = 1 the loop wrote beside them (no rule or reason then).
- */
-export function runAlarms(events: readonly MonitorEventRow[], diagnostics: readonly DiagnosticRow[]): RunAlarm[] {
-  if (events.length > 0) return events.map(({ step, action, monitor, reason, outcome }) => ({ step, name: action, monitor, reason, outcome }));
-  return diagnostics
-    .filter((x) => x.name.startsWith('monitor_') && x.name !== 'monitor_rollback_to' && x.value !== null && x.value !== 0)
-    .map((x) => ({ step: x.step, name: x.name.slice('monitor_'.length), monitor: '', reason: '', outcome: '' }));
-}
-
 export function registerRunRoutes(app: FastifyInstance, runsDir: string, pollMs: number): void {
   const runFolder = (folder: string): string => resolveInside(runsDir, folder);
 
@@ -76,7 +54,7 @@ export function registerRunRoutes(app: FastifyInstance, runsDir: string, pollMs:
         runIds: d.runIds,
         steps: d.steps,
         evaluations: d.evaluations,
-        alarms: runAlarms(d.monitorEvents, d.diagnostics),
+        alarms: monitorActions(d.monitorEvents, d.diagnostics),
         samples: d.samples.map(({ href, ...s }) => ({ ...s, href })),
       };
     } catch (err) {
@@ -111,7 +89,7 @@ export function registerRunRoutes(app: FastifyInstance, runsDir: string, pollMs:
           const evals = store.evaluations(runId);
           if (evals.length > cursor.evals) send('evaluations', evals.slice(cursor.evals));
           cursor.evals = evals.length;
-          const alarms = runAlarms(store.monitorEvents(runId), store.diagnostics(runId));
+          const alarms = monitorActions(store.monitorEvents(runId), store.diagnostics(runId));
           if (alarms.length > cursor.alarms) send('alarms', alarms.slice(cursor.alarms));
           cursor.alarms = alarms.length;
           const status = store.run(runId).status;

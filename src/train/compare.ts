@@ -86,7 +86,7 @@ export interface CompareRow {
   /** Generated samples at which gold first reached baseGold + gainTarget (interpolated); null if it never did. */
   samplesToTarget: number | null;
   /** efficiencyReference's samplesToTarget / this arm's; `atLeast` when the reference never reached the target. */
-  efficiency: { ratio: number; atLeast: boolean } | null;
+  efficiency: ReturnType<typeof efficiencyRatio>;
   /** The same two numbers for each of `extraGainTargets`, in its order. */
   extraTargets: GainCost[];
   /** Final proxy reward on the evaluation set. */
@@ -105,7 +105,7 @@ export interface CompareRow {
 export interface GainCost {
   gain: number;
   samples: number | null;
-  efficiency: { ratio: number; atLeast: boolean } | null;
+  efficiency: ReturnType<typeof efficiencyRatio>;
 }
 
 /** The arms of `--arms a,b`: each must be one of the config's algorithms. */

@@ -16,7 +16,7 @@ import {
   writeTrainingReport,
   type TrainingReportSummary,
 } from '../../src/eval/report/training-report.js';
-import { ReportInputError } from '../../src/eval/report/run-data.js';
+import { monitorActions, ReportInputError } from '../../src/eval/report/run-data.js';
 import { registerReport, summaryTable } from '../../src/cli/report.js';
 import type { RGBImage } from '../../src/data/image.js';
 import { renderScene } from '../../src/data/shapes/render.js';
@@ -273,3 +273,15 @@ test(
     );
   }),
 );
+
+test('monitorActions: the monitor events with their rules; a store from before them falls back to the monitor_<kind> diagnostics', () => {
+  const event = { runId: 1, step: 4, monitor: 'hacking', action: 'rollback', reason: 'gold-drop at iteration 4: …', outcome: 'rolled back to the best evaluation (iteration 2)', createdAt: 'x' };
+  const diagnostics = [
+    { step: 4, name: 'monitor_rollback', value: 1 },
+    { step: 4, name: 'monitor_rollback_to', value: 2 },
+    { step: 3, name: 'monitor_warn', value: 0 },
+    { step: 5, name: 'weightNorm', value: 3 },
+  ];
+  assert.deepEqual(monitorActions([event], diagnostics), [{ step: 4, monitor: 'hacking', action: 'rollback', reason: 'gold-drop at iteration 4: …', outcome: 'rolled back to the best evaluation (iteration 2)' }]);
+  assert.deepEqual(monitorActions([], diagnostics), [{ step: 4, monitor: '', action: 'rollback', reason: '', outcome: '' }], 'rollback_to is a target, not an alarm; zero is no alarm');
+});

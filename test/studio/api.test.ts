@@ -9,7 +9,6 @@ import { encodeDenseMap, decodeDenseMap } from '../../src/store/dense-map.js';
 import { encodeGridPng } from '../../src/eval/report/png.js';
 import { createImage } from '../../src/data/image.js';
 import { call, studioOn, tempRuns } from './helpers.js';
-import { runAlarms } from '../../src/studio/routes-runs.js';
 
 function writeRun(dir: string, steps: number): { store: RunStore; runId: number } {
   mkdirSync(dir, { recursive: true });
@@ -42,9 +41,9 @@ test('runs, run, files, compare and cards read what the stores and reports wrote
   try {
     const runs = await call<{ runs: { folder: string; status: string; lastStep: number; gold: number; iterations: number; rewards: string }[] }>(`${s.url}/api/runs`);
     assert.deepEqual(runs.body.runs.map((r) => [r.folder, r.status, r.lastStep, r.gold, r.iterations, r.rewards]), [['grpo', 'running', 3, 0.5, 10, 'shapes_gold']]);
-    const run = await call<{ steps: unknown[]; alarms: { step: number; name: string; reason: string }[]; samples: { href: string; reward: { gold: number } }[] }>(`${s.url}/api/run?folder=grpo`);
+    const run = await call<{ steps: unknown[]; alarms: { step: number; action: string; reason: string }[]; samples: { href: string; reward: { gold: number } }[] }>(`${s.url}/api/run?folder=grpo`);
     assert.equal(run.body.steps.length, 3);
-    assert.deepEqual(run.body.alarms.map((a) => [a.step, a.name, a.reason]), [[2, 'warn', 'gold-drop at iteration 2: gold fell 0.03 from its best']], 'the rule and what it measured');
+    assert.deepEqual(run.body.alarms.map((a) => [a.step, a.action, a.reason]), [[2, 'warn', 'gold-drop at iteration 2: gold fell 0.03 from its best']], 'the rule and what it measured');
     assert.equal(run.body.samples[0]!.reward.gold, 1);
     const png = await fetch(`${s.url}/api/file?folder=grpo&path=${encodeURIComponent(run.body.samples[0]!.href)}`);
     assert.equal(png.status, 200);
@@ -87,7 +86,7 @@ test('the event stream sends steps, alarms and status as a writer logs them', as
     store.logStep(runId, 2, { reward: 0.9 }, { monitor_warn: 1 });
     store.logMonitorEvent(runId, { step: 2, monitor: 'hacking', action: 'warn', reason: 'saturation-collapse at iteration 2', outcome: 'logged' });
     await until(/event: steps\ndata: \[\{"step":2/);
-    await until(/event: alarms\ndata: \[\{"step":2,"name":"warn","monitor":"hacking","reason":"saturation-collapse at iteration 2"/);
+    await until(/event: alarms\ndata: \[\{"step":2,"monitor":"hacking","action":"warn","reason":"saturation-collapse at iteration 2"/);
     store.setStatus(runId, 'finished');
     await until(/"status":"finished"/);
     ctl.abort();
@@ -116,16 +115,4 @@ test('a launch naming no config or no reward model of this Studio is refused bef
     await s.close();
     t.cleanup();
   }
-});
-
-test('runAlarms: the monitor events with their rules; a store from before them falls back to the monitor_<kind> diagnostics', () => {
-  const event = { runId: 1, step: 4, monitor: 'hacking', action: 'rollback', reason: 'gold-drop at iteration 4: …', outcome: 'rolled back to the best evaluation (iteration 2)', createdAt: 'x' };
-  const diagnostics = [
-    { step: 4, name: 'monitor_rollback', value: 1 },
-    { step: 4, name: 'monitor_rollback_to', value: 2 },
-    { step: 3, name: 'monitor_warn', value: 0 },
-    { step: 5, name: 'weightNorm', value: 3 },
-  ];
-  assert.deepEqual(runAlarms([event], diagnostics), [{ step: 4, name: 'rollback', monitor: 'hacking', reason: 'gold-drop at iteration 4: …', outcome: 'rolled back to the best evaluation (iteration 2)' }]);
-  assert.deepEqual(runAlarms([], diagnostics), [{ step: 4, name: 'rollback', monitor: '', reason: '', outcome: '' }], 'rollback_to is a target, not an alarm; zero is no alarm');
 });

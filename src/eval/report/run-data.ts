@@ -103,3 +103,26 @@ function sampleHref(absolute: string | null, runDir: string): string | null {
   if (absolute === null) return null;
   return path.relative(runDir, absolute).split(path.sep).join('/');
 }
+
+/** One thing a training monitor did, as the report and the Studio list it. */
+export interface MonitorActionSummary {
+  readonly step: number;
+  readonly monitor: string;
+  /** 'warn' | 'raise_kl' | 'rollback' | 'stop'. */
+  readonly action: string;
+  /** The rule that fired and what it measured ('' for a store written before monitor events were recorded). */
+  readonly reason: string;
+  readonly outcome: string;
+}
+
+/**
+ * A run's monitor actions: its monitor events (src/train/monitor-actions.ts), or, for a store written before they
+ * were recorded, the diagnostics `monitor_<kind>` = 1 the loop wrote beside them (no monitor, rule or outcome then;
+ * `monitor_rollback_to` is a target, not an action).
+ */
+export function monitorActions(events: readonly MonitorEventRow[], diagnostics: readonly DiagnosticRow[]): MonitorActionSummary[] {
+  if (events.length > 0) return events.map(({ step, monitor, action, reason, outcome }) => ({ step, monitor, action, reason, outcome }));
+  return diagnostics
+    .filter((d) => d.name.startsWith('monitor_') && d.name !== 'monitor_rollback_to' && d.value !== null && d.value !== 0)
+    .map((d) => ({ step: d.step, monitor: '', action: d.name.slice('monitor_'.length), reason: '', outcome: '' }));
+}

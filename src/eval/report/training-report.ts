@@ -12,7 +12,7 @@ import { chartPanelsSvg, groupedBarChartSvg, lineChartSvg } from './charts.js';
 import { writeChartFiles } from './chart-render.js';
 import { reportFigures, type Figure, type ReportSection } from './report-figures.js';
 import { renderReportHtml } from './report-html.js';
-import { loadRunData, type RunData } from './run-data.js';
+import { loadRunData, monitorActions, type MonitorActionSummary, type RunData } from './run-data.js';
 import { writeSampleGrids, type SampleGrid } from './sample-grids.js';
 import {
   diagnosticSeries,
@@ -40,14 +40,6 @@ export interface TrainingReportOptions {
   readonly png?: boolean;
   /** Stored samples shown from the first and from the last sampled step (default 16 each). */
   readonly samplesPerGrid?: number;
-}
-
-export interface MonitorActionSummary {
-  readonly step: number;
-  readonly monitor: string;
-  readonly action: string;
-  readonly reason: string;
-  readonly outcome: string;
 }
 
 export interface TrainingReportSummary {
@@ -175,12 +167,7 @@ export function summariseRun(
     diagnostics: Object.fromEntries([...diags].map(([n, pts]) => [n, summarise(pts)])),
     kl,
     evaluations: Object.fromEntries(suiteSeries(data.evaluations).map((s) => [s.suite, suiteBeforeAfter(s)])),
-    monitorActions:
-      data.monitorEvents.length > 0
-        ? data.monitorEvents.map(({ step, monitor, action, reason, outcome }) => ({ step, monitor, action, reason, outcome }))
-        : data.diagnostics
-            .filter((d) => d.name.startsWith('monitor_') && d.name !== 'monitor_rollback_to' && d.value !== null && d.value !== 0)
-            .map((d) => ({ step: d.step, monitor: '', action: d.name.slice('monitor_'.length), reason: '', outcome: '' })),
+    monitorActions: monitorActions(data.monitorEvents, data.diagnostics),
     latestCheckpoint: data.latestCheckpoint
       ? { step: data.latestCheckpoint.step, path: data.latestCheckpoint.path }
       : null,

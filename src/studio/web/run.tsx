@@ -6,7 +6,7 @@ import { LineChart, type Point } from './chart.js';
 
 interface Step { step: number; metrics: Record<string, number | null> }
 interface Evaluation { step: number; suite: string; overall: number }
-interface Alarm { step: number; name: string; monitor: string; reason: string; outcome: string }
+interface Alarm { step: number; action: string; monitor: string; reason: string; outcome: string }
 interface RunData { run: { id: number; name: string; kind: string; status: string }; steps: Step[]; evaluations: Evaluation[]; alarms: Alarm[] }
 
 export function RunPage(props: { folder: string; id: number | null }) {
@@ -32,7 +32,7 @@ export function RunPage(props: { folder: string; id: number | null }) {
       source.addEventListener('alarms', (e) =>
         setData((old) => {
           if (!old) return old;
-          const fresh = (JSON.parse((e as MessageEvent).data) as Alarm[]).filter((x) => !old.alarms.some((o) => o.step === x.step && o.name === x.name && o.reason === x.reason));
+          const fresh = (JSON.parse((e as MessageEvent).data) as Alarm[]).filter((x) => !old.alarms.some((o) => o.step === x.step && o.action === x.action && o.reason === x.reason));
           return { ...old, alarms: [...old.alarms, ...fresh] };
         }),
       );
@@ -62,7 +62,7 @@ export function RunPage(props: { folder: string; id: number | null }) {
         <b>Monitor alarms</b>
         {data.alarms.length === 0 ? <span class="muted"> none</span> : (
           <ul>{data.alarms.map((a) => (
-            <li class="alarm" key={`${a.step}/${a.name}/${a.reason}`}>iteration {a.step}: <b>{a.name}</b>{a.reason ? ` — ${a.reason}` : ''}{a.outcome && a.outcome !== 'logged' ? ` → ${a.outcome}` : ''}</li>
+            <li class="alarm" key={`${a.step}/${a.action}/${a.reason}`}>iteration {a.step}: <b>{a.action}</b>{a.reason ? ` — ${a.reason}` : ''}{a.outcome && a.outcome !== 'logged' ? ` → ${a.outcome}` : ''}</li>
           ))}</ul>
         )}
       </div>
