@@ -15,6 +15,11 @@ export interface PromptSource {
   readonly name: string;
   /** One prompt, carrying the structured form the rewards need (RewardPrompt.shapes / glyph / classIndex). */
   sample(rng: Rng): RewardPrompt;
+  /**
+   * Whether the source could draw `prompt` (e.g. not a held-out combination it excludes); asked of prompts the run
+   * did not draw itself, such as hindsight relabels (hindsight.ts). Absent: every prompt is admitted.
+   */
+  admits?(prompt: RewardPrompt): boolean;
 }
 
 /**

@@ -3,7 +3,8 @@
  *   components  `<member>` = the member's total, and `<member>.<component>` for each of its components;
  *   dense       `<member>.<map>`;
  *   total       Σ_m w_m · total_m — the raw weighted sum;
- *   uncertainty sqrt(Σ_m w_m² · u_m²) over members that report one (independent errors assumed).
+ *   uncertainty sqrt(Σ_m w_m² · u_m²) over members that report one (independent errors assumed);
+ *   hindsight   per sample, the first member's relabelled prompt that is not null (members that relabel).
  * The raw weighted sum lets a reward's scale override its weight (flow_grpo #188/#53). The default
  * multi-reward path is GDPO (arXiv 2601.05242, DESIGN §3): the credit layer normalises each member's total
  * within the group first and then applies `weights` — which is why member totals are exported as components
@@ -58,6 +59,7 @@ export class CompositeReward implements RewardModel {
     const components: Record<string, Float32Array> = {};
     const dense: Record<string, DenseMap> = {};
     let variance: Float32Array | undefined;
+    let hindsight: (RewardPrompt | null)[] | undefined;
     results.forEach((res, m) => {
       const name = this.rewards[m]!.name;
       const w = this.weights[name]!;
@@ -69,10 +71,12 @@ export class CompositeReward implements RewardModel {
         variance ??= new Float32Array(B);
         res.uncertainty.forEach((u, i) => (variance![i] += w * w * u * u));
       }
+      if (res.hindsight !== undefined) hindsight = (hindsight ?? res.hindsight).map((h, i) => h ?? res.hindsight![i] ?? null);
     });
     const out: RewardResult = { total, components, meta: { name: this.name, version: this.version } };
     if (Object.keys(dense).length > 0) out.dense = dense;
     if (variance !== undefined) out.uncertainty = variance.map(Math.sqrt);
+    if (hindsight !== undefined) out.hindsight = hindsight;
     return out;
   }
 

@@ -40,6 +40,8 @@ const OPTION_SCHEMAS = {
       mode: z.enum(['geneval', 'strict']).optional(),
       total: z.enum(['gold', 'partial']).optional(),
       dense: z.boolean().optional(),
+      /** Also return, per image, the prompt it satisfies instead (nft.hindsight reads it). */
+      hindsight: z.boolean().optional(),
     })
     .strict(),
   quality: z
@@ -104,6 +106,11 @@ const OPTION_SCHEMAS = {
 } as const;
 
 export type RewardKind = keyof typeof OPTION_SCHEMAS;
+
+/** Whether a (valid) spec's reward returns hindsight prompts (RewardResult.hindsight). */
+export function specRelabels(spec: { kind: RewardKind; options?: unknown }): boolean {
+  return spec.kind === 'shapes_gold' && OPTION_SCHEMAS.shapes_gold.safeParse(spec.options ?? {}).data?.hindsight === true;
+}
 export const REWARD_KINDS = Object.keys(OPTION_SCHEMAS) as RewardKind[];
 
 function specOf<K extends RewardKind>(kind: K) {
@@ -146,7 +153,7 @@ type Builders = { [K in RewardKind]: (o: z.infer<(typeof OPTION_SCHEMAS)[K]>) =>
 /** The typed registry: one builder per kind. */
 export const REWARD_BUILDERS: Readonly<Builders> = Object.freeze({
   shapes_gold: (o) =>
-    shapesGoldReward({ gold: o.mode ? { mode: o.mode } : {}, total: o.total ?? 'gold', dense: o.dense ?? true }),
+    shapesGoldReward({ gold: o.mode ? { mode: o.mode } : {}, total: o.total ?? 'gold', dense: o.dense ?? true, hindsight: o.hindsight ?? false }),
   quality: (o) =>
     qualityReward({ ...(o.block ? { block: o.block } : {}), ...(o.weights ? { weights: o.weights } : {}) }),
   constraint: (o) => constraintReward(o),

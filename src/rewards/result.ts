@@ -20,6 +20,7 @@ export function validateResult(r: RewardResult, B: number): RewardResult {
   need('total', r.total.length);
   for (const [k, v] of Object.entries(r.components)) need(`components.${k}`, v.length);
   if (r.uncertainty !== undefined) need('uncertainty', r.uncertainty.length);
+  if (r.hindsight !== undefined) need('hindsight', r.hindsight.length);
   for (const [k, d] of Object.entries(r.dense ?? {})) {
     const rank = d.layout === 'pixel' ? 3 : 2;
     const size = d.shape.reduce((a, b) => a * b, 1);

@@ -8,13 +8,15 @@
  * - dense `pixel_alignment` [B, H, W]: −1 on every pixel of an object the prompt does not account for (the
  *   negated wrongPixelMap), 0 elsewhere — higher is better, like every reward, so credit/dense.ts can normalise
  *   it as one (it cannot mark a missing object: pair it with `gold`).
- * Total = `gold` by default (`total: 'partial'` picks the soft score).
+ * Total = `gold` by default (`total: 'partial'` picks the soft score). With `hindsight`, the result also carries,
+ * per image, the prompt it satisfies instead of its own (eval/shapes/hindsight.ts), for algorithms that relabel.
  */
 import type { RGBImage } from '../data/image.js';
 import type { ShapesPrompt } from '../data/shapes/types.js';
 import { detectObjects, type DetectedObject } from '../eval/shapes/detect.js';
 import { DEFAULT_GOLD_OPTIONS, judgeDetections, unaccountedObjects, type GoldOptions } from '../eval/shapes/gold.js';
 import { relativePosition } from '../eval/shapes/relation.js';
+import { hindsightPrompt } from '../eval/shapes/hindsight.js';
 import { batchImages } from './batch.js';
 import { pixelMap } from './result.js';
 import type { RewardBatch, RewardModel, RewardPrompt, RewardResult } from './types.js';
@@ -24,12 +26,15 @@ export interface ShapesGoldRewardOptions {
   total: 'gold' | 'partial';
   /** Compute the dense wrong-pixel map (skip it when no credit layer reads it). */
   dense: boolean;
+  /** Relabel the images that show another prompt of their category (RewardResult.hindsight). */
+  hindsight: boolean;
 }
 
 export const DEFAULT_SHAPES_GOLD_REWARD: Readonly<ShapesGoldRewardOptions> = Object.freeze({
   gold: {},
   total: 'gold',
   dense: true,
+  hindsight: false,
 });
 
 /** The fraction of the prompt's requirements the detections meet, following the gold rules one by one. */
@@ -86,18 +91,24 @@ export class ShapesGoldReward implements RewardModel {
     const gold = new Float32Array(images.length);
     const partial = new Float32Array(images.length);
     const maps: Float32Array[] = [];
+    const hindsight: (RewardPrompt | null)[] = [];
     images.forEach((img, i) => {
       const prompt = shapesPromptOf(batch.prompts[i]!, i);
       const detected = detectObjects(img, this.#gold);
       gold[i] = judgeDetections(prompt, detected, this.#gold).ok ? 1 : 0;
       partial[i] = partialCredit(prompt, detected, this.#gold);
       if (this.options.dense) maps.push(wrongMap(prompt, img, detected, this.#gold));
+      if (this.options.hindsight) {
+        const h = hindsightPrompt(prompt, detected, this.#gold);
+        hindsight.push(h === null ? null : { text: h.text, shapes: h });
+      }
     });
     const r: RewardResult = {
       total: Float32Array.from(this.options.total === 'gold' ? gold : partial),
       components: { gold, partial },
       meta: { name: this.name, version: this.version, model: `gold-${this.#gold.mode}` },
     };
+    if (this.options.hindsight) r.hindsight = hindsight;
     const first = images[0];
     if (this.options.dense && first !== undefined) {
       r.dense = { pixel_alignment: pixelMap(maps, first.height, first.width) };

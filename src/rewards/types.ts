@@ -74,6 +74,11 @@ export interface RewardResult {
   dense?: Record<string, DenseMap>;
   /** Per-sample standard deviation of the reward estimate (ensembles). */
   uncertainty?: Float32Array;
+  /**
+   * Per sample, a prompt the image satisfies in place of the one it was asked for (hindsight relabelling, arXiv
+   * 1707.01495), or null; present (B entries) whenever the reward was asked to relabel, even if every entry is null.
+   */
+  hindsight?: (RewardPrompt | null)[];
   meta: RewardMeta;
 }
 

@@ -6,7 +6,7 @@ import { auditGateConfigSchema } from './audit-gate.js';
 import { z } from 'zod';
 import { CATEGORIES } from '../data/shapes/types.js';
 import { parseConfig, loadConfigFile, deepFreeze } from '../config/load.js';
-import { rewardsConfigSchema } from '../rewards/config.js';
+import { rewardsConfigSchema, specRelabels } from '../rewards/config.js';
 import { monitorConfigSchema } from '../reliability/monitor/config.js';
 import { promptSourceSchema } from './prompt-sources.js';
 import { loraConfigSchema } from './lora.js';
@@ -121,7 +121,13 @@ export const runConfigSchema = z
     ...sharedRunShape,
     ...sectionShape,
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    const relabels = c.rewards.some(specRelabels);
+    if (c.algorithm === 'nft' && c.nft.hindsight !== undefined && !relabels) {
+      ctx.addIssue({ code: 'custom', path: ['nft', 'hindsight'], message: 'needs a reward that relabels — add options: { hindsight: true } to the shapes_gold reward, or remove nft.hindsight' });
+    }
+  });
 
 export type RunConfig = z.infer<typeof runConfigSchema>;
 

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { CATEGORIES, type Category } from '../data/shapes/types.js';
 import { samplePrompt } from '../data/shapes/grammar.js';
-import { DEFAULT_HELD_OUT } from '../data/shapes/held-out.js';
+import { DEFAULT_HELD_OUT, isHeldOutPrompt } from '../data/shapes/held-out.js';
 import { GLYPH_KINDS } from '../data/glyphs/prompts.js';
 import { GlyphPromptSource } from '../data/glyphs/prompt-source.js';
 import { FASHION_MNIST_PROMPTS, MNIST_PROMPTS } from '../data/class-prompts.js';
@@ -56,6 +56,11 @@ export function shapesPromptSource(o: { categories?: readonly Category[]; heldOu
       const category = categories === undefined ? undefined : rng.choice(categories);
       const p = samplePrompt(rng, category, heldOut);
       return { text: p.text, shapes: p };
+    },
+    admits(prompt: RewardPrompt): boolean {
+      const p = prompt.shapes;
+      if (p === undefined) return false;
+      return (categories === undefined || categories.includes(p.category)) && (heldOut === undefined || !isHeldOutPrompt(heldOut, p));
     },
   };
 }

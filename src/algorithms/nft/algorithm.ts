@@ -3,7 +3,8 @@
 //            deterministic Euler ODE sampler, CFG-free by default; no trajectory is kept, only x₀ (the method
 //            needs no likelihoods, so any solver works);
 //   credit — group-relative advantages (credit/group-relative.ts), clipped to [−c, c] and mapped to the
-//            optimality probability r (loss.ts);
+//            optimality probability r (loss.ts); with `hindsight`, the samples the reward relabels are added again
+//            under the prompt they show, with r = hindsight.r (../hindsight.ts);
 //   update — the negative-aware flow-matching loss at forward-noised points (update-stage.ts, loss.ts), on the
 //            conditional velocity or, with guidedVelocity, on the sampler's CFG-guided one;
 //   then   — the old policy moves toward the policy: θ_old ← d·θ_old + (1 − d)·θ, d ramping with the optimizer
@@ -30,6 +31,7 @@ import { advantageDiagnostics, type StepLogTail } from '../step-log.js';
 import { EmaPolicy, emaDecayAt } from '../ema-policy.js';
 import { optimalityProbability } from './loss.js';
 import { nftUpdateStage, type NftUpdateDiagnostics } from './update-stage.js';
+import { admittedRelabels, withRelabelledSamples } from '../hindsight.js';
 import type { NftSection, NftSettings } from './config.js';
 
 interface NftCredit {
@@ -40,6 +42,8 @@ interface NftCredit {
   keep?: readonly number[];
   /** How many samples of the whole batch are trained (over all ranks: a number is not sharded). */
   trained: number;
+  /** With hindsight: per sample, the text of the prompt it is trained under again, or null. */
+  relabels?: (string | null)[];
 }
 
 /** The update's diagnostics and the old policy's decay applied after it. */
@@ -111,9 +115,10 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
     const a = groupRelativeAdvantages(scored.total, groups.groupIds, { std: s.advantageStd }); // (r − μ_g)/(σ + 1e−4)
     const r = optimalityProbability(a, s.advantageClip);
     const stats = advantageStats(a, s.advantageClip);
-    if (!s.skipZeroVarianceGroups) return { r, stats, trained: groups.groupIds.length };
+    const relabels = s.hindsight ? { relabels: admittedRelabels(scored, this.ctx.prompts, s.hindsight.maxPerIteration, 'nft') } : {};
+    if (!s.skipZeroVarianceGroups) return { r, stats, trained: groups.groupIds.length, ...relabels };
     const keep = informativeSamples(scored.total, groups.groupIds);
-    return { r: r.indexSelect(0, torch.tensor(keep, { dtype: 'int64' })), stats, keep, trained: keep.length };
+    return { r: r.indexSelect(0, torch.tensor(keep, { dtype: 'int64' })), stats, keep, trained: keep.length, ...relabels };
   }
 
   protected update(rollout: Trajectory<PolicyCondition>, credit: NftCredit, groups: PromptGroups, iteration: number): NftUpdate {
@@ -122,16 +127,19 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
     const schedule = trajectory.schedule;
     if (schedule.kind !== 'flow') throw new Error(`refract train: nft rollouts must use a flow schedule, got "${schedule.kind}"`);
     const { policy, reference } = this.ctx;
+    const own = { x0: trajectory.finalSample, cond: trajectory.cond, weight: credit.r, ...(trajectory.uncond === undefined ? {} : { uncond: trajectory.uncond }) };
+    const h = this.#settings.hindsight;
+    const batch = h && credit.relabels ? withRelabelledSamples(own, rollout.finalSample, credit.relabels, h.r, policy, this.ctx.vocabulary) : own;
     const u = nftUpdateStage({
       policy,
       old: this.#old,
       reference,
       optimizer: this.optimizer,
-      x0: trajectory.finalSample,
-      cond: trajectory.cond,
-      ...(trajectory.uncond === undefined ? {} : { uncond: trajectory.uncond }),
+      x0: batch.x0,
+      cond: batch.cond,
+      ...(batch.uncond === undefined ? {} : { uncond: batch.uncond }),
       sigmas: schedule.sigmas,
-      r: credit.r,
+      r: batch.weight,
       settings: this.#settings,
       iteration,
       firstSample: groups.offset ?? 0,
@@ -164,6 +172,7 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
         ...advantageDiagnostics(adv, { clipped: true }),
         skipped_optimizer_steps: u.skippedSteps,
         trained_samples: credit.trained,
+        ...(credit.relabels ? { hindsight_samples: credit.relabels.filter((t) => t !== null).length } : {}),
       },
       skippedUpdate: u.skippedSteps > 0,
       klToReference: u.kl / 2, // ½·mean‖v_θ − v_ref‖², as RWR reports it (the path-KL integrand up to the schedule)

@@ -63,6 +63,16 @@ export const nftSectionSchema = z
       .object({ steps: posInt, minRatio: z.number().min(0).max(1).default(0.1) })
       .strict()
       .optional(),
+    /**
+     * Hindsight relabelling (../hindsight.ts; HER, arXiv 1707.01495): a sample whose image shows another admitted
+     * prompt of its category (the reward's `hindsight`, e.g. shapes_gold options.hindsight) is trained again under
+     * that prompt with optimality probability `r` — a positive for what it shows beside the negative for what it
+     * was asked. At most `maxPerIteration` relabels per iteration. Absent: no relabelling.
+     */
+    hindsight: z
+      .object({ r: z.number().min(0).max(1).default(1), maxPerIteration: posInt.default(64) })
+      .strict()
+      .optional(),
     /** κ of κ·mean‖v_θ − v_ref‖² (the authors' train.beta). */
     klCoefficient: z.number().nonnegative().default(1e-4),
     ...pointTrainingFields,

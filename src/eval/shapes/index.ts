@@ -5,6 +5,7 @@ export * from './template.js';
 export * from './detect.js';
 export * from './relation.js';
 export * from './gold.js';
+export * from './hindsight.js';
 export * from './negatives.js';
 export * from './measure.js';
 export * from './shapes-eval.js';

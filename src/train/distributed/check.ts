@@ -45,6 +45,9 @@ export function checkDataParallel(config: Readonly<RunConfig>, worldSize: number
         `got ${s.promptsPerIteration} × ${perPrompt} = ${samples} — change them or --nproc`,
     );
   }
+  if (name === 'nft' && config.nft.hindsight !== undefined) {
+    fail('nft.hindsight must be absent with several ranks, got a hindsight section — the gathered rewards do not carry the relabels yet; remove it or run with --nproc 1');
+  }
   if (name === 'nft' && config.nft.skipZeroVarianceGroups) {
     fail('nft.skipZeroVarianceGroups must be false with several ranks, got true — the kept groups are not sharded across ranks yet; set it to false or run with --nproc 1');
   }
