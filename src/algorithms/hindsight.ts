@@ -34,6 +34,18 @@ export function admittedRelabels(scored: RewardResult, source: PromptSource, max
   });
 }
 
+/**
+ * Paired hindsight: the optimality probability of each relabelled sample under the prompt it was *asked* becomes at
+ * most 1 − r_h, the mirror of the r_h it gets under the prompt it shows. A model whose output barely depends on the
+ * words that differ ("left of" vs "above") would otherwise read the relabel as "this image is good" for both
+ * prompts — reinforcing its own failure; paired, the prompt-independent parts of the two updates cancel (NFT's
+ * gradient at θ = θ_old is ∝ r − ½, nft/loss.ts) and what is left is the contrast on those words.
+ */
+export function pairedOptimality(r: Tensor, relabels: readonly (string | null)[], relabelledR: number): Tensor {
+  const cap = relabels.map((t) => (t === null ? 1 : 1 - relabelledR));
+  return r.minimum(torch.tensor(cap, { dtype: r.dtype }));
+}
+
 /** A batch of clean samples the update trains on, with one optimality weight (or advantage) per sample. */
 export interface WeightedSamples {
   x0: Tensor;

@@ -10,6 +10,9 @@ import { drawTrainingPoints } from '../../src/algorithms/training-points.js';
 import { AdamW } from '../../src/torch/optim/index.js';
 import { defaultConditioningOps } from '../../src/generate/conditioning.js';
 import { SHAPES_VOCABULARY } from '../../src/data/shapes/vocab.js';
+import { withRelabelledSamples } from '../../src/algorithms/hindsight.js';
+import type { PromptCondition } from '../../src/models/prompt-encoder.js';
+import type { PolicyCondition } from '../../src/models/index.js';
 import type { RewardModel } from '../../src/rewards/types.js';
 import { rolloutPrompts } from '../../src/pipeline/text-to-image.js';
 import type { AlgorithmState } from '../../src/algorithms/algorithm.js';
@@ -329,4 +332,63 @@ test('nft lrDecay and evaluatedEma: lr follows the half cosine in the optimizer 
     assertClose(lrs, [1, 2, 3, 4, 5, 6].map(cosine), 1e-12);
     assert.equal(lrs[5], 1e-4, 'held at minRatio·lr after `steps`');
   });
+});
+
+test('nft hindsight: relabelled samples are trained as successes under the prompt they show, only those the source admits; a reward without relabels is refused', async () => {
+  torch.setNumThreads(1);
+  // a constant reward: every r = ½, so at θ = θ_old = θ_ref the group-relative part of the loss has zero gradient and
+  // any move of the weights comes from the relabelled samples (r = 1)
+  const relabelling = (texts: (string | null)[]): RewardModel => ({
+    ...brightnessReward,
+    async score(batch) {
+      const total = new Float32Array(batch.rgb!.length).fill(0.5);
+      const hindsight = batch.prompts.map((_, i) => (texts[i] ? { text: texts[i]! } : null));
+      return { total, components: { c: total }, hindsight, meta: { name: 'relabelling', version: '1' } };
+    },
+  });
+  const section = parseNftSection({ ...SMALL, klCoefficient: 0, hindsight: { r: 1, maxPerIteration: 2 } });
+  const run = async (reward: RewardModel, admits: boolean) => {
+    const base = tinyContext(4);
+    const ctx = { ...base, reward, prompts: { ...base.prompts, admits: () => admits } };
+    const alg = new NftAlgorithm(ctx, section);
+    const before = flatParameters(ctx.policy);
+    try {
+      const log = await alg.step(1);
+      return { log, moved: maxAbsDifference(before, flatParameters(ctx.policy)) };
+    } finally {
+      alg.dispose();
+      disposeContext(ctx);
+    }
+  };
+  const texts = ['a square', null, 'a red circle', 'a circle', null, null]; // three relabels, capped at two
+  const admitted = await run(relabelling(texts), true);
+  assert.equal(admitted.log.diagnostics['hindsight_samples'], 2, 'maxPerIteration caps the relabels');
+  assert.ok(admitted.moved > 1e-4, `the relabelled samples move the policy (max |Δθ| ${admitted.moved})`);
+  const refused = await run(relabelling(texts), false);
+  assert.equal(refused.log.diagnostics['hindsight_samples'], 0);
+  assert.ok(refused.moved < 1e-6, `r = ½ everywhere and no admitted relabel: no move (max |Δθ| ${refused.moved})`);
+  await assert.rejects(run(brightnessReward, true), /nft.hindsight needs a reward that relabels, got brightness without hindsight prompts/);
+});
+
+test('withRelabelledSamples: the batch, then each relabelled x₀ again under its prompt\'s encoding with the given weight', () => {
+  torch.setNumThreads(1);
+  const policy = tinyModel(2);
+  try {
+    torch.scope(() => {
+      const x0 = torch.randn([3, 1, 2, 2]);
+      const cond = policy.encode(SHAPES_VOCABULARY.tokenizeBatch(['a circle', 'a square', 'a cross']));
+      const batch = { x0: x0.narrow(0, 0, 2), cond: defaultConditioningOps<typeof cond>().slice(cond, 0, 2), weight: torch.tensor([0.2, 0.7]) };
+      const out = withRelabelledSamples(batch, x0, [null, null, 'a circle'], 0.9, policy, undefined);
+      assert.deepEqual(out.x0.shape, [3, 1, 2, 2]);
+      assertClose(out.x0.narrow(0, 2, 1).toArray() as number[], x0.narrow(0, 2, 1).toArray() as number[], 0);
+      assertClose(out.weight.toArray() as number[], [0.2, 0.7, 0.9], 1e-7);
+      // the relabelled sample is conditioned on "a circle" — sample 0's prompt encoding
+      const pooled = (c: PolicyCondition, i: number) => (c as PromptCondition).pooled.narrow(0, i, 1).toArray() as number[];
+      assertClose(pooled(out.cond, 2), pooled(cond, 0), 0);
+      assert.ok(Math.max(...pooled(cond, 0).map((v, k) => Math.abs(v - pooled(cond, 2)[k]!))) > 1e-6, 'the prompts encode differently');
+      assert.equal(withRelabelledSamples(batch, x0, [null, null, null], 0.9, policy, undefined), batch, 'no relabel: the batch itself');
+    });
+  } finally {
+    policy.dispose();
+  }
 });

@@ -8,7 +8,8 @@ import { sampleScene } from '../../src/data/shapes/scene-sampler.js';
 import { contradictPrompt } from '../../src/eval/shapes/negatives.js';
 import { wrongPixelMap } from '../../src/eval/shapes/gold.js';
 import * as torch from '../../src/torch/index.js';
-import { shapesGoldReward } from '../../src/rewards/index.js';
+import { compositeReward, qualityReward, shapesGoldReward } from '../../src/rewards/index.js';
+import { validateResult } from '../../src/rewards/result.js';
 import { assertResultShapes, rewardPrompt, shapesSamples } from './helpers.js';
 
 torch.setNumThreads(1);
@@ -102,4 +103,22 @@ test('tensor images in [−1, 1] score like RGBImages; a prompt without structur
     rm.score({ rgb: [samples[0]!.image], prompts: [] }),
     /batch\.rgb must hold one sample per prompt \(0\), got 1/,
   );
+});
+
+test('hindsight: per image the prompt it shows instead (null where none), only when asked; a composite passes it through', async () => {
+  const circleAbove = renderScene({ width: 32, height: 32, objects: [{ shape: 'circle', color: 'red', cx: 16, cy: 7, size: 5 }, { shape: 'square', color: 'blue', cx: 16, cy: 24, size: 5 }] });
+  const asked = [
+    makePrompt('position', [{ shape: 'circle', count: 1 }, { shape: 'square', count: 1 }], 'left of'), // shows "above" instead
+    makePrompt('position', [{ shape: 'circle', count: 1 }, { shape: 'square', count: 1 }], 'above'), // correct
+  ];
+  const batch = { rgb: [circleAbove, circleAbove], prompts: asked.map(rewardPrompt) };
+  const r = await shapesGoldReward({ total: 'partial', gold: { mode: 'strict' }, hindsight: true }).score(batch);
+  assert.equal(r.hindsight?.length, 2);
+  assert.equal(r.hindsight![0]!.text, 'a circle above a square');
+  assert.equal(r.hindsight![0]!.shapes?.relation, 'above');
+  assert.equal(r.hindsight![1], null, 'a correct image is not relabelled');
+  assert.equal((await shapesGoldReward().score(batch)).hindsight, undefined, 'off by default');
+  const both = compositeReward({ rewards: [qualityReward(), shapesGoldReward({ hindsight: true })] });
+  assert.deepEqual((await both.score(batch)).hindsight?.map((h) => h?.text ?? null), ['a circle above a square', null]);
+  assert.throws(() => validateResult({ ...r, hindsight: [null] }, 2), /hindsight must have 2 entries/);
 });

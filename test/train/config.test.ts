@@ -7,6 +7,7 @@ import { ALGORITHM_NAMES, ALGORITHMS } from '../../src/train/registry.js';
 import { ConfigError } from '../../src/config/load.js';
 import { buildPromptSource } from '../../src/train/prompt-sources.js';
 import { Rng } from '../../src/data/rng.js';
+import { makePrompt } from '../../src/data/shapes/grammar.js';
 
 test('defaults: GRPO on the Shapes base with the gold reward, a section per registered algorithm', () => {
   assert.equal(DEFAULT_RUN_CONFIG.algorithm, 'grpo');
@@ -39,6 +40,20 @@ test('errors name the field, what it must be, and the fix', () => {
   assert.match(bad({ rewards: [{ kind: 'shapes_gold', options: { total: 'all' } }] }), /field "rewards.0.options.total"/);
   assert.match(bad({ stopOnNonFinite: { maxConsecutive: 0 } }), /field "stopOnNonFinite.maxConsecutive"/);
   assert.match(bad({ checkpoint: 'assets/base/shapes' }), /field "checkpoint"/);
+  assert.match(bad({ algorithm: 'nft', nft: { hindsight: {} } }), /field "nft.hindsight" .*needs a reward that relabels — add options: \{ hindsight: true \}/);
+  assert.match(bad({ algorithm: 'nft', nft: { hindsight: { r: 1.5 } }, rewards: [{ kind: 'shapes_gold', options: { hindsight: true } }] }), /field "nft.hindsight.r"/);
+  const relabelling = parseRunConfig({ algorithm: 'nft', nft: { hindsight: {} }, rewards: [{ kind: 'shapes_gold', options: { total: 'partial', hindsight: true } }] });
+  assert.deepEqual(relabelling.nft.hindsight, { r: 1, maxPerIteration: 64 });
+});
+
+test('configs/headline-shapes-hindsight*.yaml: NFT relabels with the gold reward\'s hindsight prompts', () => {
+  for (const [file, r] of [['configs/headline-shapes-hindsight.yaml', 1], ['configs/headline-shapes-hindsight-r075.yaml', 0.75]] as const) {
+    const c = loadRunConfig(file);
+    assert.equal(c.algorithm, 'nft');
+    assert.equal(c.nft.hindsight?.r, r);
+    assert.equal(c.nft.timesteps.gridEnd, 5);
+    assert.deepEqual(c.rewards[0]!.options, { total: 'partial', mode: 'strict', hindsight: true });
+  }
 });
 
 test('configs/grpo-shapes.yaml parses in the run-config format', () => {
@@ -56,6 +71,16 @@ test('prompt sources: Shapes prompts carry their structure, the category filter 
     assert.equal(p.shapes?.category, 'counting');
     assert.equal(p.text, p.shapes?.text);
   }
+  // admits: what the source could draw — its categories, and no held-out combination when it excludes them
+  const excluding = buildPromptSource(parseRunConfig({ prompts: { source: 'shapes', categories: ['position'], heldOut: 'exclude' } }).prompts);
+  const pos = (subject: 'square' | 'circle', object: 'triangle' | 'square') => {
+    const p = makePrompt('position', [{ shape: subject, count: 1 }, { shape: object, count: 1 }], 'above');
+    return { text: p.text, shapes: p };
+  };
+  assert.equal(excluding.admits?.(pos('square', 'triangle')), false, 'square above triangle is held out (DEFAULT_HELD_OUT)');
+  assert.equal(excluding.admits?.(pos('circle', 'square')), true);
+  assert.equal(shapes.admits?.(pos('circle', 'square')), false, 'outside the counting-only source');
+  assert.equal(excluding.admits?.({ text: 'a circle' }), false, 'a prompt without structure');
   const classes = buildPromptSource(parseRunConfig({ prompts: { source: 'classes', dataset: 'mnist' } }).prompts);
   const c = classes.sample(rng);
   assert.equal(c.text, `the digit ${c.classIndex}`);

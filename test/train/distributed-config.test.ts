@@ -42,6 +42,8 @@ test('a data-parallel config: samples divisible by the ranks (online), any pair 
     () => checkDataParallel(parseRunConfig({ algorithm: 'nft', nft: { promptsPerIteration: 2, skipZeroVarianceGroups: true } }), 2),
     /nft.skipZeroVarianceGroups must be false with several ranks, got true/,
   );
+  const relabelling = parseRunConfig({ algorithm: 'nft', nft: { promptsPerIteration: 2, hindsight: {} }, rewards: [{ kind: 'shapes_gold', options: { hindsight: true } }] });
+  assert.throws(() => checkDataParallel(relabelling, 2), /nft.hindsight must be absent with several ranks, got a hindsight section/);
   checkDataParallel(parseRunConfig({ algorithm: 'reward_backprop', reward_backprop: { batchSize: 4 } }), 4);
   assert.throws(() => checkDataParallel(parseRunConfig({ algorithm: 'reward_backprop', reward_backprop: { batchSize: 6 } }), 4), /reward_backprop.batchSize must be a multiple of the 4 ranks, got 6/);
 });

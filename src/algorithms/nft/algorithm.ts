@@ -4,7 +4,8 @@
 //            needs no likelihoods, so any solver works);
 //   credit — group-relative advantages (credit/group-relative.ts), clipped to [−c, c] and mapped to the
 //            optimality probability r (loss.ts); with `hindsight`, the samples the reward relabels are added again
-//            under the prompt they show, with r = hindsight.r (../hindsight.ts);
+//            under the prompt they show, with r = hindsight.r, and with `paired` their own r capped at 1 − that
+//            (../hindsight.ts);
 //   update — the negative-aware flow-matching loss at forward-noised points (update-stage.ts, loss.ts), on the
 //            conditional velocity or, with guidedVelocity, on the sampler's CFG-guided one;
 //   then   — the old policy moves toward the policy: θ_old ← d·θ_old + (1 − d)·θ, d ramping with the optimizer
@@ -31,7 +32,7 @@ import { advantageDiagnostics, type StepLogTail } from '../step-log.js';
 import { EmaPolicy, emaDecayAt } from '../ema-policy.js';
 import { optimalityProbability } from './loss.js';
 import { nftUpdateStage, type NftUpdateDiagnostics } from './update-stage.js';
-import { admittedRelabels, withRelabelledSamples } from '../hindsight.js';
+import { admittedRelabels, pairedOptimality, withRelabelledSamples } from '../hindsight.js';
 import type { NftSection, NftSettings } from './config.js';
 
 interface NftCredit {
@@ -113,9 +114,10 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
   protected advantage(scored: RewardResult, groups: PromptGroups): NftCredit {
     const s = this.#settings;
     const a = groupRelativeAdvantages(scored.total, groups.groupIds, { std: s.advantageStd }); // (r − μ_g)/(σ + 1e−4)
-    const r = optimalityProbability(a, s.advantageClip);
     const stats = advantageStats(a, s.advantageClip);
     const relabels = s.hindsight ? { relabels: admittedRelabels(scored, this.ctx.prompts, s.hindsight.maxPerIteration, 'nft') } : {};
+    const r0 = optimalityProbability(a, s.advantageClip);
+    const r = s.hindsight?.paired && relabels.relabels ? pairedOptimality(r0, relabels.relabels, s.hindsight.r) : r0;
     if (!s.skipZeroVarianceGroups) return { r, stats, trained: groups.groupIds.length, ...relabels };
     const keep = informativeSamples(scored.total, groups.groupIds);
     return { r: r.indexSelect(0, torch.tensor(keep, { dtype: 'int64' })), stats, keep, trained: keep.length, ...relabels };

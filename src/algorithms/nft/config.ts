@@ -67,10 +67,11 @@ export const nftSectionSchema = z
      * Hindsight relabelling (../hindsight.ts; HER, arXiv 1707.01495): a sample whose image shows another admitted
      * prompt of its category (the reward's `hindsight`, e.g. shapes_gold options.hindsight) is trained again under
      * that prompt with optimality probability `r` — a positive for what it shows beside the negative for what it
-     * was asked. At most `maxPerIteration` relabels per iteration. Absent: no relabelling.
+     * was asked. At most `maxPerIteration` relabels per iteration. With `paired`, the relabelled sample's r under
+     * the prompt it was asked is at most 1 − r (../hindsight.ts pairedOptimality). Absent: no relabelling.
      */
     hindsight: z
-      .object({ r: z.number().min(0).max(1).default(1), maxPerIteration: posInt.default(64) })
+      .object({ r: z.number().min(0).max(1).default(1), maxPerIteration: posInt.default(64), paired: z.boolean().default(false) })
       .strict()
       .optional(),
     /** κ of κ·mean‖v_θ − v_ref‖² (the authors' train.beta). */
