@@ -9,7 +9,8 @@ import { SHAPES_EVAL_PER_CATEGORY } from '../eval/shapes/shapes-eval.js';
 import { runSwapTest, type SwapTestResult } from '../eval/shapes/swap-test.js';
 import { pairedShapesChange, formatPairedDelta } from '../eval/shapes/paired-change.js';
 import { writeLabelledGridPng } from '../eval/report/labelled-grid.js';
-import { evaluatePrompt } from '../eval/shapes/gold.js';
+import { FAILURE_KINDS, evaluatePrompt } from '../eval/shapes/gold.js';
+import { failureBreakdown, type CategoryFailures } from '../eval/shapes/failures.js';
 import { CATEGORIES, type Category } from '../data/shapes/types.js';
 import type { FlowSamplingOptions } from '../pipeline/text-to-image.js';
 import { CliError } from './errors.js';
@@ -26,6 +27,8 @@ export interface ShapesEvalFlags {
   grid?: string;
   baseline?: string;
   swap?: boolean;
+  /** Count the failure kinds per category (eval/shapes/failures.ts). */
+  failures?: boolean;
   /** Comma-separated ShapesEval categories (default all six). */
   categories?: string;
 }
@@ -109,9 +112,10 @@ export function runShapesEval(o: ShapesEvalFlags): void {
     }
   }
   const { overall, categories, n, heldOut, inDistribution } = run.score;
+  const failures = o.failures ? failureBreakdown(run.set, run.images) : null;
   if (o.json) {
     const baseline = base && { checkpoint: o.baseline, overall: base.score.overall, categories: base.score.categories, heldOut: base.score.heldOut, paired };
-    console.log(JSON.stringify({ overall, categories, n, seed, promptSeed: run.score.seed, heldOut, inDistribution, ...(baseline ? { baseline } : {}), ...(swap ? { swap } : {}) }));
+    console.log(JSON.stringify({ overall, categories, n, seed, promptSeed: run.score.seed, heldOut, inDistribution, ...(baseline ? { baseline } : {}), ...(swap ? { swap } : {}), ...(failures ? { failures } : {}) }));
   } else {
     console.log(`ShapesEval overall ${pct(overall)} (n=${n}, prompt seed ${run.score.seed}, sampling seed ${seed})`);
     for (const [c, a] of Object.entries(categories)) {
@@ -127,8 +131,19 @@ export function runShapesEval(o: ShapesEvalFlags): void {
     if (swap) {
       console.log(`swap test (n=${swap.n} same-seed pairs): mirrored ${pct(swap.mirrored)}, both correct ${pct(swap.bothCorrect)}, accuracy ${pct(swap.accuracy)}`);
     }
+    if (failures) printFailures(failures);
   }
   if (o.grid) writeShapesGrid(o.grid, run, perCategory, seed);
+}
+
+/** The --failures table: per category, images, correct, and how many fail each kind of requirement. */
+function printFailures(failures: Partial<Record<Category, CategoryFailures>>): void {
+  console.log(`failures (images failing each kind of requirement; one image can fail several):`);
+  console.log(`  ${'category'.padEnd(16)} ${'images'.padStart(6)} ${'correct'.padStart(7)} ${FAILURE_KINDS.map((k) => k.padStart(15)).join('')}`);
+  for (const [c, f] of Object.entries(failures)) {
+    const cells = FAILURE_KINDS.map((k) => String(f.kinds[k]).padStart(15)).join('');
+    console.log(`  ${c.padEnd(16)} ${String(f.images).padStart(6)} ${String(f.correct).padStart(7)} ${cells}`);
+  }
 }
 
 /**

@@ -45,10 +45,12 @@ export function registerEval(program: Command): void {
     .option('--baseline <dir>', 'shapes, glyphs: also evaluate this checkpoint on the same prompts and seeds, and report the paired change (± paired SE)')
     .option('--categories <list>', 'shapes: only these ShapesEval categories, comma-separated (e.g. position,color_attr)')
     .option('--swap', 'shapes: also run the swap test ("A left of B" vs "B left of A" from the same noise: mirrored layouts?)')
+    .option('--failures', 'shapes: also count, per category, the images failing each kind of requirement (missing, colour, too_many, wrong_relation, no_relation, extra)')
     .option('--grid <file>', 'also write a PNG grid of the first images of each category (a GIF for moving-shapes)')
     .action(
       (suite: string, o: TestbedEvalFlags & ShapesEvalFlags) => {
         if (suite !== 'shapes' && o.swap) throw new CliError('eval', `--swap applies to "eval shapes" only, got suite "${suite}" — drop --swap`);
+        if (suite !== 'shapes' && o.failures) throw new CliError('eval', `--failures applies to "eval shapes" only, got suite "${suite}" — drop --failures`);
         if (suite !== 'glyphs' && o.perCharacter !== undefined) {
           throw new CliError('eval', `--per-character applies to "eval glyphs" only, got suite "${suite}" — drop --per-character`);
         }

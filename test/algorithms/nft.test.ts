@@ -10,7 +10,7 @@ import { drawTrainingPoints } from '../../src/algorithms/training-points.js';
 import { AdamW } from '../../src/torch/optim/index.js';
 import { defaultConditioningOps } from '../../src/generate/conditioning.js';
 import { SHAPES_VOCABULARY } from '../../src/data/shapes/vocab.js';
-import { withRelabelledSamples } from '../../src/algorithms/hindsight.js';
+import { pairedOptimality, withRelabelledSamples } from '../../src/algorithms/hindsight.js';
 import type { PromptCondition } from '../../src/models/prompt-encoder.js';
 import type { PolicyCondition } from '../../src/models/index.js';
 import type { RewardModel } from '../../src/rewards/types.js';
@@ -391,4 +391,12 @@ test('withRelabelledSamples: the batch, then each relabelled x₀ again under it
   } finally {
     policy.dispose();
   }
+});
+
+test('pairedOptimality: a relabelled sample\'s r under its asked prompt is capped at 1 − r_h; others unchanged', () => {
+  torch.scope(() => {
+    const r = torch.tensor([0.9, 0.6, 0.1, 0.3], { dtype: 'float32' });
+    assertClose(pairedOptimality(r, ['a circle', null, 'a square', 'a cross'], 0.75).toArray() as number[], [0.25, 0.6, 0.1, 0.25], 1e-7);
+    assertClose(pairedOptimality(r, [null, null, null, null], 0.75).toArray() as number[], [0.9, 0.6, 0.1, 0.3], 0);
+  });
 });

@@ -43,14 +43,16 @@ test('errors name the field, what it must be, and the fix', () => {
   assert.match(bad({ algorithm: 'nft', nft: { hindsight: {} } }), /field "nft.hindsight" .*needs a reward that relabels — add options: \{ hindsight: true \}/);
   assert.match(bad({ algorithm: 'nft', nft: { hindsight: { r: 1.5 } }, rewards: [{ kind: 'shapes_gold', options: { hindsight: true } }] }), /field "nft.hindsight.r"/);
   const relabelling = parseRunConfig({ algorithm: 'nft', nft: { hindsight: {} }, rewards: [{ kind: 'shapes_gold', options: { total: 'partial', hindsight: true } }] });
-  assert.deepEqual(relabelling.nft.hindsight, { r: 1, maxPerIteration: 64 });
+  assert.deepEqual(relabelling.nft.hindsight, { r: 1, maxPerIteration: 64, paired: false });
 });
 
 test('configs/headline-shapes-hindsight*.yaml: NFT relabels with the gold reward\'s hindsight prompts', () => {
-  for (const [file, r] of [['configs/headline-shapes-hindsight.yaml', 1], ['configs/headline-shapes-hindsight-r075.yaml', 0.75]] as const) {
+  const files = [['configs/headline-shapes-hindsight.yaml', 1, false], ['configs/headline-shapes-hindsight-r075.yaml', 0.75, false], ['configs/headline-shapes-hindsight-paired.yaml', 0.75, true]] as const;
+  for (const [file, r, paired] of files) {
     const c = loadRunConfig(file);
     assert.equal(c.algorithm, 'nft');
     assert.equal(c.nft.hindsight?.r, r);
+    assert.equal(c.nft.hindsight?.paired, paired);
     assert.equal(c.nft.timesteps.gridEnd, 5);
     assert.deepEqual(c.rewards[0]!.options, { total: 'partial', mode: 'strict', hindsight: true });
   }

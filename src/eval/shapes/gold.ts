@@ -32,11 +32,29 @@ export const DEFAULT_GOLD_OPTIONS: Readonly<GoldOptions> = Object.freeze({
   positionThreshold: GENEVAL_POSITION_THRESHOLD,
 });
 
-export interface GoldResult {
+/**
+ * What kind of requirement an image failed: a named shape too few times (`missing`), in the wrong colour (`colour`),
+ * too many times for a count (`too_many`), a relation that does not hold — another one does (`wrong_relation`) or
+ * none clears the margin (`no_relation`) — or, in strict mode, an object the prompt does not account for (`extra`).
+ */
+export const FAILURE_KINDS = ['missing', 'colour', 'too_many', 'wrong_relation', 'no_relation', 'extra'] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
+
+export interface GoldJudgement {
   ok: boolean;
   /** Human-readable failures, GenEval's phrasing ("expected circle>=1, found 0"); empty when ok. */
   reasons: string[];
+  /** The kind of each reason, in the same order. */
+  kinds: FailureKind[];
+}
+
+export interface GoldResult extends GoldJudgement {
   detected: DetectedObject[];
+}
+
+interface Failure {
+  kind: FailureKind;
+  reason: string;
 }
 
 function colourSummary(ds: readonly DetectedObject[]): string {
@@ -50,7 +68,7 @@ function label(d: DetectedObject): string {
 }
 
 /** Failures of the position rule (empty when it holds or the prompt has no relation). */
-function positionReasons(prompt: ShapesPrompt, groups: DetectedObject[][], threshold: number): string[] {
+function positionReasons(prompt: ShapesPrompt, groups: DetectedObject[][], threshold: number): Failure[] {
   const rel = prompt.relation;
   if (rel === undefined) return [];
   const [subjects, refs] = groups;
@@ -59,7 +77,8 @@ function positionReasons(prompt: ShapesPrompt, groups: DetectedObject[][], thres
       const found = relativePosition(a.box, b.box, threshold);
       if (!found.has(rel)) {
         const got = [...found].join(' and ') || 'no clear relation';
-        return [`expected ${prompt.objects[0].shape} ${rel} ${prompt.objects[1].shape}, found ${got}`];
+        const reason = `expected ${prompt.objects[0].shape} ${rel} ${prompt.objects[1].shape}, found ${got}`;
+        return [{ kind: found.size > 0 ? 'wrong_relation' : 'no_relation', reason }];
       }
     }
   }
@@ -67,20 +86,20 @@ function positionReasons(prompt: ShapesPrompt, groups: DetectedObject[][], thres
 }
 
 /** GenEval-mode failures of `prompt` given the detections. */
-function genevalReasons(prompt: ShapesPrompt, detected: readonly DetectedObject[], threshold: number): string[] {
-  const reasons: string[] = [];
+function genevalReasons(prompt: ShapesPrompt, detected: readonly DetectedObject[], threshold: number): Failure[] {
+  const reasons: Failure[] = [];
   const groups: DetectedObject[][] = [];
   for (const o of prompt.objects) {
     const ofShape = detected.filter((d) => d.shape === o.shape);
     const matching = o.color === undefined ? ofShape : ofShape.filter((d) => d.color === o.color);
     groups.push(matching);
     if (ofShape.length < o.count) {
-      reasons.push(`expected ${o.shape}>=${o.count}, found ${ofShape.length}`);
+      reasons.push({ kind: 'missing', reason: `expected ${o.shape}>=${o.count}, found ${ofShape.length}` });
     } else if (matching.length < o.count) {
-      reasons.push(`expected ${o.color} ${o.shape}>=${o.count}, found ${colourSummary(ofShape)}`);
+      reasons.push({ kind: 'colour', reason: `expected ${o.color} ${o.shape}>=${o.count}, found ${colourSummary(ofShape)}` });
     }
     if (prompt.category === 'counting' && ofShape.length > o.count) {
-      reasons.push(`expected ${o.shape}<${o.count + 1}, found ${ofShape.length}`);
+      reasons.push({ kind: 'too_many', reason: `expected ${o.shape}<${o.count + 1}, found ${ofShape.length}` });
     }
   }
   return reasons.concat(positionReasons(prompt, groups, threshold));
@@ -126,16 +145,16 @@ export function judgeDetections(
   prompt: ShapesPrompt,
   detected: readonly DetectedObject[],
   opts: Partial<GoldOptions> = {},
-): { ok: boolean; reasons: string[] } {
+): GoldJudgement {
   const o = { ...DEFAULT_GOLD_OPTIONS, ...opts };
-  const reasons = genevalReasons(prompt, detected, o.positionThreshold);
+  const failures = genevalReasons(prompt, detected, o.positionThreshold);
   if (o.mode === 'strict') {
     const wrong = unaccountedObjects(prompt, detected, o.positionThreshold);
     detected.forEach((d, i) => {
-      if (wrong[i]) reasons.push(`unexpected ${label(d)}`);
+      if (wrong[i]) failures.push({ kind: 'extra', reason: `unexpected ${label(d)}` });
     });
   }
-  return { ok: reasons.length === 0, reasons };
+  return { ok: failures.length === 0, reasons: failures.map((f) => f.reason), kinds: failures.map((f) => f.kind) };
 }
 
 /** Does `image` follow `prompt`? */

@@ -6,6 +6,7 @@ export * from './detect.js';
 export * from './relation.js';
 export * from './gold.js';
 export * from './hindsight.js';
+export * from './failures.js';
 export * from './negatives.js';
 export * from './measure.js';
 export * from './shapes-eval.js';
