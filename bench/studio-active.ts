@@ -158,11 +158,16 @@ function summarise(rows: readonly ({ repeat: number } & Partial<Record<Acquisiti
   const areaUnderCurve: Record<string, unknown> = Object.fromEntries(O.arms.map((a) => [a, r4(mean(rows.map((x) => area(x[a]!))))]));
   for (const arm of others) areaUnderCurve[`${arm} minus random`] = paired(rows.map((x) => area(x[arm]!) - area(x.random!)));
   const spent = Object.fromEntries(O.arms.map((a) => [a, Object.fromEntries(PAIR_KINDS.map((k) => [k, r4(mean(rows.map((x) => x[a]!.spent[k] ?? 0)))]))]));
+  // Held-out accuracy per pair kind, mean over the budgets after the warm start, and its paired difference to random
+  // (where an arm's coverage gains or loses).
+  const kindArea = (t: Trace, k: string): number => mean(t.byKind.slice(1).map((b) => b[k]!));
+  const heldOutByKindArea: Record<string, unknown> = Object.fromEntries(O.arms.map((a) => [a, Object.fromEntries(O.heldOutKinds.map((k) => [k, r4(mean(rows.map((x) => kindArea(x[a]!, k))))]))]));
+  for (const arm of others) heldOutByKindArea[`${arm} minus random`] = Object.fromEntries(O.heldOutKinds.map((k) => [k, paired(rows.map((x) => kindArea(x[arm]!, k) - kindArea(x.random!, k)))]));
   const byKindAtEnd = Object.fromEntries(O.arms.map((a) => [a, Object.fromEntries(O.heldOutKinds.map((k) => [k, r4(mean(rows.map((x) => x[a]!.byKind.at(-1)![k]!)))]))]));
   // bald-learnable's learnability estimate on the unlabelled pool per kind and budget (mean over repeats)
   const learn = rows.map((x) => x['bald-learnable']?.learnabilityByKind).filter((l) => l !== undefined);
   const learnabilityByKind = learn.length === 0 ? undefined : Object.fromEntries(rows[0]![O.arms[0]!]!.labels.map((n, i) => [String(n), Object.fromEntries([...new Set(O.kinds)].flatMap((k) => [k, `oob ${k}`]).map((k) => [k, r4(mean(learn.map((l) => l[i]![k]!).filter((x) => Number.isFinite(x))))]))]));
-  return { options: { ...O, steps: 'max(minSteps, ceil(epochs·labels/32))' }, seconds: (performance.now() - t0) / 1000, repeatsDone: rows.length, labelsToTarget, accuracyAt, areaUnderCurve, labelsSpentByKind: spent, heldOutByKindAtEnd: byKindAtEnd, learnabilityByKind, rows };
+  return { options: { ...O, steps: 'max(minSteps, ceil(epochs·labels/32))' }, seconds: (performance.now() - t0) / 1000, repeatsDone: rows.length, labelsToTarget, accuracyAt, areaUnderCurve, labelsSpentByKind: spent, heldOutByKindArea, heldOutByKindAtEnd: byKindAtEnd, learnabilityByKind, rows };
 }
 
 torch.setNumThreads(1);
