@@ -25,6 +25,8 @@ import { Rng } from '../data/rng.js';
  * it is what the committee disagrees on most, so disagreement-first queues spend half their labels there; top and
  * softrank (std) lost too (session 5). bald-learnable, BALD discounted by the out-of-bag learnability of the nearest
  * labelled pairs, lost as well: −0.035 ± 0.010 (bench/studio-active-learnable-aware.json, n = 16; session 9 note).
+ * bald-stratified (proportional k-means strata, BALD inside; ./coverage.ts) ties it: +0.002 ± 0.008, n = 16
+ * (bench/studio-active-coverage.json; docs/results/issue-13-active-session10.md) — not the ≥ 2 SE gain a default needs.
  * `POST /api/reward-models` takes `acquisition` to choose another order.
  */
 export const DEFAULT_ACQUISITION: Acquisition = 'random';
