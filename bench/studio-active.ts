@@ -4,7 +4,8 @@
 // each label budget?
 //   random: the pool's seeded random priorities, never changed;
 //   others: after every batch the ensemble is retrained and the queue re-ordered by `prioritise` with that
-//           acquisition (src/studio/active.ts) — exactly what `POST /api/reward-models` does.
+//           acquisition (src/studio/active.ts) — exactly what `POST /api/reward-models` does;
+//   stratified-random (a bench-only control): bald-stratified's strata with a random order inside each.
 // All arms start from the same random first batch (the warm start), pool, labeler noise and training seeds (paired by
 // repeat). The learner's steps grow with the labels: max(minSteps, ⌈epochs·labels/32⌉) minibatches of 32, so a bigger
 // labelled set is not under-trained (a fixed 150 steps left the curve flat, issue #13 session-5 note).
@@ -18,8 +19,8 @@ import { Rng, deriveSeed } from '../src/data/rng.js';
 import { LabelDb } from '../src/studio/label-db.js';
 import { buildPool } from '../src/studio/pool.js';
 import { LabelQueue } from '../src/studio/queue.js';
-import { prioritise } from '../src/studio/reward-model.js';
 import type { Acquisition } from '../src/studio/active.js';
+import { coveragePriorities, prioritise } from '../src/studio/reward-model.js';
 import { loadPreferencePairs, readPngImage } from '../src/store/preference-pairs.js';
 import { memberFeatures, memberScores } from '../src/studio/active.js';
 import { labelledEvidence, learnableBald } from '../src/studio/learnable-bald.js';
@@ -30,7 +31,7 @@ import * as torch from '../src/torch/index.js';
 
 const O = {
   repeats: 6,
-  arms: ['random', 'bald'] as Acquisition[],
+  arms: ['random', 'bald'] as Arm[],
   pool: 400,
   /** Pool pair kinds in turn (a kind repeated is weighted). */
   kinds: [...PAIR_KINDS] as PairKind[],
@@ -85,9 +86,26 @@ function learnabilityByKind(db: LabelDb, ensemble: RewardEnsemble, trainedOn: re
   return Object.fromEntries([...Object.entries(byKind).map(([k, v]) => [k, +mean(v).toFixed(3)]), ...Object.entries(oob).map(([k, [c, v]]) => [k, v === 0 ? NaN : +(c / v).toFixed(3)])]);
 }
 
+/**
+ * A bench-only control arm, `stratified-random`: bald-stratified's strata and proportional allocation with a seeded
+ * random order inside each stratum instead of BALD — it separates what the allocation over clusters does from what
+ * choosing by disagreement inside them does.
+ */
+type Arm = Acquisition | 'stratified-random';
+
+function stratifiedRandom(db: LabelDb, ensemble: RewardEnsemble, seed: number): void {
+  const items = db.items();
+  const index = new Map(items.map((it, i) => [it.id, i]));
+  const pool = db.pairs();
+  const rng = new Rng(seed);
+  const random = new Map(pool.map((p) => [p.id, rng.uniform()]));
+  const features = memberFeatures(ensemble, items.map((it) => readPngImage(path.join(db.dir, it.path))), items.map((it) => it.prompt));
+  db.setPriorities(coveragePriorities(db, pool, pool.map((p) => p.items.map((id) => index.get(id)!)), random, features, () => rng.uniform()));
+}
+
 const trainSteps = (n: number): number => Math.max(O.minSteps, Math.ceil((O.epochs * n) / 32));
 
-async function runArm(arm: Acquisition, repeat: number, heldOut: readonly PreferencePair[]): Promise<Trace> {
+async function runArm(arm: Arm, repeat: number, heldOut: readonly PreferencePair[]): Promise<Trace> {
   const dir = mkdtempSync(path.join(tmpdir(), `refract-active-${arm}-`));
   const db = LabelDb.open(dir);
   try {
@@ -114,7 +132,8 @@ async function runArm(arm: Acquisition, repeat: number, heldOut: readonly Prefer
       const trainedOn = loadPreferencePairs(db.file);
       const ensemble = RewardEnsemble.train(trainedOn, { members: O.members, steps: trainSteps(n), seed: deriveSeed(13, repeat, n) });
       const correct = await pairwiseCorrect(ensemble, heldOut);
-      if (arm !== 'random') prioritise(db, ensemble, arm, deriveSeed(19, repeat, n), { trainedOn, heldOut: [] });
+      if (arm === 'stratified-random') stratifiedRandom(db, ensemble, deriveSeed(19, repeat, n));
+      else if (arm !== 'random') prioritise(db, ensemble, arm, deriveSeed(19, repeat, n), { trainedOn, heldOut: [] });
       if (arm === 'bald-learnable') trace.learnabilityByKind!.push(learnabilityByKind(db, ensemble, trainedOn, firstId, asked));
       await ensemble.close();
       trace.labels.push(n);
@@ -132,14 +151,14 @@ const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / 
 const se = (xs: readonly number[]): number => Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1) / xs.length);
 const r4 = (x: number): number => +x.toFixed(4);
 
-function summarise(rows: readonly ({ repeat: number } & Partial<Record<Acquisition, Trace>>)[]): Record<string, unknown> {
+function summarise(rows: readonly ({ repeat: number } & Partial<Record<Arm, Trace>>)[]): Record<string, unknown> {
   // A curve that never reached the target counts as maxLabels + batch (censored: a bound, said in `censored`).
   const reach = (t: Trace, target: number): number | null => t.labels.find((_, i) => t.accuracy[i]! >= target) ?? null;
   const others = O.arms.filter((a) => a !== 'random');
   const paired = (diff: number[]): { mean: number; pairedSe: number; n: number } => ({ mean: r4(mean(diff)), pairedSe: r4(se(diff)), n: diff.length });
   const labelsToTarget: Record<string, unknown> = {};
   for (const target of O.targets) {
-    const to = (arm: Acquisition): number[] => rows.map((x) => reach(x[arm]!, target) ?? O.maxLabels + O.batch);
+    const to = (arm: Arm): number[] => rows.map((x) => reach(x[arm]!, target) ?? O.maxLabels + O.batch);
     const entry: Record<string, unknown> = {};
     for (const arm of O.arms) entry[arm] = { mean: mean(to(arm)), se: r4(se(to(arm))), censored: rows.filter((x) => reach(x[arm]!, target) === null).length };
     for (const arm of others) entry[`random minus ${arm}`] = paired(rows.map((_, i) => to('random')[i]! - to(arm)[i]!));
@@ -158,20 +177,25 @@ function summarise(rows: readonly ({ repeat: number } & Partial<Record<Acquisiti
   const areaUnderCurve: Record<string, unknown> = Object.fromEntries(O.arms.map((a) => [a, r4(mean(rows.map((x) => area(x[a]!))))]));
   for (const arm of others) areaUnderCurve[`${arm} minus random`] = paired(rows.map((x) => area(x[arm]!) - area(x.random!)));
   const spent = Object.fromEntries(O.arms.map((a) => [a, Object.fromEntries(PAIR_KINDS.map((k) => [k, r4(mean(rows.map((x) => x[a]!.spent[k] ?? 0)))]))]));
+  // Held-out accuracy per pair kind, mean over the budgets after the warm start, and its paired difference to random
+  // (where an arm's coverage gains or loses).
+  const kindArea = (t: Trace, k: string): number => mean(t.byKind.slice(1).map((b) => b[k]!));
+  const heldOutByKindArea: Record<string, unknown> = Object.fromEntries(O.arms.map((a) => [a, Object.fromEntries(O.heldOutKinds.map((k) => [k, r4(mean(rows.map((x) => kindArea(x[a]!, k))))]))]));
+  for (const arm of others) heldOutByKindArea[`${arm} minus random`] = Object.fromEntries(O.heldOutKinds.map((k) => [k, paired(rows.map((x) => kindArea(x[arm]!, k) - kindArea(x.random!, k)))]));
   const byKindAtEnd = Object.fromEntries(O.arms.map((a) => [a, Object.fromEntries(O.heldOutKinds.map((k) => [k, r4(mean(rows.map((x) => x[a]!.byKind.at(-1)![k]!)))]))]));
   // bald-learnable's learnability estimate on the unlabelled pool per kind and budget (mean over repeats)
   const learn = rows.map((x) => x['bald-learnable']?.learnabilityByKind).filter((l) => l !== undefined);
   const learnabilityByKind = learn.length === 0 ? undefined : Object.fromEntries(rows[0]![O.arms[0]!]!.labels.map((n, i) => [String(n), Object.fromEntries([...new Set(O.kinds)].flatMap((k) => [k, `oob ${k}`]).map((k) => [k, r4(mean(learn.map((l) => l[i]![k]!).filter((x) => Number.isFinite(x))))]))]));
-  return { options: { ...O, steps: 'max(minSteps, ceil(epochs·labels/32))' }, seconds: (performance.now() - t0) / 1000, repeatsDone: rows.length, labelsToTarget, accuracyAt, areaUnderCurve, labelsSpentByKind: spent, heldOutByKindAtEnd: byKindAtEnd, learnabilityByKind, rows };
+  return { options: { ...O, steps: 'max(minSteps, ceil(epochs·labels/32))' }, seconds: (performance.now() - t0) / 1000, repeatsDone: rows.length, labelsToTarget, accuracyAt, areaUnderCurve, labelsSpentByKind: spent, heldOutByKindArea, heldOutByKindAtEnd: byKindAtEnd, learnabilityByKind, rows };
 }
 
 torch.setNumThreads(1);
 const t0 = performance.now();
-const rows: ({ repeat: number } & Partial<Record<Acquisition, Trace>>)[] = [];
+const rows: ({ repeat: number } & Partial<Record<Arm, Trace>>)[] = [];
 const total = O.repeats * O.arms.length;
 for (let r = 0; r < O.repeats; r++) {
   const heldOut = syntheticShapesPairs({ count: O.heldOut, seed: deriveSeed(17, r), labelNoise: 0, kinds: O.heldOutKinds });
-  const row: { repeat: number } & Partial<Record<Acquisition, Trace>> = { repeat: r };
+  const row: { repeat: number } & Partial<Record<Arm, Trace>> = { repeat: r };
   for (const arm of O.arms) {
     const t = (row[arm] = await runArm(arm, r, heldOut));
     const done = r * O.arms.length + O.arms.indexOf(arm) + 1;

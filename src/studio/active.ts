@@ -111,9 +111,15 @@ export function setDisagreement(scores: readonly Float32Array[], items: readonly
  *             model cannot learn — the out-of-bag accuracy of the ensemble on the nearest labelled pairs
  *             (./learnability.ts; the reducible-loss idea of RHO-LOSS, arXiv 2206.07137). Needs the labelled pairs
  *             the ensemble was trained on (prioritise's `labelled`). Measured on the Studio's pool: no better than
- *             bald, below random (docs/results/issue-13-active-session9.md).
+ *             bald, below random (docs/results/issue-13-active-session9.md);
+ *   bald-stratified  coverage first: the pool is clustered by k-means on the members' pair features and the clusters
+ *             are served in proportion to their size (the labelled pairs counting as served), the highest-BALD pair of
+ *             a cluster first (./coverage.ts; stratified sampling, Cochran 1977; pre-clustering, Nguyen & Smeulders,
+ *             ICML 2004). Disagreement-first orders stop buying kinds the committee is confident on, which a fresh
+ *             retrain still needs (session 9); this keeps the labelled set as representative as a random one.
+ *             Measured: docs/results/issue-13-active-session10.md.
  */
-export const ACQUISITIONS = ['random', 'top', 'softrank', 'bald', 'bald-mix', 'bald-learnable'] as const;
+export const ACQUISITIONS = ['random', 'top', 'softrank', 'bald', 'bald-mix', 'bald-learnable', 'bald-stratified'] as const;
 export type Acquisition = (typeof ACQUISITIONS)[number];
 
 /** Which informativeness an acquisition reads (random reads none). */
@@ -124,6 +130,7 @@ export const ACQUISITION_MEASURE: Readonly<Record<Acquisition, Informativeness |
   bald: 'bald',
   'bald-mix': 'bald',
   'bald-learnable': 'bald',
+  'bald-stratified': 'bald',
 });
 
 /** Ids by decreasing score, ties by id (deterministic). */
@@ -134,6 +141,9 @@ const ranked = (score: ReadonlyMap<number, number>): number[] => [...score.entri
  * stochastic orders). `epsilon` is bald-mix's random fraction.
  */
 export function acquisitionPriorities(score: ReadonlyMap<number, number>, mode: Acquisition, uniform: () => number, beta = 1, epsilon = 0.5): Map<number, number> {
+  if (mode === 'bald-stratified') {
+    throw new Error('refract studio: acquisition bald-stratified must be ordered from the pool\'s features, got scores only — use stratifiedPriorities (./coverage.ts), as prioritise does');
+  }
   if (mode === 'top' || mode === 'bald' || mode === 'bald-learnable') return new Map(score);
   if (mode === 'random') return new Map([...score.keys()].map((id) => [id, uniform()]));
   const order = ranked(score);

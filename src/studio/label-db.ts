@@ -246,6 +246,11 @@ export class LabelDb {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM studio_labels WHERE undone = 0').get() as { n: number }).n;
   }
 
+  /** Ids of the pairs that hold a label (not undone, not a skip): the queue serves them no more. */
+  donePairIds(): Set<number> {
+    return new Set((this.db.prepare('SELECT id FROM studio_pairs WHERE done = 1').all() as { id: number }[]).map((r) => r.id));
+  }
+
   private preferencesOf(pair: PoolPair, choice: number | 'tie', labeler: string): PreferenceInput[] {
     const paths = pair.items.map((id) => this.item(id)!.path);
     const base = { prompt: pair.prompt, source: 'human', labeler };

@@ -13,6 +13,8 @@ import { loadCachedMembers, saveCachedMembers } from '../rewards/preference/rm-c
 import type { LabelDb } from './label-db.js';
 import { ACQUISITION_MEASURE, acquisitionPriorities, memberFeatures, memberScores, setDisagreement, type Acquisition } from './active.js';
 import { labelledEvidence, learnableBald, type LabelledPairs } from './learnable-bald.js';
+import { pairFeature } from './learnability.js';
+import { DEFAULT_COVERAGE, stratifiedPriorities, type CoverageOptions } from './coverage.js';
 import { Rng } from '../data/rng.js';
 
 /**
@@ -23,6 +25,8 @@ import { Rng } from '../data/rng.js';
  * it is what the committee disagrees on most, so disagreement-first queues spend half their labels there; top and
  * softrank (std) lost too (session 5). bald-learnable, BALD discounted by the out-of-bag learnability of the nearest
  * labelled pairs, lost as well: −0.035 ± 0.010 (bench/studio-active-learnable-aware.json, n = 16; session 9 note).
+ * bald-stratified (proportional k-means strata, BALD inside; ./coverage.ts) ties it: +0.002 ± 0.008, n = 16
+ * (bench/studio-active-coverage.json; docs/results/issue-13-active-session10.md) — not the ≥ 2 SE gain a default needs.
  * `POST /api/reward-models` takes `acquisition` to choose another order.
  */
 export const DEFAULT_ACQUISITION: Acquisition = 'random';
@@ -132,6 +136,11 @@ export function prioritise(db: LabelDb, ensemble: RewardEnsemble, mode: Acquisit
   const scores = memberScores(ensemble, images, prompts);
   const sets = pool.map((p) => p.items.map((id) => index.get(id)!));
   let informativeness: Map<number, number>;
+  if (mode === 'bald-stratified') {
+    informativeness = new Map(pool.map((p, s) => [p.id, setDisagreement(scores, sets[s]!, 'bald')]));
+    db.setPriorities(coveragePriorities(db, pool, sets, informativeness, memberFeatures(ensemble, images, prompts), () => rng.uniform()));
+    return informativeness;
+  }
   if (mode === 'bald-learnable') {
     if (labelled === undefined) throw new Error('refract studio: acquisition bald-learnable must be given the labelled pairs, got none — pass the ensemble\'s training pairs');
     const { score } = learnableBald({ sets, scores, ...memberFeatures(ensemble, images, prompts) }, labelledEvidence(ensemble, labelled));
@@ -139,6 +148,34 @@ export function prioritise(db: LabelDb, ensemble: RewardEnsemble, mode: Acquisit
   } else informativeness = new Map(pool.map((p, s) => [p.id, setDisagreement(scores, sets[s]!, measure)]));
   db.setPriorities(acquisitionPriorities(informativeness, mode, () => rng.uniform()));
   return informativeness;
+}
+
+/**
+ * bald-stratified's priorities (./coverage.ts): the ordinary comparisons (checks keep theirs) clustered on their
+ * feature — the mean over the comparison's pairs of the members' pair feature z = concat_k |h_k(a) − h_k(b)|
+ * (./learnability.ts) — served in proportion to cluster size, labelled ones counting as served, highest BALD first.
+ */
+export function coveragePriorities(
+  db: LabelDb,
+  pool: readonly { id: number; known: string | null }[],
+  sets: readonly (readonly number[])[],
+  bald: ReadonlyMap<number, number>,
+  member: { features: Float32Array[]; hidden: number },
+  uniform: () => number,
+  o: Readonly<CoverageOptions> = DEFAULT_COVERAGE,
+): Map<number, number> {
+  const ordinary = pool.map((p, s) => [p, sets[s]!] as const).filter(([p]) => p.known === null);
+  const done = db.donePairIds();
+  const features = ordinary.map(([, items]) => {
+    const z = new Float32Array(member.features.length * member.hidden);
+    let n = 0;
+    for (let a = 0; a < items.length; a++) {
+      for (let b = a + 1; b < items.length; b++, n++) pairFeature(member.features, member.hidden, items[a]!, items[b]!).forEach((x, d) => (z[d]! += x));
+    }
+    return z.map((x) => x / Math.max(1, n));
+  });
+  const ids = ordinary.map(([p]) => p.id);
+  return stratifiedPriorities(ids, features, ids.map((id) => done.has(id)), ids.map((id) => bald.get(id)!), uniform, o).priorities;
 }
 
 /** The card of a reward model trained in this Studio; refuses any other name. */

@@ -9,6 +9,8 @@ import { DEFAULT_ACQUISITION, prioritise } from '../../src/studio/reward-model.j
 import { memberFeatures, memberScores, setDisagreement } from '../../src/studio/active.js';
 import { labelledEvidence, learnableBald } from '../../src/studio/learnable-bald.js';
 import { pairFeature } from '../../src/studio/learnability.js';
+import { DEFAULT_COVERAGE, stratifiedPriorities } from '../../src/studio/coverage.js';
+import { Rng } from '../../src/data/rng.js';
 import { RewardEnsemble } from '../../src/rewards/preference/ensemble.js';
 import { syntheticShapesPairs } from '../../src/rewards/preference/pairs.js';
 import { readPngImage } from '../../src/store/preference-pairs.js';
@@ -81,6 +83,49 @@ test('prioritise bald-learnable writes BALD · max(ε, L) from the out-of-bag vo
     assert.throws(() => prioritise(db, ensemble, 'bald-learnable'), /bald-learnable must be given the labelled pairs, got none/);
     assert.throws(() => prioritise(db, ensemble, 'bald-learnable', 0, { trainedOn: heldOut, heldOut: [] }), /must get the ensemble's own training pairs, got 3 pairs for resamples of 8/);
     assert.throws(() => labelledEvidence(new RewardEnsemble(ensemble.members), { trainedOn, heldOut }), /resamples of none \(a loaded ensemble\)/);
+  } finally {
+    await ensemble.close();
+    db.close();
+    t.cleanup();
+  }
+});
+
+test('prioritise bald-stratified serves the clusters of the mean pair features in proportion, labelled pairs counting as served', async () => {
+  const t = tempRuns();
+  const db = LabelDb.open(path.join(t.dir, 'studio'));
+  const ensemble = RewardEnsemble.train(syntheticShapesPairs({ count: 8, seed: 2 }), { members: 3, steps: 4, seed: 1 });
+  try {
+    buildPool(db, { pairs: 20, bestOf4: 3, checkEvery: 0, seed: 3 });
+    const labelled = db.pairs().slice(0, 4).map((p) => p.id);
+    labelled.forEach((id, i) => db.label(`k-${i}`, id, 'sim', 0));
+    const informativeness = prioritise(db, ensemble, 'bald-stratified', 7);
+    // by hand: BALD per comparison; features = mean over its pairs of z; k-means with the same seeded stream
+    const items = db.items();
+    const index = new Map(items.map((it, i) => [it.id, i]));
+    const images = items.map((it) => readPngImage(path.join(db.dir, it.path)));
+    const prompts = items.map((it) => it.prompt);
+    const scores = memberScores(ensemble, images, prompts);
+    const { features, hidden } = memberFeatures(ensemble, images, prompts);
+    const pool = db.pairs();
+    assert.equal(pool.filter((p) => p.known === null).length, 23, 'no checks in this pool');
+    const sets = pool.map((p) => p.items.map((id) => index.get(id)!));
+    const bald = sets.map((s) => setDisagreement(scores, s, 'bald'));
+    pool.forEach((p, s) => assert.ok(Math.abs(informativeness.get(p.id)! - bald[s]!) < 1e-12, `BALD of ${p.id}`));
+    const z = sets.map((s) => {
+      const pairs: Float32Array[] = [];
+      for (let a = 0; a < s.length; a++) for (let b = a + 1; b < s.length; b++) pairs.push(pairFeature(features, hidden, s[a]!, s[b]!));
+      return pairs[0]!.map((_, d) => pairs.reduce((x, q) => x + q[d]!, 0) / pairs.length);
+    });
+    const rng = new Rng(7);
+    const expected = stratifiedPriorities(pool.map((p) => p.id), z, pool.map((p) => labelled.includes(p.id)), bald, () => rng.uniform(), DEFAULT_COVERAGE);
+    pool.forEach((p) => assert.ok(Math.abs(p.priority - expected.priorities.get(p.id)!) < 1e-9, `priority of ${p.id}: ${p.priority} vs ${expected.priorities.get(p.id)}`));
+    assert.deepEqual(labelled.map((id) => pool.find((p) => p.id === id)!.priority), [0, 0, 0, 0], 'labelled pairs are served');
+    assert.deepEqual(pool.filter((p) => !labelled.includes(p.id)).map((p) => p.priority).sort((a, b) => a - b), Array.from({ length: 19 }, (_, i) => i + 1));
+    for (let c = 0; c < DEFAULT_COVERAGE.clusters; c++) {
+      const open = pool.map((p, s) => [p, s] as const).filter(([p, s]) => expected.cluster[s] === c && !labelled.includes(p.id));
+      const byPriority = open.sort((a, b) => b[0].priority - a[0].priority).map(([, s]) => bald[s]!);
+      assert.deepEqual(byPriority, [...byPriority].sort((a, b) => b - a), `cluster ${c}: highest BALD first`);
+    }
   } finally {
     await ensemble.close();
     db.close();
