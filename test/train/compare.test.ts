@@ -139,3 +139,21 @@ test('withEfficiency: at every target the ratio is the reference arm samples ove
   assert.deepEqual(rows[0]!.extraTargets.map((t) => t.efficiency), [{ ratio: 1, atLeast: false }, null]);
   assert.deepEqual(withEfficiency([row('nft', 2000, [500, 1000])], 'grpo')[0]!.efficiency, null, 'no reference arm: unchanged');
 });
+
+test('the retuned compare arms (session 10) load as the compare config with one arm and one change each', () => {
+  const base = loadCompareConfig('configs/compare-shapes-layout.yaml');
+  const cases = [
+    ['configs/compare-shapes-layout-awm-k003.yaml', 'awm', (c: ReturnType<typeof loadCompareConfig>) => c.awm.klCoefficient, 0.03],
+    ['configs/compare-shapes-layout-awm-k01.yaml', 'awm', (c: ReturnType<typeof loadCompareConfig>) => c.awm.klCoefficient, 0.1],
+    ['configs/compare-shapes-layout-rwr-tau1.yaml', 'rwr', (c: ReturnType<typeof loadCompareConfig>) => c.rwr.temperature, 1],
+    ['configs/compare-shapes-layout-rwr-cfg1.yaml', 'rwr', (c: ReturnType<typeof loadCompareConfig>) => c.rwr.sampler.guidance, 1],
+  ] as const;
+  for (const [file, arm, changed, value] of cases) {
+    const c = loadCompareConfig(file);
+    assert.deepEqual(c.algorithms, [arm], file);
+    assert.equal(changed(c), value, file);
+    assert.deepEqual(c.budget, base.budget, `${file}: the same budget`);
+    assert.deepEqual(c.eval, base.eval, `${file}: the same evaluation`);
+    assert.deepEqual(c.monitor, base.monitor, `${file}: the same monitor rules`);
+  }
+});
