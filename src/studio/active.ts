@@ -82,15 +82,15 @@ const PAIR_SCORE: Readonly<Record<Informativeness, (scores: readonly Float32Arra
 /** Informativeness of a comparison of 2 or 4 items: the mean over its pairs (a best-of-4 answer gives three). */
 export function setDisagreement(scores: readonly Float32Array[], items: readonly number[], measure: Informativeness = 'std'): number {
   const f = PAIR_SCORE[measure];
-  let sum = 0;
-  let n = 0;
-  for (let i = 0; i < items.length; i++) {
-    for (let j = i + 1; j < items.length; j++) {
-      sum += f(scores, items[i]!, items[j]!);
-      n++;
-    }
-  }
-  return n === 0 ? 0 : sum / n;
+  const pairs = setPairs(items);
+  return pairs.length === 0 ? 0 : pairs.reduce((sum, [a, b]) => sum + f(scores, a, b), 0) / pairs.length;
+}
+
+/** The unordered pairs of a comparison's items, in order (one for pairwise, six for best-of-4). */
+export function setPairs(items: readonly number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < items.length; i++) for (let j = i + 1; j < items.length; j++) out.push([items[i]!, items[j]!]);
+  return out;
 }
 
 /**

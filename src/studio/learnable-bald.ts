@@ -4,7 +4,7 @@
 // the math it applies is tested in learnability.ts's terms.
 import type { RewardEnsemble } from '../rewards/preference/ensemble.js';
 import type { PreferencePair } from '../rewards/preference/pairs.js';
-import { memberFeatures, memberScores, pairMutualInformation } from './active.js';
+import { memberFeatures, memberScores, pairMutualInformation, setPairs } from './active.js';
 import { DEFAULT_LEARNABILITY, type LearnabilityOptions, inBagCounts, learnableInformation, outOfBagVotes, pairFeature, poolLearnability } from './learnability.js';
 
 /**
@@ -54,10 +54,7 @@ export interface PoolEvidence {
  * six for best-of-4, as setDisagreement averages), and the mean learnability L over those pairs (for reports).
  */
 export function learnableBald(pool: PoolEvidence, evidence: LabelledEvidence, o: Readonly<LearnabilityOptions> = DEFAULT_LEARNABILITY): { score: Float64Array; learnability: Float64Array } {
-  const pairs: [number, number, number][] = []; // [set, i, j]
-  pool.sets.forEach((items, s) => {
-    for (let a = 0; a < items.length; a++) for (let b = a + 1; b < items.length; b++) pairs.push([s, items[a]!, items[b]!]);
-  });
+  const pairs: [number, number, number][] = pool.sets.flatMap((items, s) => setPairs(items).map(([i, j]) => [s, i, j] as [number, number, number])); // [set, i, j]
   const queries = pairs.map(([, i, j]) => pairFeature(pool.features, pool.hidden, i, j));
   const L = poolLearnability(queries, evidence.features, evidence.correct, evidence.votes, o);
   const score = new Float64Array(pool.sets.length);

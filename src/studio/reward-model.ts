@@ -11,7 +11,7 @@ import { pairwiseCorrect } from '../rewards/preference/accuracy.js';
 import { clusteredAccuracy, splitByPrompt } from './label-split.js';
 import { loadCachedMembers, saveCachedMembers } from '../rewards/preference/rm-cache.js';
 import type { LabelDb } from './label-db.js';
-import { ACQUISITION_MEASURE, acquisitionPriorities, memberFeatures, memberScores, setDisagreement, type Acquisition } from './active.js';
+import { ACQUISITION_MEASURE, acquisitionPriorities, memberFeatures, memberScores, setDisagreement, setPairs, type Acquisition } from './active.js';
 import { labelledEvidence, learnableBald, type LabelledPairs } from './learnable-bald.js';
 import { pairFeature } from './learnability.js';
 import { DEFAULT_COVERAGE, stratifiedPriorities, type CoverageOptions } from './coverage.js';
@@ -136,17 +136,17 @@ export function prioritise(db: LabelDb, ensemble: RewardEnsemble, mode: Acquisit
   const scores = memberScores(ensemble, images, prompts);
   const sets = pool.map((p) => p.items.map((id) => index.get(id)!));
   let informativeness: Map<number, number>;
-  if (mode === 'bald-stratified') {
-    informativeness = new Map(pool.map((p, s) => [p.id, setDisagreement(scores, sets[s]!, 'bald')]));
-    db.setPriorities(coveragePriorities(db, pool, sets, informativeness, memberFeatures(ensemble, images, prompts), () => rng.uniform()));
-    return informativeness;
-  }
   if (mode === 'bald-learnable') {
     if (labelled === undefined) throw new Error('refract studio: acquisition bald-learnable must be given the labelled pairs, got none — pass the ensemble\'s training pairs');
     const { score } = learnableBald({ sets, scores, ...memberFeatures(ensemble, images, prompts) }, labelledEvidence(ensemble, labelled));
     informativeness = new Map(pool.map((p, s) => [p.id, score[s]!]));
   } else informativeness = new Map(pool.map((p, s) => [p.id, setDisagreement(scores, sets[s]!, measure)]));
-  db.setPriorities(acquisitionPriorities(informativeness, mode, () => rng.uniform()));
+  const uniform = (): number => rng.uniform();
+  db.setPriorities(
+    mode === 'bald-stratified'
+      ? coveragePriorities(db, pool, sets, informativeness, memberFeatures(ensemble, images, prompts), uniform)
+      : acquisitionPriorities(informativeness, mode, uniform),
+  );
   return informativeness;
 }
 
@@ -168,11 +168,9 @@ export function coveragePriorities(
   const done = db.donePairIds();
   const features = ordinary.map(([, items]) => {
     const z = new Float32Array(member.features.length * member.hidden);
-    let n = 0;
-    for (let a = 0; a < items.length; a++) {
-      for (let b = a + 1; b < items.length; b++, n++) pairFeature(member.features, member.hidden, items[a]!, items[b]!).forEach((x, d) => (z[d]! += x));
-    }
-    return z.map((x) => x / Math.max(1, n));
+    const pairs = setPairs(items);
+    for (const [a, b] of pairs) pairFeature(member.features, member.hidden, a, b).forEach((x, d) => (z[d]! += x));
+    return z.map((x) => x / Math.max(1, pairs.length));
   });
   const ids = ordinary.map(([p]) => p.id);
   return stratifiedPriorities(ids, features, ids.map((id) => done.has(id)), ids.map((id) => bald.get(id)!), uniform, o).priorities;
