@@ -33,9 +33,10 @@ export abstract class OnlineAlgorithm<R extends Rollout, A, U> implements Algori
   /** AdamW on the policy's trainable parameters (policy-optimizer.ts). */
   protected readonly optimizer: AdamW;
 
-  protected constructor(ctx: AlgorithmContext, lr: number) {
+  /** `encoderLr`: train the prompt encoder too, at that rate (policy-optimizer.ts); absent: it stays frozen. */
+  protected constructor(ctx: AlgorithmContext, lr: number, encoderLr?: number) {
     this.ctx = ctx;
-    this.optimizer = policyOptimizer(ctx, lr);
+    this.optimizer = policyOptimizer(ctx, lr, encoderLr);
   }
 
   /** The prompt groups of one iteration. */

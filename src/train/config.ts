@@ -127,6 +127,10 @@ export const runConfigSchema = z
     if (c.algorithm === 'nft' && c.nft.hindsight !== undefined && !relabels) {
       ctx.addIssue({ code: 'custom', path: ['nft', 'hindsight'], message: 'needs a reward that relabels — add options: { hindsight: true } to the shapes_gold reward, or remove nft.hindsight' });
     }
+    if (c.algorithm === 'nft' && c.nft.encoder !== undefined && c.lora !== undefined) {
+      // with LoRA the reference is the policy with its adapters off: a trained encoder would move the anchor too
+      ctx.addIssue({ code: 'custom', path: ['nft', 'encoder'], message: 'must train a fully fine-tuned policy (LoRA\'s reference shares the encoder) — remove nft.encoder or lora' });
+    }
   });
 
 export type RunConfig = z.infer<typeof runConfigSchema>;

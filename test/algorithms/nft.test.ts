@@ -400,3 +400,81 @@ test('pairedOptimality: a relabelled sample\'s r under its asked prompt is cappe
     assertClose(pairedOptimality(r, [null, null, null, null], 0.75).toArray() as number[], [0.9, 0.6, 0.1, 0.3], 0);
   });
 });
+
+test('nft encoder: the prompt encoder trains in a group of its own; θ, old and reference each encode the prompts (KL and old deviation 0 at the start); the reference and a run without it keep theirs; resume is exact; refusals', async () => {
+  const section = parseNftSection({ ...SMALL, klCoefficient: 1, encoder: { lr: 1e-2 } });
+  await withResumable(5, section, async ({ ctx, alg, policy2, resume }) => {
+    const encoder = (m: { encoder: { parameters(): torch.Tensor[] } }): number[] => flatParameters(m.encoder);
+    const [policyEnc0, refEnc0] = [encoder(ctx.policy), encoder(ctx.reference as typeof ctx.policy)];
+    const first = await alg.step(1);
+    // θ = θ_old = θ_ref at the first epoch: any encoding that is not the model's own would show here
+    assert.equal(first.metrics['kl'], 0, 'v_θ and v_ref agree at the start (each encoded with its own, equal, encoder)');
+    assert.equal(first.diagnostics['old_deviation'], 0);
+    assert.ok(maxAbsDifference(encoder(ctx.policy), policyEnc0) > 1e-4, 'the policy\'s encoder moved');
+    assert.equal(maxAbsDifference(encoder(ctx.reference as typeof ctx.policy), refEnc0), 0, 'the reference\'s did not');
+    const { resumed, saved } = resume();
+    assert.ok(Object.keys(saved.tensors).some((k) => k.startsWith('old.encoder.')), 'the old policy holds the encoder');
+    const [a, b] = [await alg.step(2), await resumed.step(2)];
+    assert.ok(a.metrics['kl']! > 0, 'the policy left the reference');
+    assert.equal(a.metrics['loss'], b.metrics['loss']);
+    assert.equal(maxAbsDifference(flatParameters(ctx.policy), flatParameters(policy2)), 0, 'resume is exact, encoder included');
+    const live = torch.memoryStats().liveTensors;
+    await alg.step(3);
+    assert.equal(torch.memoryStats().liveTensors, live, 'an iteration leaks no tensors');
+  });
+  // the encoder's lr is its own group's; without the field the encoder stays the base's
+  torch.setNumThreads(1);
+  const ctx = tinyContext(6);
+  const frozen = new NftAlgorithm(ctx, parseNftSection(SMALL));
+  try {
+    const enc0 = flatParameters(ctx.policy.encoder);
+    await frozen.step(1);
+    assert.equal(maxAbsDifference(flatParameters(ctx.policy.encoder), enc0), 0, 'frozen without nft.encoder');
+  } finally {
+    frozen.dispose();
+    disposeContext(ctx);
+  }
+  assert.throws(() => parseNftSection({ encoder: { lr: 1e-4 }, hindsight: {} }), /encoder.*cannot be combined with hindsight/);
+  assert.throws(() => parseNftSection({ encoder: { lr: 0 } }), /encoder\.lr/);
+});
+
+test('nft encoder, stage: v_θ and v_ref each encode the token ids with their own encoder — the KL equals the hand-computed one; without tokens it is refused', () => {
+  torch.setNumThreads(1);
+  const policy = tinyModel(4);
+  const reference = tinyModel(5); // another encoder and denoiser: a shared encoding would show in the KL
+  reference.requiresGrad_(false);
+  const old = new EmaPolicy(policy);
+  const optimizer = new AdamW(policy.parameters(), { lr: 0 });
+  const section = parseNftSection({ ...SMALL, klCoefficient: 0.5, encoder: { lr: 1e-4 } });
+  const settings = { ...section, seed: 7 };
+  const sigmas = [1, 2 / 3, 1 / 3, 0];
+  try {
+    torch.scope(() => {
+      const tokens = SHAPES_VOCABULARY.tokenizeBatch(['a red circle to the left of a blue square', 'two blue squares', 'a green triangle']);
+      const cond = torch.noGrad(() => policy.encode(tokens));
+      const x0 = torch.randn([3, ...policy.sampleShape], { generator: new torch.Generator(1) }).clamp(-1, 1);
+      const r = torch.tensor([1, 0.5, 0]);
+      const u = nftUpdateStage({ policy, old, reference, optimizer, x0, cond, tokens, sigmas, r, settings, iteration: 2 });
+      const p = drawTrainingPoints(x0, cond, settings.timesteps, sigmas, 7, 2);
+      const tokensK = torch.cat([tokens, tokens], 0); // K = 2 copies, as the points
+      const own = (m: typeof policy): number[] => torch.noGrad(() => m.predict(p.xt, p.t, m.encode(tokensK)).toArray());
+      const [vTheta, vRef] = [own(policy), own(reference)];
+      const per = vTheta.length / p.count;
+      let kl = 0;
+      for (let q = 0; q < p.count; q++) {
+        let d2 = 0;
+        for (let j = q * per; j < (q + 1) * per; j++) d2 += (vTheta[j]! - vRef[j]!) ** 2;
+        kl += d2 / per;
+      }
+      assertClose([u.kl, u.oldDeviation], [kl / p.count, 0], 1e-6, 1e-6, 'KL against the reference\'s own encoding');
+      const frozen = nftUpdateStage({ policy, old, reference, optimizer, x0, cond, sigmas, r, settings: { ...settings, encoder: undefined }, iteration: 2 });
+      assert.ok(Math.abs(frozen.kl - u.kl) > 1e-4, `a frozen encoder hands the reference the policy's encoding (${frozen.kl} vs ${u.kl})`);
+      assert.throws(() => nftUpdateStage({ policy, old, reference, optimizer, x0, cond, sigmas, r, settings, iteration: 2 }), /nft\.encoder needs the samples' token ids/);
+    });
+  } finally {
+    optimizer.dispose();
+    old.dispose();
+    policy.dispose();
+    reference.dispose();
+  }
+});

@@ -44,6 +44,8 @@ test('errors name the field, what it must be, and the fix', () => {
   assert.match(bad({ algorithm: 'nft', nft: { hindsight: { r: 1.5 } }, rewards: [{ kind: 'shapes_gold', options: { hindsight: true } }] }), /field "nft.hindsight.r"/);
   const relabelling = parseRunConfig({ algorithm: 'nft', nft: { hindsight: {} }, rewards: [{ kind: 'shapes_gold', options: { total: 'partial', hindsight: true } }] });
   assert.deepEqual(relabelling.nft.hindsight, { r: 1, maxPerIteration: 64, paired: false });
+  assert.match(bad({ algorithm: 'nft', nft: { encoder: { lr: 1e-4 } }, lora: { rank: 4, alpha: 4 } }), /field "nft.encoder" .*must train a fully fine-tuned policy .*remove nft.encoder or lora/);
+  assert.deepEqual(parseRunConfig({ algorithm: 'nft', nft: { encoder: { lr: 3e-5 } } }).nft.encoder, { lr: 3e-5 });
 });
 
 test('configs/headline-shapes-hindsight*.yaml: NFT relabels with the gold reward\'s hindsight prompts', () => {

@@ -34,6 +34,8 @@ import { optimalityProbability } from './loss.js';
 import { nftUpdateStage, type NftUpdateDiagnostics } from './update-stage.js';
 import { admittedRelabels, pairedOptimality, withRelabelledSamples } from '../hindsight.js';
 import type { NftSection, NftSettings } from './config.js';
+import { SHAPES_VOCABULARY } from '../../data/shapes/vocab.js';
+import type { WordVocabulary } from '../../data/vocabulary.js';
 
 interface NftCredit {
   /** r per trained sample, [B] (or [|keep|]). */
@@ -65,7 +67,7 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
   #optimizerSteps = 0;
 
   constructor(ctx: AlgorithmContext, section: Readonly<NftSection>) {
-    super(ctx, section.lr);
+    super(ctx, section.lr, section.encoder?.lr);
     this.#settings = Object.freeze({ ...section, seed: ctx.seed });
     this.#old = new EmaPolicy(ctx.policy); // θ_old = θ at the start, as the authors copy the policy into "old"
     this.#evaluated = section.evaluatedEma ? { ema: new EmaPolicy(ctx.policy), decay: section.evaluatedEma.decay } : undefined;
@@ -84,7 +86,9 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
 
   /** lr = section lr × the schedule's factor at the optimizer steps taken so far (a function of the saved count). */
   #applyLr(): void {
-    if (this.#lrFactor) for (const g of this.optimizer.paramGroups) g.lr = this.#settings.lr * this.#lrFactor(this.#optimizerSteps);
+    if (!this.#lrFactor) return;
+    const base = [this.#settings.lr, this.#settings.encoder?.lr ?? this.#settings.lr]; // the denoiser's group, then the encoder's
+    this.optimizer.paramGroups.forEach((g, i) => (g.lr = base[i]! * this.#lrFactor!(this.#optimizerSteps)));
   }
 
   get klCoefficient(): number {
@@ -132,6 +136,7 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
     const own = { x0: trajectory.finalSample, cond: trajectory.cond, weight: credit.r, ...(trajectory.uncond === undefined ? {} : { uncond: trajectory.uncond }) };
     const h = this.#settings.hindsight;
     const batch = h && credit.relabels ? withRelabelledSamples(own, rollout.finalSample, credit.relabels, h.r, policy, this.ctx.vocabulary) : own;
+    const tokens = this.#settings.encoder ? { tokens: sampleTokens(groups, credit.keep, this.ctx.vocabulary) } : {};
     const u = nftUpdateStage({
       policy,
       old: this.#old,
@@ -142,6 +147,7 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
       ...(batch.uncond === undefined ? {} : { uncond: batch.uncond }),
       sigmas: schedule.sigmas,
       r: batch.weight,
+      ...tokens,
       settings: this.#settings,
       iteration,
       firstSample: groups.offset ?? 0,
@@ -212,4 +218,10 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
     this.#old.dispose();
     this.#evaluated?.ema.dispose();
   }
+}
+
+/** The token ids [n, L] of each trained sample's prompt (all samples, or the kept ones), for a trained encoder. */
+function sampleTokens(groups: PromptGroups, keep: readonly number[] | undefined, vocabulary: WordVocabulary | undefined): Tensor {
+  const texts = groups.prompts.map((p) => p.text);
+  return (vocabulary ?? SHAPES_VOCABULARY).tokenizeBatch(keep === undefined ? texts : keep.map((i) => texts[i]!));
 }

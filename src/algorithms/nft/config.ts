@@ -74,6 +74,16 @@ export const nftSectionSchema = z
       .object({ r: z.number().min(0).max(1).default(1), maxPerIteration: posInt.default(64), paired: z.boolean().default(false) })
       .strict()
       .optional(),
+    /**
+     * Train the prompt encoder too, at `lr` (an AdamW group of its own; the denoiser keeps the section's lr). The loss
+     * then encodes each minibatch's prompts with grad, and v_old and v_ref encode them with the old and the reference
+     * encoder (update-stage.ts). Why: a frozen encoder bounds how differently the denoiser can treat "A left of B" and
+     * "B left of A" (../policy-optimizer.ts). Absent: the encoder stays the base's, as Flow-GRPO keeps its text encoders.
+     */
+    encoder: z
+      .object({ lr: z.number().positive() })
+      .strict()
+      .optional(),
     /** κ of κ·mean‖v_θ − v_ref‖² (the authors' train.beta). */
     klCoefficient: z.number().nonnegative().default(1e-4),
     ...pointTrainingFields,
@@ -83,6 +93,10 @@ export const nftSectionSchema = z
   .superRefine((s, ctx) => {
     if (s.guidedVelocity && s.sampler.guidance === 1) {
       ctx.addIssue({ code: 'custom', path: ['guidedVelocity'], message: 'needs sampler.guidance ≠ 1 (the guided velocity of w = 1 is the conditional one) — set sampler.guidance, e.g. 3' });
+    }
+    if (s.encoder && s.hindsight) {
+      // relabelled samples arrive encoded (../hindsight.ts), without the token ids a trained encoder needs
+      ctx.addIssue({ code: 'custom', path: ['encoder'], message: 'cannot be combined with hindsight (relabels carry no token ids) — remove nft.encoder or nft.hindsight' });
     }
   });
 

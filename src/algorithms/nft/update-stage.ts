@@ -9,6 +9,11 @@
 // arXiv 2207.12598 Eq. 6) for v_θ, v_old and v_ref alike — the policy whose samples are scored is then the one the
 // loss improves, as Flow-GRPO's log-probabilities are those of the guided mean. One batched forward on
 // [x; x] with [∅; c] per point (generate/guidance.ts), so the null prompt's branch is trained too.
+//
+// With a trained prompt encoder (settings.encoder), the input carries the samples' token ids and every model encodes
+// them itself: v_θ with grad in each minibatch (so the loss reaches the encoder), v_old under the old weights and
+// v_ref with the reference's encoder — each velocity is that model's own, as when the encoder is frozen and the three
+// encodings coincide.
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
 import type { AdamW } from '../../torch/optim/index.js';
@@ -33,6 +38,8 @@ export interface NftUpdateInput {
   cond: PolicyCondition;
   /** The null prompt's condition of the same B samples; required with settings.guidedVelocity. */
   uncond?: PolicyCondition;
+  /** The samples' prompt token ids [B, L] int64; required with settings.encoder (each model encodes them). */
+  tokens?: Tensor;
   /** The rollout sampler's σ grid (for timesteps.distribution 'grid'). */
   sigmas: readonly number[];
   /** r per sample, [B]. */
@@ -58,19 +65,35 @@ export interface NftUpdateDiagnostics {
   skippedSteps: number;
 }
 
-/** A training point's condition: the prompt's, and the null prompt's when the guided velocity is trained. */
+/**
+ * A training point's condition: the prompt's, and the null prompt's when the guided velocity is trained; with a
+ * trained encoder also the token ids, which each model encodes itself.
+ */
 interface PointCondition {
   c: PolicyCondition;
   u: PolicyCondition | undefined;
+  tokens?: Tensor;
 }
 
+type VelocitySource = Pick<ImagePolicy, 'denoiser' | 'encode' | 'encodeNull'>;
+
 /**
- * The velocity the loss trains, of `denoiser` (the policy — under old.run, with the old weights — or the reference):
- * the conditional one, or with `guidance` w the guided v_∅ + w·(v_c − v_∅).
+ * The velocity the loss trains, of `model` (the policy — under old.run, with the old weights — or the reference):
+ * the conditional one, or with `guidance` w the guided v_∅ + w·(v_c − v_∅). With token ids on the condition, the
+ * model's own encoder makes c (and ∅) — under grad when the caller is.
  */
-function trainedVelocity(denoiser: PolicyDenoiser, guidance: number | null): VelocityModel<PointCondition> {
-  if (guidance === null) return (x, t, cond) => denoiser(x, t, cond.c);
-  return (x, t, cond) => guidedModel(denoiser, { uncond: cond.u!, scale: guidance })(x, t, cond.c);
+function trainedVelocity(model: VelocitySource, guidance: number | null): VelocityModel<PointCondition> {
+  const denoiser: PolicyDenoiser = model.denoiser();
+  const own = (cond: PointCondition): { c: PolicyCondition; u: PolicyCondition | undefined } => {
+    if (cond.tokens === undefined) return cond;
+    const [n, length] = cond.tokens.shape as [number, number];
+    return { c: model.encode(cond.tokens), u: cond.u === undefined ? undefined : model.encodeNull(n, length) };
+  };
+  if (guidance === null) return (x, t, cond) => denoiser(x, t, own(cond).c);
+  return (x, t, cond) => {
+    const { c, u } = own(cond);
+    return guidedModel(denoiser, { uncond: u!, scale: guidance })(x, t, c);
+  };
 }
 
 /** The tensors every minibatch reads. */
@@ -89,14 +112,17 @@ export function nftUpdateStage(input: NftUpdateInput): NftUpdateDiagnostics {
   if (guidance !== null && input.uncond === undefined) {
     throw new Error('refract train: nft.guidedVelocity needs the null prompt\'s condition — set nft.sampler.guidance ≠ 1');
   }
-  const cond: PointCondition = { c: input.cond, u: guidance === null ? undefined : input.uncond };
+  if (s.encoder !== undefined && input.tokens === undefined) {
+    throw new Error('refract train: nft.encoder needs the samples\' token ids — pass tokens to the update stage');
+  }
+  const cond: PointCondition = { c: input.cond, u: guidance === null ? undefined : input.uncond, ...(s.encoder === undefined ? {} : { tokens: input.tokens! }) };
   const points = drawTrainingPoints(input.x0, cond, s.timesteps, input.sigmas, s.seed, input.iteration, input.firstSample ?? 0);
-  const velocity = trainedVelocity(input.policy.denoiser(), guidance);
+  const velocity = trainedVelocity(input.policy, guidance);
   const fixed: Fixed = {
     points,
     velocity,
     vOld: input.old.run(() => velocitiesAt(velocity, points, s.minibatchSize)), // v_old(x_t, t, c)
-    vRef: s.klCoefficient > 0 || s.monitorKl ? velocitiesAt(trainedVelocity(input.reference.denoiser(), guidance), points, s.minibatchSize) : null,
+    vRef: s.klCoefficient > 0 || s.monitorKl ? velocitiesAt(trainedVelocity(input.reference, guidance), points, s.minibatchSize) : null,
     r: torch.cat(Array<Tensor>(s.timesteps.perSample).fill(input.r), 0),
   };
   const e = runEpochs(s.innerEpochs, () => accumulatedStep(input.optimizer, points.count, s.minibatchSize, s.gradClip, (a, b) => minibatchLoss(input, fixed, a, b)));
