@@ -24,20 +24,22 @@ export interface AccumulatedStep {
   sums: Record<string, number>;
 }
 
+/** Points [first, first + count) — all of them by default — in minibatches; `lossOf` takes absolute indices. */
 export function accumulatedStep(
   optimizer: AdamW,
   count: number,
   minibatchSize: number,
   gradClip: number,
   lossOf: (start: number, end: number) => MinibatchLoss,
+  first = 0,
 ): AccumulatedStep {
   const params = optimizer.paramGroups.flatMap((g) => g.params);
   const sums: Record<string, number> = {};
   let total = 0;
   optimizer.zeroGrad();
-  for (let start = 0; start < count && Number.isFinite(total); start += minibatchSize) {
+  for (let start = first; start < first + count && Number.isFinite(total); start += minibatchSize) {
     torch.scope(() => {
-      const mb = lossOf(start, Math.min(count, start + minibatchSize));
+      const mb = lossOf(start, Math.min(first + count, start + minibatchSize));
       const loss = mb.perPoint.sum().div(count); // Σ_{p∈mb} ℓ_p / N
       const value = loss.item();
       total += value;
@@ -59,30 +61,38 @@ export interface EpochsSummary {
   gradNorm: number;
   optimizerSteps: number;
   skippedSteps: number;
-  /** The first epoch's sums (at θ_old, before any step) and the later epochs' sums added up. */
+  /** The first epoch's sums (at θ_old, before any step when an epoch is one step) and the later epochs' added up. */
   firstSums: Record<string, number>;
   laterSums: Record<string, number>;
 }
 
 /**
- * `epochs` accumulated steps (`stepOf(epoch)`); with `stopAfterFirstSkip` a skipped first epoch ends the update
- * (what the first epoch records, e.g. AWM's ℓ_old, may be incomplete).
+ * `epochs` epochs of `stepsPerEpoch` accumulated steps each (`stepOf(epoch, chunk)`: chunk j of the epoch's points);
+ * with `stopAfterFirstSkip` a skipped first step ends the update (what the first epoch records, e.g. AWM's ℓ_old,
+ * may be incomplete).
  */
-export function runEpochs(epochs: number, stepOf: (epoch: number) => AccumulatedStep, stopAfterFirstSkip = false): EpochsSummary {
+export function runEpochs(epochs: number, stepOf: (epoch: number, chunk: number) => AccumulatedStep, stopAfterFirstSkip = false, stepsPerEpoch = 1): EpochsSummary {
   const s: EpochsSummary = { loss: 0, gradNorm: 0, optimizerSteps: 0, skippedSteps: 0, firstSums: {}, laterSums: {} };
   for (let epoch = 0; epoch < epochs; epoch++) {
-    const step = stepOf(epoch);
-    if (epoch === 0) s.firstSums = step.sums;
-    else for (const [k, v] of Object.entries(step.sums)) s.laterSums[k] = (s.laterSums[k] ?? 0) + v;
-    if (!step.stepped) {
-      s.skippedSteps++;
-      if (epoch === 0 && stopAfterFirstSkip) break;
-      continue;
+    for (let chunk = 0; chunk < stepsPerEpoch; chunk++) {
+      const step = stepOf(epoch, chunk);
+      const into = epoch === 0 ? s.firstSums : s.laterSums;
+      for (const [k, v] of Object.entries(step.sums)) into[k] = (into[k] ?? 0) + v;
+      if (!step.stepped) {
+        s.skippedSteps++;
+        if (epoch === 0 && chunk === 0 && stopAfterFirstSkip) return summary(s);
+        continue;
+      }
+      s.loss += step.loss;
+      s.gradNorm += step.gradNorm;
+      s.optimizerSteps++;
     }
-    s.loss += step.loss;
-    s.gradNorm += step.gradNorm;
-    s.optimizerSteps++;
   }
+  return summary(s);
+}
+
+/** Means over the optimizer steps taken. */
+function summary(s: EpochsSummary): EpochsSummary {
   const n = s.optimizerSteps;
   return { ...s, loss: n > 0 ? s.loss / n : NaN, gradNorm: n > 0 ? s.gradNorm / n : NaN };
 }

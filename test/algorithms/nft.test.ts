@@ -478,3 +478,27 @@ test('nft encoder, stage: v_θ and v_ref each encode the token ids with their ow
     reference.dispose();
   }
 });
+
+test('nft stepsPerEpoch: S optimizer steps per epoch over consecutive chunks of the points; first-epoch diagnostics over all points (equal to one step\'s at lr 0)', async () => {
+  torch.setNumThreads(1);
+  const run = async (extra: Record<string, unknown>): Promise<{ log: Awaited<ReturnType<NftAlgorithm['step']>>; params: number[] }> => {
+    const ctx = tinyContext(8);
+    const alg = new NftAlgorithm(ctx, parseNftSection({ ...SMALL, klCoefficient: 0.5, ...extra }));
+    try {
+      const log = await alg.step(1);
+      return { log, params: flatParameters(ctx.policy) };
+    } finally {
+      alg.dispose();
+      disposeContext(ctx);
+    }
+  };
+  const [one, two] = [await run({ lr: 1e-12 }), await run({ lr: 1e-12, stepsPerEpoch: 2, innerEpochs: 2 })];
+  assert.equal(one.log.metrics['optimizerSteps'], 1);
+  assert.equal(two.log.metrics['optimizerSteps'], 4, '2 epochs × 2 steps');
+  assertClose([two.log.metrics['positiveLoss']!, two.log.metrics['kl']!], [one.log.metrics['positiveLoss']!, one.log.metrics['kl']!], 1e-6, 1e-6, 'first-epoch sums over all 12 points');
+  const [a, b] = [await run({}), await run({ stepsPerEpoch: 2 })];
+  assert.ok(maxAbsDifference(a.params, b.params) > 1e-5, 'two steps move the policy differently from one');
+  const many = await run({ stepsPerEpoch: 50 }); // more steps than the 12 points: one point per step
+  assert.equal(many.log.metrics['optimizerSteps'], 12);
+  assert.throws(() => parseNftSection({ stepsPerEpoch: 0 }), /stepsPerEpoch/);
+});

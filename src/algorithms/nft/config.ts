@@ -84,6 +84,14 @@ export const nftSectionSchema = z
       .object({ lr: z.number().positive() })
       .strict()
       .optional(),
+    /**
+     * Optimizer steps per epoch: the iteration's points are split into this many consecutive chunks (point p = k·B + i
+     * is sample i's k-th time, so with stepsPerEpoch = timesteps.perSample each chunk is every sample at one of its
+     * times), one accumulated step on each. 1 (the default) is one step on all points. More steps move the policy
+     * further per sampled batch at the same compute, as the authors take several optimizer steps per batch
+     * (NVlabs/DiffusionNFT scripts/train_nft_sd3.py: one step per gradient-accumulation cycle over the timesteps).
+     */
+    stepsPerEpoch: posInt.default(1),
     /** κ of κ·mean‖v_θ − v_ref‖² (the authors' train.beta). */
     klCoefficient: z.number().nonnegative().default(1e-4),
     ...pointTrainingFields,

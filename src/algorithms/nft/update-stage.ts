@@ -1,7 +1,7 @@
 // DiffusionNFT stage 4 — update: K forward-noised points per clean sample (training-points.ts), the old policy's
 // and the reference's velocities there (no grad, computed once: neither changes during the iteration), then
-// `innerEpochs` optimizer steps on mean_p ℓ_p (loss.ts) over all points, gradients accumulated over minibatches
-// (accumulated-step.ts). The old policy's EMA update happens after this stage (algorithm.ts), as the authors
+// `innerEpochs` epochs of `stepsPerEpoch` optimizer steps, each on the mean ℓ_p (loss.ts) over its chunk of the
+// points, gradients accumulated over minibatches (accumulated-step.ts). The old policy's EMA update happens after this stage (algorithm.ts), as the authors
 // update their "old" adapter after each epoch's optimizer steps (NVlabs/DiffusionNFT scripts/train_nft_sd3.py).
 //
 // Which velocity is trained: the conditional one v(x, t, c) by default (the paper's CFG-free policy), or with
@@ -125,7 +125,14 @@ export function nftUpdateStage(input: NftUpdateInput): NftUpdateDiagnostics {
     vRef: s.klCoefficient > 0 || s.monitorKl ? velocitiesAt(trainedVelocity(input.reference, guidance), points, s.minibatchSize) : null,
     r: torch.cat(Array<Tensor>(s.timesteps.perSample).fill(input.r), 0),
   };
-  const e = runEpochs(s.innerEpochs, () => accumulatedStep(input.optimizer, points.count, s.minibatchSize, s.gradClip, (a, b) => minibatchLoss(input, fixed, a, b)));
+  const size = Math.ceil(points.count / Math.min(s.stepsPerEpoch, points.count));
+  const chunks = Math.ceil(points.count / size); // never an empty chunk (e.g. 9 points in 4 steps: 3 + 3 + 3)
+  const e = runEpochs(
+    s.innerEpochs,
+    (_, j) => accumulatedStep(input.optimizer, Math.min(points.count, (j + 1) * size) - j * size, s.minibatchSize, s.gradClip, (a, b) => minibatchLoss(input, fixed, a, b), j * size),
+    false,
+    chunks,
+  );
   const per = (k: string): number => (e.firstSums[k] === undefined ? NaN : e.firstSums[k]! / points.count);
   return {
     loss: e.loss,
