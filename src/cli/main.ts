@@ -15,6 +15,7 @@ import { registerAudit } from './audit.js';
 import { registerOveropt } from './overopt.js';
 import { registerReport } from './report.js';
 import { registerStudio } from './studio.js';
+import { registerExport } from './export.js';
 import { EXIT, debugRequested, formatCliError } from './errors.js';
 
 const debug = debugRequested(process.argv, process.env);
@@ -45,6 +46,7 @@ registerReport(program);
 registerOveropt(program);
 registerBench(program);
 registerStudio(program);
+registerExport(program);
 // --debug is accepted anywhere on the line (before or after the subcommand).
 for (const c of program.commands) allowDebugFlag(c);
 // Until an action runs (usage errors), the command is the first argument that names one.

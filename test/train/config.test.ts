@@ -60,6 +60,19 @@ test('configs/headline-shapes-hindsight*.yaml: NFT relabels with the gold reward
   }
 });
 
+test('configs/headline-shapes-encoder*.yaml: the high-noise headline with the prompt encoder trained, one change each', () => {
+  const base = loadRunConfig('configs/headline-shapes-highnoise.yaml');
+  const files = [['1e4', 1e-4, 1], ['3e5', 3e-5, 1], ['3e4', 3e-4, 1], ['steps2', 1e-4, 2]] as const;
+  for (const [tag, lr, steps] of files) {
+    const c = loadRunConfig(`configs/headline-shapes-encoder-${tag}.yaml`);
+    assert.deepEqual(c.nft.encoder, { lr });
+    assert.equal(c.nft.stepsPerEpoch, steps);
+    assert.equal(c.out, `runs/headline-shapes-encoder-${tag}`);
+    const same = (x: typeof c): unknown => ({ ...x, out: '', nft: { ...x.nft, encoder: undefined, stepsPerEpoch: 1 } });
+    assert.deepEqual(same(c), same(base), `${tag}: everything else (draws, lr, anchor, evaluation, monitor) is the high-noise headline's`);
+  }
+});
+
 test('configs/grpo-shapes.yaml parses in the run-config format', () => {
   const c = loadRunConfig('configs/grpo-shapes.yaml');
   assert.equal(c.algorithm, 'grpo');
