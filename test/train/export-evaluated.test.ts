@@ -5,19 +5,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
-import { loadStateDictFile } from '../../src/torch/safetensors.js';
 import { parseRunConfig } from '../../src/train/config.js';
 import { runTraining } from '../../src/train/trainer.js';
 import { evaluatedIterations, exportEvaluatedModel } from '../../src/train/export-evaluated.js';
 import { readCheckpointMetadata } from '../../src/models/checkpoint.js';
-import { tinyBase, tinyRunConfig } from './fixtures.js';
-
-function weights(file: string): Map<string, number[]> {
-  const sd = loadStateDictFile(file);
-  const w = new Map([...sd].map(([k, t]) => [k, t.toArray()]));
-  torch.disposeAll([...sd.values()]);
-  return w;
-}
+import { savedWeights as weights, tinyBase, tinyRunConfig } from './fixtures.js';
 
 test('export: an evaluated iteration as a checkpoint — the evaluated EMA (last one = final/), the policy at another; refusals name the fix and write nothing', async () => {
   torch.setNumThreads(1);

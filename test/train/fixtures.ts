@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { TextToImageModel, SHAPES_TEXT_TO_IMAGE_CONFIG, type TextToImageConfig } from '../../src/models/text-to-image.js';
 import { saveCheckpoint } from '../../src/models/checkpoint.js';
+import { loadStateDictFile } from '../../src/torch/safetensors.js';
 import { mergeDeep } from '../../src/pretrain/loop.js';
 import type { RewardModel } from '../../src/rewards/types.js';
 
@@ -63,4 +64,12 @@ export function brightnessReward(): RewardModel {
       return { total, components: { brightness: total }, meta: { name: 'brightness', version: '1' } };
     },
   };
+}
+
+/** A safetensors file's tensors as plain arrays by name (for exact before/after comparisons of saved weights). */
+export function savedWeights(file: string): Map<string, number[]> {
+  const sd = loadStateDictFile(file);
+  const w = new Map([...sd].map(([k, t]) => [k, t.toArray()]));
+  torch.disposeAll([...sd.values()]);
+  return w;
 }

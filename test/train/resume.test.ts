@@ -6,11 +6,10 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
-import { loadStateDictFile } from '../../src/torch/safetensors.js';
 import { parseRunConfig } from '../../src/train/config.js';
 import { runTraining, runStoreFile } from '../../src/train/trainer.js';
 import { RunStore } from '../../src/store/run-store.js';
-import { tinyBase, tinyRunConfig } from './fixtures.js';
+import { savedWeights, tinyBase, tinyRunConfig } from './fixtures.js';
 
 const OVER = { iterations: 5, eval: { every: 5 }, checkpoint: { every: 2 } };
 
@@ -31,10 +30,7 @@ function record(out: string): { steps: unknown[]; evals: unknown[]; status: stri
 }
 
 function finalWeights(out: string): Map<string, number[]> {
-  const sd = loadStateDictFile(path.join(out, 'final', 'model.safetensors'));
-  const out2 = new Map([...sd].map(([k, t]) => [k, t.toArray()]));
-  torch.disposeAll([...sd.values()]);
-  return out2;
+  return savedWeights(path.join(out, 'final', 'model.safetensors'));
 }
 
 test('a crashed run resumed from its checkpoint matches the uninterrupted run exactly', async () => {
