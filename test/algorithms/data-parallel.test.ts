@@ -153,7 +153,10 @@ for (const [label, algorithm, section, extra] of CASES) {
         assert.equal(seen.stepped.length, s.stepped.length, `${what}: optimizer steps`);
         // tolerances relative to the gradients' own scale (a tiny model's can be ~1e-8 throughout)
         seen.stepped.forEach((g, k) => assertClose(g, s.stepped[k]!, 1e-4 * maxAbs(s.stepped[k]!), 1e-4, `${what}: gradient of step ${k}`));
-        assertClose([seen.log.metrics['loss']!], [s.log.metrics['loss']!], 1e-6, 1e-5, `${what}: loss`); // GRPO's is ~0 at ratio 1
+        // GRPO's loss is ~0 at ratio 1; DPO's is −log σ(β/2·Δ) with β/2 = 500, so its float noise is the margin's
+        // (above): 2.9e-5 between B/2 and B batches on one machine's convolutions (measured, session 11), within 5e-4
+        const lossAtol = 'pairs' in s.log.metrics ? 5e-4 : 1e-6;
+        assertClose([seen.log.metrics['loss']!], [s.log.metrics['loss']!], lossAtol, 1e-5, `${what}: loss`);
         assertClose([seen.log.metrics['gradNorm']!], [s.log.metrics['gradNorm']!], 0, 1e-4, `${what}: gradient norm`);
         checkWeights(seen, s, what);
       }
