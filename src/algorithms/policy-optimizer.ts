@@ -8,6 +8,7 @@
 // measured cosine 0.967 between a noun's context vectors under the two relations), so RL can only move the denoiser
 // within what the encoder already separates. The algorithm must then encode its prompts with grad (nft/update-stage.ts).
 import { AdamW } from '../torch/optim/index.js';
+import { UsageError } from '../config/errors.js';
 import type { AlgorithmContext } from './algorithm.js';
 import { shareGradients } from './data-parallel.js';
 
@@ -21,7 +22,7 @@ export function policyOptimizer(ctx: AlgorithmContext, lr: number, encoderLr?: n
   } else {
     const encoder = ctx.policy.encoder.parameters();
     if (encoder.length === 0) {
-      throw new Error('refract train: nft.encoder needs a policy with a prompt encoder, got one without (a TorchScript generator) — remove nft.encoder');
+      throw new UsageError('refract train: nft.encoder needs a policy with a prompt encoder, got one without (a TorchScript generator) — remove nft.encoder');
     }
     ctx.policy.encoder.requiresGrad_(true);
     optimizer = new AdamW([{ params: denoiser }, { params: encoder, lr: encoderLr }], { lr, weightDecay: 0 });

@@ -63,12 +63,15 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
   readonly #evaluated: { ema: EmaPolicy; decay: number } | undefined;
   /** The lr factor as a function of the optimizer steps taken (nft.lrDecay); absent: constant. */
   readonly #lrFactor: LrLambda | undefined;
+  /** Each parameter group's configured lr (the denoiser's, then the encoder's with nft.encoder): the schedule scales them. */
+  readonly #baseLrs: readonly number[];
   /** Optimizer steps taken so far (the decay schedule's n). */
   #optimizerSteps = 0;
 
   constructor(ctx: AlgorithmContext, section: Readonly<NftSection>) {
     super(ctx, section.lr, section.encoder?.lr);
     this.#settings = Object.freeze({ ...section, seed: ctx.seed });
+    this.#baseLrs = this.optimizer.paramGroups.map((g) => g.lr);
     this.#old = new EmaPolicy(ctx.policy); // θ_old = θ at the start, as the authors copy the policy into "old"
     this.#evaluated = section.evaluatedEma ? { ema: new EmaPolicy(ctx.policy), decay: section.evaluatedEma.decay } : undefined;
     const d = section.lrDecay;
@@ -84,11 +87,11 @@ export class NftAlgorithm extends OnlineAlgorithm<Trajectory<PolicyCondition>, N
     this.#evaluated?.ema.copyIntoPolicy();
   }
 
-  /** lr = section lr × the schedule's factor at the optimizer steps taken so far (a function of the saved count). */
+  /** Each group's lr = its configured lr × the schedule's factor at the optimizer steps taken so far (a function of the saved count). */
   #applyLr(): void {
     if (!this.#lrFactor) return;
-    const base = [this.#settings.lr, this.#settings.encoder?.lr ?? this.#settings.lr]; // the denoiser's group, then the encoder's
-    this.optimizer.paramGroups.forEach((g, i) => (g.lr = base[i]! * this.#lrFactor!(this.#optimizerSteps)));
+    const factor = this.#lrFactor(this.#optimizerSteps);
+    this.optimizer.paramGroups.forEach((g, i) => (g.lr = this.#baseLrs[i]! * factor));
   }
 
   get klCoefficient(): number {

@@ -1,8 +1,9 @@
 // DiffusionNFT stage 4 — update: K forward-noised points per clean sample (training-points.ts), the old policy's
 // and the reference's velocities there (no grad, computed once: neither changes during the iteration), then
 // `innerEpochs` epochs of `stepsPerEpoch` optimizer steps, each on the mean ℓ_p (loss.ts) over its chunk of the
-// points, gradients accumulated over minibatches (accumulated-step.ts). The old policy's EMA update happens after this stage (algorithm.ts), as the authors
-// update their "old" adapter after each epoch's optimizer steps (NVlabs/DiffusionNFT scripts/train_nft_sd3.py).
+// points, gradients accumulated over minibatches (accumulated-step.ts). The old policy's EMA update happens after
+// this stage (algorithm.ts), as the authors update their "old" adapter after each epoch's optimizer steps
+// (NVlabs/DiffusionNFT scripts/train_nft_sd3.py).
 //
 // Which velocity is trained: the conditional one v(x, t, c) by default (the paper's CFG-free policy), or with
 // `guidedVelocity` the sampler's guided one v^w = v(x, t, ∅) + w·(v(x, t, c) − v(x, t, ∅)) (CFG, Ho & Salimans
@@ -65,15 +66,19 @@ export interface NftUpdateDiagnostics {
   skippedSteps: number;
 }
 
-/**
- * A training point's condition: the prompt's, and the null prompt's when the guided velocity is trained; with a
- * trained encoder also the token ids, which each model encodes itself.
- */
-interface PointCondition {
+/** A training point's condition, encoded: the prompt's, and the null prompt's when the guided velocity is trained. */
+interface EncodedCondition {
   c: PolicyCondition;
   u: PolicyCondition | undefined;
-  tokens?: Tensor;
 }
+
+/** With a trained encoder: the prompt's token ids, which each model encodes itself (and the null prompt if guided). */
+interface TokenCondition {
+  tokens: Tensor;
+  guided: boolean;
+}
+
+type PointCondition = EncodedCondition | TokenCondition;
 
 type VelocitySource = Pick<ImagePolicy, 'denoiser' | 'encode' | 'encodeNull'>;
 
@@ -84,10 +89,10 @@ type VelocitySource = Pick<ImagePolicy, 'denoiser' | 'encode' | 'encodeNull'>;
  */
 function trainedVelocity(model: VelocitySource, guidance: number | null): VelocityModel<PointCondition> {
   const denoiser: PolicyDenoiser = model.denoiser();
-  const own = (cond: PointCondition): { c: PolicyCondition; u: PolicyCondition | undefined } => {
-    if (cond.tokens === undefined) return cond;
+  const own = (cond: PointCondition): EncodedCondition => {
+    if (!('tokens' in cond)) return cond;
     const [n, length] = cond.tokens.shape as [number, number];
-    return { c: model.encode(cond.tokens), u: cond.u === undefined ? undefined : model.encodeNull(n, length) };
+    return { c: model.encode(cond.tokens), u: cond.guided ? model.encodeNull(n, length) : undefined };
   };
   if (guidance === null) return (x, t, cond) => denoiser(x, t, own(cond).c);
   return (x, t, cond) => {
@@ -115,7 +120,8 @@ export function nftUpdateStage(input: NftUpdateInput): NftUpdateDiagnostics {
   if (s.encoder !== undefined && input.tokens === undefined) {
     throw new Error('refract train: nft.encoder needs the samples\' token ids — pass tokens to the update stage');
   }
-  const cond: PointCondition = { c: input.cond, u: guidance === null ? undefined : input.uncond, ...(s.encoder === undefined ? {} : { tokens: input.tokens! }) };
+  // with a trained encoder the rollout's encodings are not used: every model encodes the token ids itself
+  const cond: PointCondition = s.encoder === undefined ? { c: input.cond, u: guidance === null ? undefined : input.uncond } : { tokens: input.tokens!, guided: guidance !== null };
   const points = drawTrainingPoints(input.x0, cond, s.timesteps, input.sigmas, s.seed, input.iteration, input.firstSample ?? 0);
   const velocity = trainedVelocity(input.policy, guidance);
   const fixed: Fixed = {
