@@ -16,11 +16,22 @@ import { syntheticShapesPairs } from '../../src/rewards/preference/pairs.js';
 import { readPngImage } from '../../src/store/preference-pairs.js';
 import { tempRuns } from './helpers.js';
 
-test('prioritise writes BALD (bald), std (top), a permutation (bald-mix) and leaves scores unread for random', async () => {
+/** A Studio folder and a 3-member ensemble trained 4 steps on `trainedOn`; all freed after `body`. */
+async function withStudio(trainedOn: Parameters<typeof RewardEnsemble.train>[0], body: (db: LabelDb, ensemble: RewardEnsemble) => void): Promise<void> {
   const t = tempRuns();
   const db = LabelDb.open(path.join(t.dir, 'studio'));
-  const ensemble = RewardEnsemble.train(syntheticShapesPairs({ count: 8, seed: 2 }), { members: 3, steps: 4, seed: 1 });
+  const ensemble = RewardEnsemble.train(trainedOn, { members: 3, steps: 4, seed: 1 });
   try {
+    body(db, ensemble);
+  } finally {
+    await ensemble.close();
+    db.close();
+    t.cleanup();
+  }
+}
+
+test('prioritise writes BALD (bald), std (top), a permutation (bald-mix) and leaves scores unread for random', async () => {
+  await withStudio(syntheticShapesPairs({ count: 8, seed: 2 }), (db, ensemble) => {
     buildPool(db, { pairs: 12, bestOf4: 2, checkEvery: 0, seed: 3 });
     const items = db.items();
     const index = new Map(items.map((it, i) => [it.id, i]));
@@ -41,20 +52,13 @@ test('prioritise writes BALD (bald), std (top), a permutation (bald-mix) and lea
     assert.notDeepEqual(priorities(), a, 'a fresh seeded random order');
     assert.ok([...a.values()].every((v) => v >= 0 && v < 1));
     assert.equal(DEFAULT_ACQUISITION, 'random', 'the measured default (bench/studio-active-bald.json)');
-  } finally {
-    await ensemble.close();
-    db.close();
-    t.cleanup();
-  }
+  });
 });
 
 test('prioritise bald-learnable writes BALD · max(ε, L) from the out-of-bag votes on the labelled pairs; refuses other pairs', async () => {
-  const t = tempRuns();
-  const db = LabelDb.open(path.join(t.dir, 'studio'));
   const trainedOn = syntheticShapesPairs({ count: 8, seed: 2 });
   const heldOut = syntheticShapesPairs({ count: 3, seed: 4 });
-  const ensemble = RewardEnsemble.train(trainedOn, { members: 3, steps: 4, seed: 1 });
-  try {
+  await withStudio(trainedOn, (db, ensemble) => {
     buildPool(db, { pairs: 10, bestOf4: 2, checkEvery: 0, seed: 3 });
     // the evidence by hand: member k votes on labelled pair i when its resample never drew i (held-out pairs: always)
     const labelled = [...trainedOn, ...heldOut];
@@ -83,18 +87,11 @@ test('prioritise bald-learnable writes BALD · max(ε, L) from the out-of-bag vo
     assert.throws(() => prioritise(db, ensemble, 'bald-learnable'), /bald-learnable must be given the labelled pairs, got none/);
     assert.throws(() => prioritise(db, ensemble, 'bald-learnable', 0, { trainedOn: heldOut, heldOut: [] }), /must get the ensemble's own training pairs, got 3 pairs for resamples of 8/);
     assert.throws(() => labelledEvidence(new RewardEnsemble(ensemble.members), { trainedOn, heldOut }), /resamples of none \(a loaded ensemble\)/);
-  } finally {
-    await ensemble.close();
-    db.close();
-    t.cleanup();
-  }
+  });
 });
 
 test('prioritise bald-stratified serves the clusters of the mean pair features in proportion, labelled pairs counting as served', async () => {
-  const t = tempRuns();
-  const db = LabelDb.open(path.join(t.dir, 'studio'));
-  const ensemble = RewardEnsemble.train(syntheticShapesPairs({ count: 8, seed: 2 }), { members: 3, steps: 4, seed: 1 });
-  try {
+  await withStudio(syntheticShapesPairs({ count: 8, seed: 2 }), (db, ensemble) => {
     buildPool(db, { pairs: 20, bestOf4: 3, checkEvery: 0, seed: 3 });
     const labelled = db.pairs().slice(0, 4).map((p) => p.id);
     labelled.forEach((id, i) => db.label(`k-${i}`, id, 'sim', 0));
@@ -126,9 +123,5 @@ test('prioritise bald-stratified serves the clusters of the mean pair features i
       const byPriority = open.sort((a, b) => b[0].priority - a[0].priority).map(([, s]) => bald[s]!);
       assert.deepEqual(byPriority, [...byPriority].sort((a, b) => b - a), `cluster ${c}: highest BALD first`);
     }
-  } finally {
-    await ensemble.close();
-    db.close();
-    t.cleanup();
-  }
+  });
 });
